@@ -1,0 +1,162 @@
+"""Custom actions: read the tracker, call arobase, utter French text."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from arobase.replies import (
+    Answer,
+    alerts_answer,
+    ask_which_service,
+    contact_answer,
+    fallback_answer,
+    handoff_answer,
+    help_answer,
+    opening_hours_answer,
+    out_of_scope_answer,
+    procedure_answer,
+)
+from arobase.resolve import resolve_service, resolve_topic
+from arobase.when import parse_when
+
+log = logging.getLogger(__name__)
+
+APOLOGY = (
+    "Désolé, je rencontre un problème technique et ne peux pas répondre pour le moment. "
+    "Merci de réessayer plus tard ou d'appeler la mairie."
+)
+
+
+def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    buttons = [{"title": c.title, "payload": c.payload} for c in answer.choices]
+    dispatcher.utter_message(text=answer.text, buttons=buttons or None)
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def is_button_payload(text: str) -> bool:
+    return text.startswith("/")
+
+
+class TownAction(Action):
+    """Base: runs `answer`, and turns any failure into a polite French reply."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            return self.answer(dispatcher, tracker)
+        except Exception:
+            # One place where every action failure ends: the resident gets a reply, we get a log.
+            log.exception("action %s failed", self.action_name)
+            dispatcher.utter_message(text=APOLOGY)
+            return []
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        raise NotImplementedError
+
+
+class ActionOpeningHours(TownAction):
+    action_name = "action_opening_hours"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        town, text = context.town(), latest_text(tracker)
+        service = resolve_service(town, tracker.get_latest_entity_values("service"))
+        if service is None:
+            utter(dispatcher, ask_which_service(town, "ask_opening_hours"))
+            return [SlotSet("hours_question", None if is_button_payload(text) else text)]
+        question = tracker.get_slot("hours_question") if is_button_payload(text) else text
+        now = context.now()
+        when = parse_when(question or "", now)
+        utter(dispatcher, opening_hours_answer(town, service, when, now))
+        return [SlotSet("hours_question", None)]
+
+
+class ActionContact(TownAction):
+    action_name = "action_contact"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        town = context.town()
+        service = resolve_service(town, tracker.get_latest_entity_values("service"))
+        if service is None:
+            utter(dispatcher, ask_which_service(town, "ask_contact"))
+        else:
+            utter(dispatcher, contact_answer(town, service, context.now()))
+        return []
+
+
+def procedure_key(tracker: Tracker) -> str | None:
+    """The procedure key chosen by the ResponseSelector, e.g. "carte_identite"."""
+    selector = tracker.latest_message.get("response_selector", {})
+    response = selector.get("procedure", {}).get("response", {})
+    full_key = response.get("intent_response_key") or ""
+    return full_key.partition("/")[2] or None
+
+
+class ActionProcedure(TownAction):
+    action_name = "action_procedure"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        town = context.town()
+        procedure = town.procedures.get(procedure_key(tracker) or "")
+        if procedure is None:
+            utter(dispatcher, fallback_answer(town))
+        else:
+            utter(dispatcher, procedure_answer(town, procedure, context.now()))
+        return []
+
+
+class ActionHumanHandoff(TownAction):
+    action_name = "action_human_handoff"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        utter(dispatcher, handoff_answer(context.town(), context.now()))
+        return []
+
+
+class ActionAlertsInfo(TownAction):
+    action_name = "action_alerts_info"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        town = context.town()
+        intent = tracker.get_intent_of_latest_message() or "subscribe"
+        topic = resolve_topic(town, tracker.get_latest_entity_values("topic"))
+        utter(dispatcher, alerts_answer(town, intent, topic.key if topic else None))
+        return []
+
+
+class ActionHelp(TownAction):
+    action_name = "action_help"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        utter(dispatcher, help_answer(context.town()))
+        return []
+
+
+class ActionFallback(TownAction):
+    action_name = "action_fallback"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        utter(dispatcher, fallback_answer(context.town()))
+        return []
+
+
+class ActionOutOfScope(TownAction):
+    action_name = "action_out_of_scope"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        utter(dispatcher, out_of_scope_answer(context.town()))
+        return []

@@ -1,0 +1,1 @@
+"""Arobase core: settings, town content, opening hours, replies and the CLI."""

@@ -1,0 +1,77 @@
+"""The `arobase` command: try the bot, check the town file, train the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from arobase.errors import ArobaseError
+
+app = typer.Typer(help="Arobase : assistant et alertes pour les communes.", no_args_is_help=True)
+town_app = typer.Typer(help="Contenu de la commune (services, horaires, démarches).")
+model_app = typer.Typer(help="Modèle Rasa (entraîné seulement quand ses données changent).")
+app.add_typer(town_app, name="town")
+app.add_typer(model_app, name="model")
+
+
+def fail(error: Exception) -> typer.Exit:
+    typer.secho(f"Erreur : {error}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the running assistant in this terminal (for staff)."""
+    from arobase.settings import load_settings
+    from bot.terminal import run_terminal_chat
+
+    raise typer.Exit(code=run_terminal_chat(load_settings()))
+
+
+@town_app.command("check")
+def town_check(
+    file: Annotated[
+        Path | None, typer.Argument(help="Fichier YAML (défaut : AROBASE_TOWN_FILE)")
+    ] = None,
+) -> None:
+    """Validate a town content file and summarise it."""
+    from arobase.settings import load_settings
+    from arobase.town import load_town
+
+    path = file or load_settings().town_file
+    try:
+        town = load_town(path)
+    except ArobaseError as error:
+        raise fail(error) from None
+    typer.echo(
+        f"{path} : {town.commune.name}, {len(town.services)} services, "
+        f"{len(town.procedures)} démarches, {len(town.topics)} thèmes, "
+        f"{len(town.closures)} fermetures exceptionnelles. OK."
+    )
+
+
+@model_app.command("train")
+def model_train() -> None:
+    """Train the model if its inputs changed; print its path."""
+    from arobase.model import ensure_model
+
+    try:
+        path, trained = ensure_model()
+    except ArobaseError as error:
+        raise fail(error) from None
+    typer.echo(f"{'trained' if trained else 'up to date'}: {path}")
+
+
+@model_app.command("path")
+def model_path_command() -> None:
+    """Print the path the current model has (or will have once trained)."""
+    from arobase.model import ModelInputs, model_path
+
+    inputs = ModelInputs()
+    typer.echo(model_path(inputs, inputs.root / "models"))
+
+
+def main() -> None:
+    app()

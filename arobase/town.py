@@ -1,0 +1,268 @@
+"""The commune's content file: services, hours, closures, procedures and topics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from opening_hours import OpeningHours, ParserError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from arobase.errors import TownContentError
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+# Any French 10-digit number passes; samples use the range ARCEP keeps for fiction (01 99 00 xx xx).
+Phone = Annotated[str, StringConstraints(pattern=r"^0[1-9]( \d\d){4}$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _KeyedError(ValueError):
+    """A validation error that knows which key, below the validated object, is wrong."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
+def _check_opening_hours(value: str) -> str:
+    # The library documents SyntaxError but raises its own ParserError (opening-hours-py 2.x).
+    try:
+        OpeningHours(value)
+    except (ParserError, SyntaxError) as exc:
+        where = re.search(r"--> \d+:(\d+)", str(exc))
+        at = f", vers le caractère {where.group(1)}" if where else ""
+        raise ValueError(f"syntaxe opening_hours invalide : « {value} »{at}") from None
+    return value
+
+
+class Commune(_Frozen):
+    name: Text
+    timezone: str = "Europe/Paris"
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
+    website: HttpUrl | None = None
+    main_service: Key = "mairie"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuseau horaire inconnu : {value}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Service(_Frozen):
+    key: Key
+    name: Text
+    short: Text  # the name inside a sentence, with its article: "la mairie", "le CCAS"
+    gender: Literal["f", "m"]  # for agreement: "ouverte" / "ouvert"
+    plural: bool = False  # "les services techniques sont ouverts"
+    address: Text
+    phone: Phone
+    email: EmailStr
+    opening_hours: Text
+    note: Text | None = None
+
+    _opening_hours_syntax = field_validator("opening_hours")(_check_opening_hours)
+
+
+class Closure(_Frozen):
+    """Dated exception: closed (no hours) or special hours, for some or all services."""
+
+    start: dt.date = Field(alias="date")
+    end: dt.date | None = Field(default=None, alias="until")
+    reason: Text
+    services: list[Key] | None = None  # None: every service
+    hours: Text | None = None  # OSM time spans, e.g. "08:30-12:00"; None: closed all day
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end or self.start
+
+    def covers(self, service_key: str, day: dt.date) -> bool:
+        in_scope = self.services is None or service_key in self.services
+        return in_scope and self.start <= day <= self.last_day
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if self.end is not None and self.end < self.start:
+            raise _KeyedError("until", f"« until » ({self.end}) est avant « date » ({self.start})")
+        if self.hours is not None:
+            try:
+                _check_opening_hours(self.hours)
+            except ValueError as exc:
+                raise _KeyedError("hours", str(exc)) from None
+        return self
+
+
+class Link(_Frozen):
+    label: Text
+    url: HttpUrl
+
+
+class Procedure(_Frozen):
+    key: Key
+    title: Text
+    answer: Text
+    documents: list[Text] = []
+    cost: Text | None = None
+    delay: Text | None = None
+    where: Key | None = None  # a service key; None when it is done elsewhere (online, prefecture)
+    links: list[Link] = []
+    checked: dt.date
+
+
+class Topic(_Frozen):
+    key: Key
+    label: Text
+    description: Text | None = None
+
+
+class Town(_Frozen):
+    commune: Commune
+    services: dict[Key, Service]
+    closures: list[Closure] = []
+    procedures: dict[Key, Procedure]
+    topics: dict[Key, Topic]
+
+    @model_validator(mode="after")
+    def _references(self) -> Town:
+        main = self.commune.main_service
+        if main not in self.services:
+            raise _KeyedError("commune.main_service", f"service inconnu « {main} »")
+        for index, closure in enumerate(self.closures):
+            for key in closure.services or []:
+                if key not in self.services:
+                    raise _KeyedError(f"closures.{index}.services", f"service inconnu « {key} »")
+        for key, procedure in self.procedures.items():
+            if procedure.where is not None and procedure.where not in self.services:
+                raise _KeyedError(
+                    f"procedures.{key}.where", f"service inconnu « {procedure.where} »"
+                )
+        return self
+
+    @property
+    def main_service(self) -> Service:
+        return self.services[self.commune.main_service]
+
+    def closures_for(self, service_key: str) -> list[Closure]:
+        return [c for c in self.closures if c.services is None or service_key in c.services]
+
+
+def _with_keys(raw: dict) -> dict:
+    """Copy each mapping's key into its entry, so a model knows its own key."""
+    out = dict(raw)
+    for section in ("services", "procedures", "topics"):
+        entries = raw.get(section)
+        if isinstance(entries, dict):
+            out[section] = {
+                k: ({**v, "key": k} if isinstance(v, dict) else v) for k, v in entries.items()
+            }
+    return out
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc]
+    # "key" is injected by _with_keys and "[key]" is pydantic's marker for a mapping key:
+    # both point at the entry itself.
+    if parts and parts[-1] in ("key", "[key]"):
+        parts.pop()
+    return ".".join(parts) or "(racine)"
+
+
+_REASONS = {
+    "missing": "champ obligatoire manquant",
+    "extra_forbidden": "clé inconnue (faute de frappe ?)",
+    "string_too_short": "texte vide",
+    "string_type": "texte attendu (mettez la valeur entre guillemets)",
+    "dict_type": "dictionnaire attendu",
+    "model_type": "dictionnaire attendu",
+    "list_type": "liste attendue",
+    "bool_type": "true ou false attendu",
+    "bool_parsing": "true ou false attendu",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date invalide (AAAA-MM-JJ attendu)",
+    "date_from_datetime_parsing": "date invalide (AAAA-MM-JJ attendu)",
+    "url_parsing": "adresse web invalide",
+    "url_scheme": "adresse web invalide (http:// ou https:// attendu)",
+    "url_type": "adresse web attendue",
+}
+
+
+def _describe(error: dict) -> tuple[str, str]:
+    """The key and the French reason for one pydantic error."""
+    key = _location(error["loc"])
+    kind = error["type"]
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _KeyedError):
+        return _location((*error["loc"], *cause.key.split("."))), str(cause)
+    if kind == "string_pattern_mismatch":
+        shown = f"« {error['input']} »"
+        if key.endswith(".phone"):
+            return key, f"numéro invalide {shown} : format attendu « 01 99 00 12 34 »"
+        if key.endswith(".country"):
+            return key, f"code pays invalide {shown} : deux majuscules attendues, ex. « FR »"
+        return key, f"clé invalide {shown} : lettres minuscules, chiffres et _ attendus"
+    if kind == "literal_error":
+        expected = error["ctx"]["expected"].replace(" or ", " ou ")
+        return key, f"valeur invalide « {error['input']} » : attendu {expected}"
+    if kind == "value_error" and key.endswith(".email"):
+        return key, f"adresse e-mail invalide « {error['input']} »"
+    if kind in _REASONS:
+        return key, _REASONS[kind]
+    return key, error["msg"].removeprefix("Value error, ")
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or problem is None:
+        return f"YAML illisible : {exc}"
+    return f"YAML illisible, ligne {mark.line + 1}, colonne {mark.column + 1} : {problem}"
+
+
+def parse_town(text: str, source: str = "<texte>") -> Town:
+    """Parse and validate a town file's text; errors name the file, the key and the reason."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TownContentError(source, "(yaml)", _yaml_reason(exc)) from exc
+    if not isinstance(raw, dict):
+        raise TownContentError(source, "(racine)", "le fichier doit contenir un dictionnaire")
+    try:
+        return Town.model_validate(_with_keys(raw))
+    except ValidationError as exc:
+        key, reason = _describe(exc.errors()[0])
+        raise TownContentError(source, key, reason) from exc
+
+
+def load_town(path: str | Path) -> Town:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TownContentError(str(path), "(fichier)", f"lecture impossible : {exc}") from exc
+    return parse_town(text, str(path))

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make run`: set up what is missing, train the model if its inputs changed, then start
+# Rasa, the action server and the web app with honcho; Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh app rasa
+
+[ -f .env ] && { set -a; . ./.env; set +a; }
+export AROBASE_RASA_PORT="${AROBASE_RASA_PORT:-5005}"
+export AROBASE_RASA_URL="${AROBASE_RASA_URL:-http://127.0.0.1:$AROBASE_RASA_PORT}"
+export AROBASE_ACTIONS_PORT="${AROBASE_ACTIONS_PORT:-5055}"
+export AROBASE_ACTIONS_URL="${AROBASE_ACTIONS_URL:-http://127.0.0.1:$AROBASE_ACTIONS_PORT/webhook}"
+export AROBASE_WEB_HOST="${AROBASE_WEB_HOST:-127.0.0.1}"
+export AROBASE_WEB_PORT="${AROBASE_WEB_PORT:-8000}"
+if [ -z "${AROBASE_RASA_TOKEN:-}" ]; then
+  # No token configured: make one for this run, so Rasa's HTTP API is never left open.
+  AROBASE_RASA_TOKEN="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  export AROBASE_RASA_TOKEN
+fi
+
+.venv/bin/arobase town check
+.venv/bin/arobase model train
+
+cat <<MSG
+
+  Arobase démarre (Rasa, actions, site web). Quand les trois sont prêts :
+    - discuter dans le navigateur : http://$AROBASE_WEB_HOST:$AROBASE_WEB_PORT/
+    - discuter dans un terminal   : .venv/bin/arobase chat
+  Ctrl-C arrête tout.
+
+MSG
+exec .venv/bin/honcho start -f Procfile

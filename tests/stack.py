@@ -1,0 +1,112 @@
+"""Start the real action server and Rasa server on free loopback ports, for integration tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from arobase.settings import ROOT
+
+# A fixed moment for every answer that depends on the clock: Wednesday 25 November 2026, 10:00.
+FROZEN_NOW = "2026-11-25T10:00:00+01:00"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class RasaStack:
+    rasa_url: str
+    actions_url: str
+    token: str
+    model: Path
+    env: dict[str, str]
+    pids: dict[str, int]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    """Poll URL until it answers 200; fail early with the log if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{url} exited with {process.returncode}:\n{log.read_text()[-4000:]}"
+            )
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} not ready after {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+def stack_env(actions_port: int, rasa_port: int, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        AROBASE_TOWN_FILE=str(ROOT / "town" / "trilport.yml"),
+        AROBASE_NOW=FROZEN_NOW,
+        AROBASE_ACTIONS_PORT=str(actions_port),
+        AROBASE_ACTIONS_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        AROBASE_RASA_PORT=str(rasa_port),
+        AROBASE_RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        AROBASE_RASA_TOKEN=token,
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    return env
+
+
+@contextmanager
+def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
+    actions_port, rasa_port = free_port(), free_port()
+    token = secrets.token_urlsafe(24)
+    env = stack_env(actions_port, rasa_port, token)
+    logs.mkdir(parents=True, exist_ok=True)
+    actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
+    python = str(ROOT / ".venv" / "bin" / "python")
+    with actions_log.open("w") as a_out, rasa_log.open("w") as r_out:
+        actions = subprocess.Popen(
+            [python, "-m", "actions.server"],
+            cwd=ROOT,
+            env=env,
+            stdout=a_out,
+            stderr=subprocess.STDOUT,
+        )
+        rasa = subprocess.Popen(
+            [str(ROOT / "scripts" / "rasa-server.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=r_out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_ready(f"http://127.0.0.1:{actions_port}/health", actions, actions_log)
+            wait_until_ready(f"http://127.0.0.1:{rasa_port}/status?token={token}", rasa, rasa_log)
+            yield RasaStack(
+                rasa_url=f"http://127.0.0.1:{rasa_port}",
+                actions_url=env["AROBASE_ACTIONS_URL"],
+                token=token,
+                model=model,
+                env=env,
+                pids={"rasa": rasa.pid, "actions": actions.pid},
+            )
+        finally:
+            for process in (rasa, actions):
+                process.terminate()
+            for process in (rasa, actions):
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
