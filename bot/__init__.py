@@ -1,0 +1,1 @@
+"""Conversational front-ends: the Rasa client, the web chat and the terminal chat."""

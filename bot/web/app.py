@@ -1,0 +1,308 @@
+"""The web chat: the residents' page, its JSON API in front of Rasa, and a health check.
+
+Run it with `uvicorn bot.web.app:create_app --factory`.
+
+Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<French reason>"}`:
+- 415: the body is not declared as `application/json`;
+- 413: the body is over 16 KiB;
+- 400: the request is malformed (not UTF-8, not JSON, not an object, `message` missing or
+  not a string) — a broken client, never something a person typed;
+- 422: the message itself is refused (empty, over 1,000 characters) — the page shows the
+  reason to the person, who can fix it;
+- 200 with an apology reply (the town hall's phone) when Rasa is down, slow or answers
+  garbage: it is still the assistant's answer to the person; the failure is logged and
+  shows on `/healthz`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from arobase.settings import Settings, load_settings
+from arobase.town import Service, Town, load_town
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
+
+logger = logging.getLogger(__name__)
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, "ChatContext"]]]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_MESSAGE_CHARS = 1000
+MAX_BODY_BYTES = 16 * 1024
+SESSION_COOKIE = "arobase_session"
+SENDER_PREFIX = "web:"
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+# The page loads nothing from elsewhere; this keeps it so even if some text slipped through.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+# Reasons shown to people (the page displays them as they are).
+NOT_JSON_TYPE = "Le message doit être envoyé au format JSON (application/json)."
+TOO_LARGE = "La requête est trop grande (16\u00a0Kio au maximum)."
+NOT_UTF8 = "La requête n'est pas un texte UTF-8 valide."
+NOT_JSON = "La requête n'est pas un JSON valide."
+NOT_OBJECT = "La requête doit être un objet JSON avec un champ «\u00a0message\u00a0»."
+MISSING_MESSAGE = "Le champ «\u00a0message\u00a0» est absent."
+MESSAGE_NOT_TEXT = "Le champ «\u00a0message\u00a0» doit être un texte."
+EMPTY_MESSAGE = "Le message est vide."
+LONG_MESSAGE = "Le message dépasse 1\u00a0000 caractères."
+HTTP_REASONS = {
+    404: "Cette page n'existe pas.",
+    405: "Cette action n'est pas possible à cette adresse.",
+}
+DEFAULT_REASON = "La requête a été refusée."
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """What the handlers need, built once per process in the lifespan."""
+
+    rasa: RasaClient
+    page: str
+    apology: str
+    no_answer: str
+
+
+def commune_with_de(name: str) -> str:
+    """The commune's name after "de", with French elision: "de Trilport", "d'Esbly", "du Pin"."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    if unicodedata.normalize("NFD", name[:1]).lower()[:1] in set("aeiou"):
+        return "d'" + name
+    return "de " + name
+
+
+def apology_text(service: Service) -> str:
+    """What the assistant says when Rasa cannot answer."""
+    return (
+        "Désolé, l'assistant ne répond pas pour le moment. "
+        f"Vous pouvez appeler {service.short} au {service.phone}."
+    )
+
+
+def no_answer_text(service: Service) -> str:
+    """What the assistant says when Rasa answered with nothing to show."""
+    return (
+        "Je n'ai pas de réponse à cette question. "
+        f"Vous pouvez appeler {service.short} au {service.phone}."
+    )
+
+
+def render_page(template: str, town: Town) -> str:
+    """Fill the page's {{placeholders}} with the town's escaped details."""
+    service = town.main_service
+    values = {
+        "commune": town.commune.name,
+        "de_commune": commune_with_de(town.commune.name),
+        "service": service.short,
+        "phone": service.phone,
+        "phone_href": "tel:" + service.phone.replace(" ", ""),
+    }
+    for key, value in values.items():
+        template = template.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return template
+
+
+def clean_message(text: str) -> str:
+    """Drop control characters (but keep line breaks) and lone surrogates, then trim."""
+    text = text.replace("\r\n", "\n")
+    kept = (c for c in text if c == "\n" or unicodedata.category(c) not in ("Cc", "Cs"))
+    return "".join(kept).strip()
+
+
+def parse_message(body: bytes) -> str:
+    """The cleaned message of a chat request's body; HTTPException with the reason if refused."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, NOT_UTF8) from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise HTTPException(400, NOT_JSON) from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, NOT_OBJECT)
+    if "message" not in data:
+        raise HTTPException(400, MISSING_MESSAGE)
+    if not isinstance(data["message"], str):
+        raise HTTPException(400, MESSAGE_NOT_TEXT)
+    message = clean_message(data["message"])
+    if not message:
+        raise HTTPException(422, EMPTY_MESSAGE)
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise HTTPException(422, LONG_MESSAGE)
+    return message
+
+
+def _require_json(request: Request) -> None:
+    """Refuse a body not declared as JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(415, NOT_JSON_TYPE)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to exceed MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, TOO_LARGE)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise HTTPException(413, TOO_LARGE)
+    return bytes(body)
+
+
+def _session_id(request: Request) -> tuple[str, bool]:
+    """The browser's session id, and whether it is new (absent or malformed cookie)."""
+    current = request.cookies.get(SESSION_COOKIE, "")
+    if _SESSION_ID.fullmatch(current):
+        return current, False
+    return secrets.token_urlsafe(24), True
+
+
+def _reply_json(reply: Reply) -> dict[str, Any]:
+    """One reply as the page expects it."""
+    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    return {"text": reply.text, "buttons": buttons}
+
+
+async def _ask_rasa(chat: ChatContext, sender: str, message: str) -> list[Reply]:
+    """Rasa's replies, or the apology when it cannot answer (the failure is logged)."""
+    try:
+        replies = await chat.rasa.send(sender, message)
+    except RasaUnavailable as exc:
+        logger.error("Web chat: %s (cause: %r)", exc, exc.__cause__)
+        return [Reply(chat.apology)]
+    return replies or [Reply(chat.no_answer)]
+
+
+async def chat_endpoint(request: Request) -> Response:
+    """POST /api/chat: one message from the page, the bot's replies back."""
+    _require_json(request)
+    message = parse_message(await _read_body(request))
+    session_id, is_new = _session_id(request)
+    chat: ChatContext = request.state.chat
+    replies = await _ask_rasa(chat, SENDER_PREFIX + session_id, message)
+    response = JSONResponse({"replies": [_reply_json(r) for r in replies]})
+    if is_new:
+        response.set_cookie(
+            SESSION_COOKIE,
+            session_id,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+async def page_endpoint(request: Request) -> Response:
+    """GET /: the chat page."""
+    chat: ChatContext = request.state.chat
+    return HTMLResponse(chat.page, headers={"cache-control": "no-cache"})
+
+
+async def health_endpoint(request: Request) -> Response:
+    """GET /healthz: this app answers; does Rasa?"""
+    chat: ChatContext = request.state.chat
+    return JSONResponse({"web": "ok", "rasa": await chat.rasa.status()})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Every refused request: a JSON body with the French reason."""
+    assert isinstance(exc, HTTPException)
+    reason = exc.detail if exc.status_code in (400, 413, 415, 422) else None
+    reason = reason or HTTP_REASONS.get(exc.status_code, DEFAULT_REASON)
+    return JSONResponse({"error": reason}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug: log it with its traceback, show the person a way out, never the traceback."""
+    logger.exception("Web chat: unexpected error on %s", request.url.path, exc_info=exc)
+    chat: ChatContext | None = getattr(request.state, "chat", None)
+    reason = chat.apology if chat else "Désolé, une erreur est survenue."
+    return JSONResponse({"error": reason}, status_code=500)
+
+
+class SecurityHeadersMiddleware:
+    """Adds SECURITY_HEADERS to every HTTP response that does not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
+    """The app's lifespan: load the town and the page, open the Rasa client (unless injected)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, ChatContext]]:
+        town = load_town(settings.town_file)
+        page = render_page((STATIC_DIR / "index.html").read_text(encoding="utf-8"), town)
+        async with AsyncExitStack() as stack:
+            client = rasa
+            if client is None:
+                client = rasa_client_from_settings(settings)
+                stack.push_async_callback(client.aclose)
+            service = town.main_service
+            chat = ChatContext(client, page, apology_text(service), no_answer_text(service))
+            yield {"chat": chat}
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> Starlette:
+    """Build the web chat app; settings from the environment unless given."""
+    settings = settings or load_settings()
+    routes = [
+        Route("/", page_endpoint, methods=["GET"]),
+        Route("/api/chat", chat_endpoint, methods=["POST"]),
+        Route("/healthz", health_endpoint, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=_lifespan(settings, rasa),
+    )
