@@ -3,6 +3,7 @@
 The fake answers `/webhooks/rest/webhook` like Rasa 3.6's REST channel:
 - "choix" anywhere in the message: a question with two buttons;
 - "deux lignes" anywhere: a reply on two lines;
+- "paragraphes" anywhere: a reply of about 10,000 characters in numbered paragraphs;
 - a message starting with "/" (a button payload): "Vous avez choisi <payload>";
 - anything else: "Vous avez dit : <message>".
 Set `mode` to change that: "silent" (an empty list, as when no response is predicted), or
@@ -13,22 +14,19 @@ answer until the server stops).
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from arobase.settings import Settings
+from tests.servers import serving
 
 Mode = Literal["echo", "silent", "error", "garbage", "wrong_shape", "hang"]
 
@@ -61,6 +59,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.mode: Mode = "echo"
         self.received: list[dict[str, Any]] = []
+        self.forgotten: list[str] = []  # senders whose conversation was erased
         self.url = ""
         self._stopping = threading.Event()
 
@@ -68,6 +67,7 @@ class FakeRasa:
         """Back to echo mode with nothing received."""
         self.mode = "echo"
         self.received.clear()
+        self.forgotten.clear()
 
     @property
     def messages(self) -> list[str]:
@@ -85,8 +85,17 @@ class FakeRasa:
             routes=[
                 Route("/", self._hello, methods=["GET"]),
                 Route("/webhooks/rest/webhook", self._webhook, methods=["POST"]),
+                Route(
+                    "/conversations/{sender}/tracker/events", self._replace_events, methods=["PUT"]
+                ),
             ]
         )
+
+    async def _replace_events(self, request: Request) -> Response:
+        if not request.query_params.get("token"):
+            return JSONResponse({"message": "User is not authenticated."}, status_code=401)
+        self.forgotten.append(request.path_params["sender"])
+        return JSONResponse({"sender_id": request.path_params["sender"], "events": []})
 
     async def _hello(self, request: Request) -> Response:
         return PlainTextResponse("Hello from Rasa: 3.6.21")
@@ -115,43 +124,14 @@ class FakeRasa:
                 {"recipient_id": sender, "text": "Que souhaitez-vous savoir ?"},
                 {"recipient_id": sender, "buttons": CHOICE_BUTTONS},
             ]
+        if "paragraphes" in message:
+            paragraphs = [f"Paragraphe {n}. " + "Une phrase assez longue. " * 20 for n in range(20)]
+            return [{"recipient_id": sender, "text": "\n\n".join(paragraphs)}]
         if "deux lignes" in message:
             return [{"recipient_id": sender, "text": "Mairie :\nlundi 8 h 30"}]
         if message.startswith("/"):
             return [{"recipient_id": sender, "text": f"Vous avez choisi {message}"}]
         return [{"recipient_id": sender, "text": f"Vous avez dit : {message}"}]
-
-
-def closed_port_url() -> str:
-    """A loopback URL where nothing listens (the port was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@contextmanager
-def serving(app: ASGIApp, stopping: threading.Event | None = None) -> Iterator[str]:
-    """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the test server failed to start (see the log above)")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if stopping is not None:
-            stopping.set()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @contextmanager

@@ -5,26 +5,31 @@ The actions' clock is frozen at Wednesday 25 November 2026, 10:00 (tests/stack.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from arobase.settings import Settings
 from bot.web.app import create_app
+from tests.servers import serving
 from tests.stack import RasaStack
 
 pytestmark = pytest.mark.rasa
 
 
-@pytest.fixture
-async def web(rasa_stack: RasaStack) -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(scope="module")
+def web_url(rasa_stack: RasaStack) -> Iterator[str]:
+    """The real web app on loopback, in front of the real Rasa."""
     settings = Settings(rasa_url=rasa_stack.rasa_url, rasa_timeout=30)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://arobase.test") as client:
-            yield client
+    with serving(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+async def web(web_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=web_url, timeout=60, trust_env=False) as client:
+        yield client
 
 
 async def ask(client: httpx.AsyncClient, message: str) -> tuple[str, list[dict]]:

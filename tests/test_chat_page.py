@@ -14,9 +14,9 @@ from tests.fake_rasa import (
     FakeRasa,
     make_settings,
     running_fake_rasa,
-    serving,
     write_town,
 )
+from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

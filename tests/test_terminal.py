@@ -10,7 +10,8 @@ import pytest
 from arobase.settings import Settings
 from bot.rasa_client import Button, RasaClient, Reply, rasa_client_from_settings
 from bot.terminal import chat_loop, choose, format_replies, run_terminal_chat
-from tests.fake_rasa import FakeRasa, closed_port_url, make_settings, running_fake_rasa
+from tests.fake_rasa import FakeRasa, make_settings, running_fake_rasa
+from tests.servers import closed_port_url
 
 SENDER = "terminal:test"
 

@@ -26,12 +26,11 @@ from bot.web.app import clean_message, commune_with_de, create_app
 from tests.fake_rasa import (
     TOWN_PHONE,
     FakeRasa,
-    closed_port_url,
     make_settings,
     running_fake_rasa,
-    serving,
     write_town,
 )
+from tests.servers import closed_port_url, serving
 
 APOLOGY = (
     "Désolé, l'assistant ne répond pas pour le moment. "

@@ -1,0 +1,47 @@
+"""Run ASGI test servers on loopback in a background thread (uvicorn), for any test module."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens (the port was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def serving(app: ASGIApp, stopping: threading.Event | None = None) -> Iterator[str]:
+    """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL.
+
+    `stopping` is set before the server shuts down, so handlers that hang on purpose end.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the test server failed to start (see the log above)")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if stopping is not None:
+            stopping.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,111 @@
+"""The NLU contract (shared/nlu-contract.md) holds in the domain, training data and town file."""
+
+from __future__ import annotations
+
+import yaml
+
+from arobase.settings import ROOT
+from arobase.town import load_town
+from tests.nlu_examples import read_examples
+
+INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "ask_opening_hours",
+    "ask_contact", "procedure", "subscribe", "unsubscribe", "ask_news", "human_handoff",
+    "out_of_scope",
+}  # fmt: skip
+SERVICES = {
+    "mairie", "urbanisme", "ccas", "mediatheque", "police_municipale", "dechetterie",
+    "cimetiere", "periscolaire", "services_techniques", "agence_postale",
+}  # fmt: skip
+TOPICS = {
+    "actualites", "travaux", "ecoles", "conseil", "evenements", "alertes", "videos", "dechets",
+}  # fmt: skip
+PROCEDURES = {
+    "carte_identite", "passeport", "acte_naissance", "acte_mariage", "acte_deces",
+    "declaration_naissance", "reconnaissance_enfant", "mariage", "pacs", "listes_electorales",
+    "recensement_citoyen", "inscription_scolaire", "inscription_periscolaire",
+    "paiement_en_ligne", "permis_construire", "declaration_prealable", "certificat_urbanisme",
+    "attestation_accueil", "legalisation_signature", "nouvel_arrivant", "concession_cimetiere",
+    "location_salle", "encombrants", "objets_trouves", "aide_sociale",
+    "accompagnement_numerique", "carte_grise", "permis_conduire",
+}  # fmt: skip
+SYNONYMS = {
+    "la poste": "agence_postale",
+    "bibliothèque": "mediatheque",
+    "déchèterie": "dechetterie",
+    "pm": "police_municipale",
+    "centre de loisirs": "periscolaire",
+    "cantine": "periscolaire",
+    "garderie": "periscolaire",
+    "état civil": "mairie",
+}
+
+
+def training() -> list:
+    return read_examples(ROOT / "nlu_data" / "nlu")
+
+
+def synonym_table() -> dict[str, str]:
+    table = {}
+    for file in (ROOT / "nlu_data" / "nlu").glob("*.yml"):
+        for item in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
+            if "synonym" in item:
+                for line in item["examples"].splitlines():
+                    if line.strip().startswith("- "):
+                        table[line.strip()[2:].strip().lower()] = item["synonym"]
+    return table
+
+
+def test_every_contract_intent_and_procedure_key_is_trained() -> None:
+    examples = training()
+    assert {e.base_intent for e in examples} >= INTENTS
+    assert {e.procedure_key for e in examples if e.procedure_key} == PROCEDURES
+
+
+def test_every_canonical_entity_value_is_trained() -> None:
+    values = {value for e in training() for (_, value) in e.entities}
+    assert values >= SERVICES | TOPICS
+
+
+def test_contract_synonyms_map_to_canonical_values() -> None:
+    table = synonym_table()
+    for spelling, canonical in SYNONYMS.items():
+        assert table.get(spelling) == canonical, spelling
+    assert set(table.values()) <= SERVICES | TOPICS
+
+
+def test_domain_and_town_cover_the_contract() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    keys = {r.partition("/")[2] for r in domain["responses"] if r.startswith("utter_procedure/")}
+    assert keys == PROCEDURES
+    town = load_town(ROOT / "town" / "trilport.yml")
+    assert set(town.procedures) == PROCEDURES
+    assert set(town.services) == SERVICES
+    assert set(town.topics) == TOPICS
+
+
+def lookups() -> dict[str, list[str]]:
+    """The spellings of each lookup table (entity → spellings)."""
+    tables: dict[str, list[str]] = {}
+    for file in (ROOT / "nlu_data" / "nlu").glob("*.yml"):
+        for item in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
+            if "lookup" in item:
+                spellings = [
+                    line.strip()[2:].strip()
+                    for line in item["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
+                tables.setdefault(item["lookup"], []).extend(spellings)
+    return tables
+
+
+def test_every_looked_up_spelling_reaches_a_canonical_value() -> None:
+    """The extractor finds a lookup spelling; the synonym table must turn it into a key."""
+    canonical = {"service": SERVICES, "topic": TOPICS}
+    table = synonym_table()
+    tables = lookups()
+    assert set(tables) == {"service", "topic"}
+    for entity, spellings in tables.items():
+        for spelling in spellings:
+            value = spelling if spelling in canonical[entity] else table.get(spelling.lower())
+            assert value in canonical[entity], f"{entity}: « {spelling} » maps to {value!r}"
