@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from arobase.replies import (
     Answer,
-    alerts_answer,
     ask_which_service,
     contact_answer,
     fallback_answer,
@@ -24,6 +23,16 @@ from arobase.replies import (
 )
 from arobase.resolve import resolve_service, resolve_topic
 from arobase.when import parse_when
+from notifications.chat_replies import (
+    ALL_TOPICS,
+    alerts_elsewhere,
+    ask_topic_to_subscribe,
+    news_answer,
+    subscribed,
+    unsubscribed,
+)
+from notifications.news import latest_news, next_meetings
+from notifications.subscribers import chat_subscribe, chat_unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,11 @@ def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
 
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The intent of the latest message (rasa-sdk's helper needs an intent ranking)."""
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
 def is_button_payload(text: str) -> bool:
@@ -127,15 +141,49 @@ class ActionHumanHandoff(TownAction):
         return []
 
 
+def chat_of(tracker: Tracker) -> tuple[str, str] | None:
+    """(channel, address) when the conversation happens on a channel that can hold alerts."""
+    channel, _, address = tracker.sender_id.partition(":")
+    return (channel, address) if channel == "telegram" and address else None
+
+
 class ActionAlertsInfo(TownAction):
+    """subscribe / unsubscribe / ask_news: acts on the hub from Telegram, explains elsewhere."""
+
     action_name = "action_alerts_info"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         town = context.town()
-        intent = tracker.get_intent_of_latest_message() or "subscribe"
-        topic = resolve_topic(town, tracker.get_latest_entity_values("topic"))
-        utter(dispatcher, alerts_answer(town, intent, topic.key if topic else None))
+        intent = latest_intent(tracker)
+        values = list(tracker.get_latest_entity_values("topic"))
+        everything = ALL_TOPICS in values
+        topic = resolve_topic(town, values)
+        if intent == "ask_news":
+            utter(dispatcher, self.news(topic.key if topic else None))
+            return []
+        chat = chat_of(tracker)
+        if chat is None:
+            utter(dispatcher, alerts_elsewhere(town, context.settings().public_url, intent))
+            return []
+        hub = context.hub()
+        if intent == "unsubscribe":
+            topics = None if everything or topic is None else [topic.key]
+            removed = chat_unsubscribe(hub, *chat, topics)
+            utter(dispatcher, unsubscribed(town, removed, topics is None))
+        else:
+            chosen = list(town.topics) if everything else [topic.key] if topic else []
+            if not chosen:
+                utter(dispatcher, ask_topic_to_subscribe(town))
+                return []
+            info, added = chat_subscribe(hub, *chat, chosen)
+            utter(dispatcher, subscribed(town, added, info.topics))
         return []
+
+    @staticmethod
+    def news(topic: str | None) -> Answer:
+        hub = context.hub()
+        meetings = next_meetings(hub) if topic in (None, "conseil") else []
+        return news_answer(hub.town, topic, latest_news(hub, topic), meetings, hub.zone)
 
 
 class ActionHelp(TownAction):

@@ -9,6 +9,8 @@ from pathlib import Path
 from arobase.clock import current_time
 from arobase.settings import Settings
 from arobase.town import Town, load_town
+from notifications.db import Database
+from notifications.hub import Hub
 
 
 @lru_cache(maxsize=1)
@@ -29,3 +31,13 @@ def town() -> Town:
 
 def now() -> datetime:
     return current_time(town().commune.zone, settings().now)
+
+
+@lru_cache(maxsize=1)
+def _database() -> Database:
+    return Database(settings().database_url)
+
+
+def hub() -> Hub:
+    """The notification hub with the current town content and the assistant's clock."""
+    return Hub(settings(), _database(), town(), clock=now)

@@ -23,11 +23,29 @@ def fail(error: Exception) -> typer.Exit:
 
 @app.command()
 def chat() -> None:
-    """Talk to the running assistant in this terminal (for staff)."""
+    """Discuter avec l'assistant en marche, dans ce terminal (pour l'équipe)."""
     from arobase.settings import load_settings
     from bot.terminal import run_terminal_chat
 
     raise typer.Exit(code=run_terminal_chat(load_settings()))
+
+
+@app.command()
+def telegram() -> None:
+    """Lance le robot Telegram (AROBASE_TELEGRAM_TOKEN), jusqu'à Ctrl-C."""
+    from arobase.settings import load_settings
+    from bot.telegram.run import run_bot
+
+    settings = load_settings()
+    if not settings.telegram_token.get_secret_value():
+        typer.secho(
+            "Erreur : AROBASE_TELEGRAM_TOKEN est vide. Créez le robot avec @BotFather sur "
+            "Telegram, puis mettez son jeton dans l'environnement (voir le README).",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(code=1)
+    run_bot(settings)
 
 
 @town_app.command("check")
@@ -36,7 +54,7 @@ def town_check(
         Path | None, typer.Argument(help="Fichier YAML (défaut : AROBASE_TOWN_FILE)")
     ] = None,
 ) -> None:
-    """Validate a town content file and summarise it."""
+    """Vérifie un fichier de contenu de la commune et le résume."""
     from arobase.settings import load_settings
     from arobase.town import load_town
 
@@ -54,7 +72,7 @@ def town_check(
 
 @model_app.command("train")
 def model_train() -> None:
-    """Train the model if its inputs changed; print its path."""
+    """Entraîne le modèle si ses données ont changé ; affiche son chemin."""
     from arobase.model import ensure_model
 
     try:
@@ -66,7 +84,7 @@ def model_train() -> None:
 
 @model_app.command("path")
 def model_path_command() -> None:
-    """Print the path the current model has (or will have once trained)."""
+    """Affiche le chemin du modèle actuel (ou celui qu'il aura une fois entraîné)."""
     from arobase.model import ModelInputs, model_path
 
     inputs = ModelInputs()
@@ -74,4 +92,9 @@ def model_path_command() -> None:
 
 
 def main() -> None:
+    # The hub's commands are a front-end on the notifications package; imported only here,
+    # so the core never depends on the hub at import time.
+    from notifications.cli import register
+
+    register(app)
     app()

@@ -78,8 +78,11 @@ def contact_answer(town: Town, service: Service, now: datetime) -> Answer:
 
 
 def procedure_answer(town: Town, procedure: Procedure, now: datetime) -> Answer:
-    """The whole procedure: answer, documents, cost, delay, where (with hours) and links."""
-    parts = [procedure.title, procedure.answer]
+    """The whole procedure: answer, documents, cost, delay, where (with hours) and links.
+
+    Its title is not repeated: the assistant says it just before (utter_procedure/<key>).
+    """
+    parts = [procedure.answer]
     if procedure.documents:
         parts.append("Documents à fournir :\n" + "\n".join(f"- {d}" for d in procedure.documents))
     facts = []
@@ -149,33 +152,6 @@ def out_of_scope_answer(town: Town) -> Answer:
     text = (
         "Je ne peux pas vous aider sur ce sujet : je réponds seulement aux questions sur les "
         "services et les démarches de la mairie. En cas de doute, la mairie saura vous orienter.\n"
-        + _town_hall_contact(town)
-    )
-    return Answer(text)
-
-
-ALERT_INTRO = {
-    "subscribe": "Les alertes de la commune arrivent bientôt sur cette messagerie.",
-    "unsubscribe": "Les alertes de la commune ne sont pas encore en service : vous ne recevez "
-    "rien de notre part pour le moment.",
-    "ask_news": "Les dernières nouvelles de la commune seront bientôt disponibles ici.",
-}
-
-
-def alerts_answer(town: Town, intent: str, topic_key: str | None) -> Answer:
-    """Explain how alerts will work, until the notification hub is in service."""
-    topic = town.topics.get(topic_key) if topic_key else None
-    about = f" sur le thème « {topic.label} »" if topic else ""
-    labels = ", ".join(t.label for t in town.topics.values())
-    text = (
-        f"{ALERT_INTRO[intent]} Vous pourrez choisir de recevoir des alertes{about} "
-        f"par Telegram, par courriel ou sur l'application de la ville, et vous désinscrire "
-        f"à tout moment. Thèmes prévus : {labels}.\n"
-        + (
-            f"En attendant, les actualités sont sur {town.commune.website}\n"
-            if town.commune.website
-            else ""
-        )
         + _town_hall_contact(town)
     )
     return Answer(text)

@@ -141,12 +141,38 @@ class Topic(_Frozen):
     description: Text | None = None
 
 
+_HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+_YOUTUBE_CHANNEL = Annotated[str, StringConstraints(pattern=r"^UC[A-Za-z0-9_-]{22}$")]
+
+
+class FeedSource(_Frozen):
+    """A publication the notification hub polls: the website's RSS, YouTube, the council."""
+
+    key: Key
+    kind: Literal["rss", "youtube", "council"]
+    url: HttpUrl | None = None  # rss, council (ICS agenda); youtube: computed from channel_id
+    channel_id: _YOUTUBE_CHANNEL | None = None  # youtube
+    topic: Key | None = None  # default topic of its items (rss: actualites, youtube: videos…)
+    categories: dict[str, Key] = {}  # rss: category on the website → topic
+    livestream: HttpUrl | None = None  # council: where meetings are streamed
+    remind_at: _HHMM | None = None  # council: hour of the reminder two days before
+
+    @model_validator(mode="after")
+    def _where(self) -> FeedSource:
+        if self.kind == "youtube" and self.channel_id is None and self.url is None:
+            raise _KeyedError("channel_id", "identifiant de chaîne YouTube manquant (UC…)")
+        if self.kind != "youtube" and self.url is None:
+            raise _KeyedError("url", "adresse du flux manquante")
+        return self
+
+
 class Town(_Frozen):
     commune: Commune
     services: dict[Key, Service]
     closures: list[Closure] = []
     procedures: dict[Key, Procedure]
     topics: dict[Key, Topic]
+    sources: dict[Key, FeedSource] = {}
 
     @model_validator(mode="after")
     def _references(self) -> Town:
@@ -162,7 +188,18 @@ class Town(_Frozen):
                 raise _KeyedError(
                     f"procedures.{key}.where", f"service inconnu « {procedure.where} »"
                 )
+        self._check_source_topics()
         return self
+
+    def _check_source_topics(self) -> None:
+        for key, source in self.sources.items():
+            if source.topic is not None and source.topic not in self.topics:
+                raise _KeyedError(f"sources.{key}.topic", f"thème inconnu « {source.topic} »")
+            for category, topic in source.categories.items():
+                if topic not in self.topics:
+                    raise _KeyedError(
+                        f"sources.{key}.categories.{category}", f"thème inconnu « {topic} »"
+                    )
 
     @property
     def main_service(self) -> Service:
@@ -175,7 +212,7 @@ class Town(_Frozen):
 def _with_keys(raw: dict) -> dict:
     """Copy each mapping's key into its entry, so a model knows its own key."""
     out = dict(raw)
-    for section in ("services", "procedures", "topics"):
+    for section in ("services", "procedures", "topics", "sources"):
         entries = raw.get(section)
         if isinstance(entries, dict):
             out[section] = {

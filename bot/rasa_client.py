@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -115,6 +116,17 @@ class RasaClient:
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise RasaUnavailable(f"Rasa ({self.base_url}) a renvoyé un JSON illisible.") from exc
         return parse_replies(data)
+
+    async def forget(self, sender: str, token: str) -> None:
+        """Erase the conversation `sender` held by Rasa (its HTTP API, protected by TOKEN)."""
+        # Rasa (Sanic) does not unquote the path: ":" stays as is, it is valid in a path.
+        path = f"/conversations/{quote(sender, safe=':')}/tracker/events"
+        try:
+            response = await self._http.put(path, params={"token": token}, json=[])
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            reason = f"Rasa ({self.base_url}) n'a pas effacé la conversation."
+            raise RasaUnavailable(reason) from exc
 
     async def status(self) -> bool:
         """Whether Rasa answers its greeting page right now."""

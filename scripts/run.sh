@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: set up what is missing, train the model if its inputs changed, then start
-# Rasa, the action server and the web app with honcho; Ctrl-C stops them all.
+# `make run`: set up what is missing, bring the database up to date, train the model if its
+# inputs changed, then start Rasa, the action server, the web app, the notification worker and,
+# when AROBASE_TELEGRAM_TOKEN is set, the Telegram bot, with honcho; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,14 +21,26 @@ if [ -z "${AROBASE_RASA_TOKEN:-}" ]; then
 fi
 
 .venv/bin/arobase town check
+.venv/bin/arobase db upgrade
 .venv/bin/arobase model train
+
+processes=(rasa actions web worker)
+if [ -n "${AROBASE_TELEGRAM_TOKEN:-}" ]; then
+  processes+=(telegram)
+  telegram_line="    - Telegram                    : écrivez à votre robot (jeton AROBASE_TELEGRAM_TOKEN)"
+else
+  telegram_line="    - Telegram : pas lancé, AROBASE_TELEGRAM_TOKEN est vide (voir le README, « Telegram »)"
+fi
 
 cat <<MSG
 
-  Arobase démarre (Rasa, actions, site web). Quand les trois sont prêts :
+  Arobase démarre (Rasa, actions, site web, envoi des alertes). Quand tout est prêt :
     - discuter dans le navigateur : http://$AROBASE_WEB_HOST:$AROBASE_WEB_PORT/
     - discuter dans un terminal   : .venv/bin/arobase chat
+    - s'abonner aux alertes       : http://$AROBASE_WEB_HOST:$AROBASE_WEB_PORT/alertes
+    - écrire une annonce          : .venv/bin/arobase announce "Titre" --body "…" --topic travaux
+$telegram_line
   Ctrl-C arrête tout.
 
 MSG
-exec .venv/bin/honcho start -f Procfile
+exec .venv/bin/honcho start -f Procfile "${processes[@]}"

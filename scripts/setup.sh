@@ -64,6 +64,9 @@ setup_rasa() {
   local py; py=$(find_rasa_python)
   ensure_venv .venv-rasa "$py" "$(lock_hash requirements-rasa.lock)" \
     .venv-rasa/bin/pip install --quiet --disable-pip-version-check -r requirements-rasa.lock
+  # Our Rasa add-ons (the training-data importer named in config.yml) on the engine's path.
+  .venv-rasa/bin/python -c 'import site, sys; print(site.getsitepackages()[0])' |
+    { read -r site_dir; echo "$PWD/rasa_addons" > "$site_dir/arobase-addons.pth"; }
 }
 
 need_root_apt() {  # need_root_apt PACKAGE... : installs Debian packages when missing
@@ -80,6 +83,9 @@ need_root_apt() {  # need_root_apt PACKAGE... : installs Debian packages when mi
 
 setup_browser() { need_root_apt chromium; }
 
+# PostgreSQL server binaries for the hub's tests (each test run starts its own private cluster).
+setup_postgres() { need_root_apt postgresql; }
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(app rasa)
 for t in "${targets[@]}"; do
@@ -87,7 +93,8 @@ for t in "${targets[@]}"; do
     app) setup_app ;;
     rasa) setup_rasa ;;
     browser) setup_browser ;;
-    all) setup_app; setup_rasa; setup_browser ;;
+    postgres) setup_postgres ;;
+    all) setup_app; setup_rasa; setup_browser; setup_postgres ;;
     *) die "unknown target: $t" ;;
   esac
 done

@@ -1,4 +1,5 @@
-"""Shared fixtures: the trained model (once per run) and the real Rasa + action servers."""
+"""Shared fixtures: the trained model (once per run), the real Rasa + action servers, and the
+hub's databases (a SQLite file, and a private PostgreSQL cluster started once per run)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import pytest
 
 from arobase.model import ensure_model
 from arobase.settings import ROOT
+from notifications.hub import Hub
+from notifications.migrate import upgrade
+from tests.hub_support import FakeClock, make_test_hub
+from tests.postgres import fresh_database, running_postgres
 from tests.stack import RasaStack, running_stack
 
 # Figures measured by tests (NLU accuracy…), printed at the end of the run.
@@ -25,6 +30,40 @@ def trained_model() -> Path:
 def rasa_stack(trained_model: Path) -> Iterator[RasaStack]:
     with running_stack(trained_model, ROOT / "var" / "test-logs") as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[str]:
+    """A PostgreSQL cluster for the whole run, started on first use."""
+    with running_postgres() as url:
+        yield url
+
+
+_databases = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated hub database: each hub test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+    else:
+        admin = request.getfixturevalue("postgres_admin")
+        url = fresh_database(admin, f"hub_{next(_databases)}")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def hub(database_url: str, clock: FakeClock) -> Iterator[Hub]:
+    hub = make_test_hub(database_url, clock)
+    yield hub
+    hub.close()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from arobase.settings import ROOT
+from notifications.migrate import upgrade
 
 # A fixed moment for every answer that depends on the clock: Wednesday 25 November 2026, 10:00.
 FROZEN_NOW = "2026-11-25T10:00:00+01:00"
@@ -53,9 +54,10 @@ def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: fl
     raise TimeoutError(f"{url} not ready after {timeout} s:\n{log.read_text()[-4000:]}")
 
 
-def stack_env(actions_port: int, rasa_port: int, token: str) -> dict[str, str]:
+def stack_env(actions_port: int, rasa_port: int, token: str, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        AROBASE_DATABASE_URL=database_url,
         AROBASE_TOWN_FILE=str(ROOT / "town" / "trilport.yml"),
         AROBASE_NOW=FROZEN_NOW,
         AROBASE_ACTIONS_PORT=str(actions_port),
@@ -72,8 +74,13 @@ def stack_env(actions_port: int, rasa_port: int, token: str) -> dict[str, str]:
 def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
     actions_port, rasa_port = free_port(), free_port()
     token = secrets.token_urlsafe(24)
-    env = stack_env(actions_port, rasa_port, token)
     logs.mkdir(parents=True, exist_ok=True)
+    # The actions read and write the hub's database (alerts from Telegram, news): a fresh one.
+    database = logs / "hub.db"
+    database.unlink(missing_ok=True)
+    database_url = f"sqlite:///{database}"
+    upgrade(database_url)
+    env = stack_env(actions_port, rasa_port, token, database_url)
     actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     python = str(ROOT / ".venv" / "bin" / "python")
     with actions_log.open("w") as a_out, rasa_log.open("w") as r_out:

@@ -1,4 +1,5 @@
 """The web chat: the residents' page, its JSON API in front of Rasa, and a health check.
+The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts.py.
 
 Run it with `uvicorn bot.web.app:create_app --factory`.
 
@@ -43,7 +44,7 @@ from arobase.town import Service, Town, load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 
 logger = logging.getLogger(__name__)
-Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, "ChatContext"]]]
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, Any]]]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_MESSAGE_CHARS = 1000
@@ -74,6 +75,7 @@ LONG_MESSAGE = "Le message dépasse 1\u00a0000 caractères."
 HTTP_REASONS = {
     404: "Cette page n'existe pas.",
     405: "Cette action n'est pas possible à cette adresse.",
+    503: "Ce service n'est pas disponible pour le moment.",
 }
 DEFAULT_REASON = "La requête a été refusée."
 
@@ -136,8 +138,8 @@ def clean_message(text: str) -> str:
     return "".join(kept).strip()
 
 
-def parse_message(body: bytes) -> str:
-    """The cleaned message of a chat request's body; HTTPException with the reason if refused."""
+def parse_object(body: bytes, not_object: str = NOT_OBJECT) -> dict[str, Any]:
+    """The JSON object of a request's body; HTTPException 400 with the reason otherwise."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -147,7 +149,13 @@ def parse_message(body: bytes) -> str:
     except ValueError:
         raise HTTPException(400, NOT_JSON) from None
     if not isinstance(data, dict):
-        raise HTTPException(400, NOT_OBJECT)
+        raise HTTPException(400, not_object)
+    return data
+
+
+def parse_message(body: bytes) -> str:
+    """The cleaned message of a chat request's body; HTTPException with the reason if refused."""
+    data = parse_object(body)
     if "message" not in data:
         raise HTTPException(400, MISSING_MESSAGE)
     if not isinstance(data["message"], str):
@@ -238,7 +246,7 @@ async def health_endpoint(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Every refused request: a JSON body with the French reason."""
     assert isinstance(exc, HTTPException)
-    reason = exc.detail if exc.status_code in (400, 413, 415, 422) else None
+    reason = exc.detail if exc.status_code in (400, 413, 415, 422, 503) else None
     reason = reason or HTTP_REASONS.get(exc.status_code, DEFAULT_REASON)
     return JSONResponse({"error": reason}, status_code=exc.status_code, headers=exc.headers)
 
@@ -273,10 +281,12 @@ class SecurityHeadersMiddleware:
 
 
 def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
-    """The app's lifespan: load the town and the page, open the Rasa client (unless injected)."""
+    """The app's lifespan: load the town and the pages, open the Rasa client (unless injected)
+    and the alerts' hub (its database is checked when an alert route first needs it)."""
+    from bot.web.alerts import open_alerts  # alerts imports this module's helpers
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, ChatContext]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         town = load_town(settings.town_file)
         page = render_page((STATIC_DIR / "index.html").read_text(encoding="utf-8"), town)
         async with AsyncExitStack() as stack:
@@ -286,15 +296,22 @@ def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
                 stack.push_async_callback(client.aclose)
             service = town.main_service
             chat = ChatContext(client, page, apology_text(service), no_answer_text(service))
-            yield {"chat": chat}
+            alerts = open_alerts(settings, town)
+            stack.callback(alerts.close)
+            yield {"chat": chat, "alerts": alerts}
 
     return lifespan
 
 
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> Starlette:
     """Build the web chat app; settings from the environment unless given."""
+    from bot.web.alerts import alert_routes  # alerts imports this module's helpers
+    from bot.web.privacy import privacy_routes
+
     settings = settings or load_settings()
     routes = [
+        *alert_routes(),
+        *privacy_routes(),
         Route("/", page_endpoint, methods=["GET"]),
         Route("/api/chat", chat_endpoint, methods=["POST"]),
         Route("/healthz", health_endpoint, methods=["GET"]),

@@ -1,0 +1,124 @@
+"""Benchmarks of the notification hub, one figure per line.
+
+- Telegram fan-out of 5,000 messages through a real `arobase worker` process to the fake Bot
+  API enforcing 30 messages a second (like Telegram): the effective rate at the fake server;
+- webhook fan-out through apprise `json://` to a local server: messages per second;
+- one poll cycle over 500 unchanged feeds answering 304;
+- the worker's resident memory after the Telegram fan-out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.assistant_bench import figure, rss_mb
+from notifications.fetch import make_http_client
+from notifications.hub import Hub, system_clock
+from notifications.messages import announce
+from notifications.migrate import upgrade
+from notifications.outbox import delivery_stats, release_due
+from notifications.poller import poll_due
+from notifications.source_store import add_source, make_spec
+from tests.fakes.feed_server import feed_server
+from tests.fakes.telegram_api import running_fake_telegram
+from tests.fakes.webhook import running_fake_webhook
+from tests.hub_support import FakeClock, bulk_subscribers, make_test_hub
+from tests.worker_processes import worker_env, workers
+
+TELEGRAM_MESSAGES = 5000
+WEBHOOK_MESSAGES = 2000
+FEEDS = 500
+
+
+def fresh_hub(folder: Path, name: str, clock=system_clock) -> Hub:
+    url = f"sqlite:///{folder / name}"
+    upgrade(url)
+    return make_test_hub(url, clock)
+
+
+def wait_sent(hub: Hub, total: int, processes: list[subprocess.Popen], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(s.sent + s.failed for s in delivery_stats(hub)) < total:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"fan-out not finished: {delivery_stats(hub)}")
+        time.sleep(0.1)
+
+
+def telegram_fan_out(folder: Path) -> None:
+    hub = fresh_hub(folder, "telegram.db")
+    bulk_subscribers(
+        hub, "telegram", [str(10_000 + n) for n in range(TELEGRAM_MESSAGES)], ["alertes"]
+    )
+    announce(hub, "Coupure d'eau", body="Rue de Meaux, de 9 h à 12 h.", topics=["alertes"])
+    release_due(hub)
+    with running_fake_telegram(max_per_second=30) as fake:
+        env = worker_env(hub.settings.database_url, fake)  # the default rate: 29 a second
+        with workers(1, env, folder) as processes:
+            fake.wait_for_messages(TELEGRAM_MESSAGES, timeout=TELEGRAM_MESSAGES / 20)
+            wait_sent(hub, TELEGRAM_MESSAGES, processes, 60)
+            memory = rss_mb(processes[0].pid)
+        times = sorted(m.at for m in fake.messages.items())
+        figure(
+            "telegram_fanout_5000_effective_rate",
+            (len(times) - 1) / (times[-1] - times[0]),
+            "msg/s",
+        )
+        figure("telegram_fanout_429_answers", fake.rate_limited, "answers")
+        figure("worker_rss_after_telegram_fanout", memory, "MB")
+
+
+def webhook_fan_out(folder: Path) -> None:
+    hub = fresh_hub(folder, "webhook.db")
+    with running_fake_webhook() as hook:
+        urls = [f"json://{hook.host_port}/resident/{n}" for n in range(WEBHOOK_MESSAGES)]
+        bulk_subscribers(hub, "apprise", urls, ["evenements"])
+        announce(hub, "Marché de Noël", body="Samedi, place de la Mairie.", topics=["evenements"])
+        release_due(hub)
+        env = worker_env(hub.settings.database_url)
+        with workers(1, env, folder) as processes:
+            hook.wait_for_posts(1, timeout=60)
+            started = time.perf_counter()
+            hook.wait_for_posts(WEBHOOK_MESSAGES, timeout=600)
+            elapsed = time.perf_counter() - started
+            wait_sent(hub, WEBHOOK_MESSAGES, processes, 60)
+        figure("apprise_webhook_fanout_rate", (WEBHOOK_MESSAGES - 1) / elapsed, "msg/s")
+
+
+def poll_cycle(folder: Path) -> None:
+    clock = FakeClock()
+    hub = fresh_hub(folder, "feeds.db", clock)
+    with feed_server() as server:
+        for number in range(FEEDS):
+            add_source(
+                hub, make_spec(hub, f"flux-{number}", "rss", url=f"{server.url}/feeds/{number}.rss")
+            )
+
+        async def cycle() -> tuple[float, int]:
+            async with make_http_client() as client:
+                await poll_due(hub, client)  # first poll: 200, silent
+                clock.advance(hub.settings.poll_interval)
+                started = time.perf_counter()
+                reports = await poll_due(hub, client)
+                return time.perf_counter() - started, sum(r.not_modified for r in reports)
+
+        elapsed, unchanged = asyncio.run(cycle())
+    if unchanged != FEEDS:
+        raise RuntimeError(f"only {unchanged} of {FEEDS} feeds answered 304")
+    figure("poll_cycle_500_unchanged_feeds", elapsed * 1000, "ms")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack():
+        folder = Path(scratch)
+        telegram_fan_out(folder)
+        webhook_fan_out(folder)
+        poll_cycle(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Benchmark of the Telegram bot: round trip from an update served by the fake Bot API to the
+bot's reply received there, with 20 residents chatting at once, through the real bot, Rasa and
+action servers. One figure per line."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from arobase.model import ensure_model
+from arobase.settings import ROOT
+from bench.assistant_bench import figure, rss_mb
+from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
+from tests.stack import running_stack
+from tests.test_telegram_bot import bot_env, running_bot
+
+CHATS = 20
+MESSAGES_PER_CHAT = 25
+# Questions answered by exactly one message (procedures answer with two).
+QUESTIONS = [
+    "bonjour",
+    "la mairie est ouverte samedi ?",
+    "horaires de la médiathèque mercredi",
+    "quel est le numéro du CCAS ?",
+    "c ouvert la poste demain matin",
+    "je veux parler à quelqu'un",
+    "merci beaucoup",
+]
+
+
+def replies_to(telegram: FakeTelegram, chat: int) -> list[float]:
+    return [m.at for m in telegram.messages.items() if m.chat_id == chat]
+
+
+def resident(telegram: FakeTelegram, chat: int, samples: list[float], lock: threading.Lock) -> None:
+    """Ask one question at a time, each after the previous answer came."""
+    for number in range(MESSAGES_PER_CHAT):
+        sent = time.monotonic()
+        telegram.push_text(chat, QUESTIONS[(chat + number) % len(QUESTIONS)])
+        arrived = telegram.messages.wait_until(
+            lambda items, n=number: sum(m.chat_id == chat for m in items) > n, timeout=60
+        )
+        at = [m.at for m in arrived if m.chat_id == chat][number]
+        with lock:
+            samples.append((at - sent) * 1000)
+
+
+def main() -> None:
+    model, _ = ensure_model(quiet=True)
+    logs = ROOT / "var" / "bench-logs"
+    with (
+        running_stack(model, logs) as stack,
+        running_fake_telegram() as telegram,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        env = bot_env(telegram, stack.rasa_url, stack.env["AROBASE_DATABASE_URL"])
+        env["AROBASE_RASA_TIMEOUT"] = "30"
+        with running_bot(env, telegram, Path(scratch) / "bot.log") as bot:
+            samples: list[float] = []
+            lock = threading.Lock()
+            threads = [
+                threading.Thread(target=resident, args=(telegram, 900_000 + n, samples, lock))
+                for n in range(CHATS)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            cuts = statistics.quantiles(samples, n=100)
+            figure(f"telegram_round_trip_p50_{CHATS}_chats", cuts[49], "ms")
+            figure(f"telegram_round_trip_p95_{CHATS}_chats", cuts[94], "ms")
+            figure("rss_telegram_bot", rss_mb(bot.pid), "MB")
+
+
+if __name__ == "__main__":
+    main()

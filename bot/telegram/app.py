@@ -1,0 +1,419 @@
+"""The Telegram front-end: residents chat with the assistant and manage their alerts.
+
+`build_application` wires everything (settings, hub, Rasa client, handlers); nothing is
+built at import. Every text goes to Rasa as `telegram:<chat_id>`; replies come back in order,
+in HTML parse mode, with Rasa's buttons as inline keyboards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from arobase.settings import Settings
+from arobase.town import Town
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
+from bot.telegram import texts
+from bot.telegram.flood import ChatFlood
+from bot.telegram.format import (
+    KeyButton,
+    PayloadStore,
+    html_parts,
+    keyboard,
+    merge_replies,
+    payload_of,
+)
+from notifications.channels.telegram import forbidden_reason
+from notifications.hub import Hub, make_hub
+from notifications.subscribers import (
+    chat_subscribe,
+    chat_unsubscribe,
+    deactivate_address,
+    find_subscriber,
+)
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s after each chat action
+
+
+@dataclass
+class BotState:
+    """What the handlers share, kept in `application.bot_data`."""
+
+    settings: Settings
+    hub: Hub
+    rasa: RasaClient
+    flood: ChatFlood = field(default_factory=ChatFlood)
+    payloads: PayloadStore = field(default_factory=PayloadStore)
+    # One conversation at a time per chat, so replies never interleave.
+    locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    clock: Callable[[], float] = time.monotonic
+
+    @property
+    def town(self) -> Town:
+        return self.hub.town
+
+    @property
+    def privacy_url(self) -> str:
+        return f"{self.settings.public_url}/confidentialite"
+
+
+def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.application.bot_data["arobase"]
+
+
+def sender(chat_id: int) -> str:
+    return f"{CHANNEL}:{chat_id}"
+
+
+def markup(rows: Sequence[Sequence[KeyButton]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
+def _transient(error: BaseException) -> bool:
+    """Network trouble worth another try (BadRequest is a NetworkError in PTB: not that)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
+    """CALL, tried again up to twice on network errors (RetryAfter: the rate limiter's job)."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(_transient),
+        stop=stop_after_attempt(3),
+        wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    return None
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    text: str,
+    buttons: Sequence[Sequence[KeyButton]] = (),
+) -> Message | None:
+    """Send TEXT (split when long; the keyboard under the last part); None if blocked."""
+    parts = html_parts(text) or [""]
+    sent = None
+    try:
+        for number, part in enumerate(parts, start=1):
+            keys = markup(buttons) if number == len(parts) else None
+            sent = await with_retries(
+                lambda part=part, keys=keys: context.bot.send_message(
+                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keys
+                )
+            )
+    except Forbidden as error:
+        # The resident blocked the bot: stop sending alerts to this chat as well.
+        state = state_of(context)
+        await asyncio.to_thread(
+            deactivate_address, state.hub, CHANNEL, str(chat_id), forbidden_reason(error.message)
+        )
+        return None
+    return sent
+
+
+async def keep_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """Show "typing…" until cancelled."""
+    while True:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        await asyncio.sleep(TYPING_EVERY)
+
+
+async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+    """Send TEXT to Rasa for this chat and send back its replies, in order."""
+    state = state_of(context)
+    async with state.locks[chat_id]:
+        typing = asyncio.create_task(keep_typing(context, chat_id))
+        try:
+            replies = await state.rasa.send(sender(chat_id), text)
+        except RasaUnavailable as error:
+            log.error("Telegram chat %s: %s (cause: %r)", chat_id, error, error.__cause__)
+            replies = [Reply(texts.apology(state.town))]
+        finally:
+            typing.cancel()
+        for reply in merge_replies(replies) or [Reply(texts.no_answer(state.town))]:
+            if (
+                await send(context, chat_id, reply.text, keyboard(reply.buttons, state.payloads))
+                is None
+            ):
+                return
+
+
+def admitted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    state = state_of(context)
+    return state.flood.allow(chat_id, state.clock())
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A resident's message in a private chat."""
+    message, chat_id = update.effective_message, update.effective_chat.id
+    if not admitted(context, chat_id):
+        await send(context, chat_id, texts.SLOW_DOWN)
+        return
+    await converse(context, chat_id, message.text)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer only a message that mentions the bot or replies to it."""
+    message, chat_id = update.effective_message, update.effective_chat.id
+    username = f"@{context.bot.username}"
+    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    replied = message.reply_to_message
+    if username not in mentions and not (replied and replied.from_user.id == context.bot.id):
+        return
+    text = message.text.replace(username, " ").strip()
+    if not text:
+        return
+    if not admitted(context, chat_id):
+        await send(context, chat_id, texts.SLOW_DOWN)
+        return
+    await converse(context, chat_id, text)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, voice, stickers, locations…: say what the bot understands."""
+    chat_id = update.effective_chat.id
+    if admitted(context, chat_id):
+        await send(context, chat_id, texts.NOT_TEXT)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = state_of(context)
+    await send(context, update.effective_chat.id, texts.welcome(state.town, state.privacy_url))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(context, update.effective_chat.id, texts.help_text(state_of(context).town))
+
+
+def alerts_keyboard(state: BotState, subscribed: Sequence[str]) -> list[list[KeyButton]]:
+    return [
+        [KeyButton(texts.topic_button(t.label, t.key in subscribed), f"a:{t.key}")]
+        for t in state.town.topics.values()
+    ]
+
+
+async def held_topics(state: BotState, chat_id: int) -> tuple[str, ...]:
+    subscriber = await asyncio.to_thread(find_subscriber, state.hub, CHANNEL, str(chat_id))
+    return subscriber.topics if subscriber and subscriber.active else ()
+
+
+async def on_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state, chat_id = state_of(context), update.effective_chat.id
+    topics = await held_topics(state, chat_id)
+    await send(context, chat_id, texts.alerts_intro(topics), alerts_keyboard(state, topics))
+
+
+def confirm_keyboard(action: str, yes: str) -> list[list[KeyButton]]:
+    return [[KeyButton(yes, f"x:{action}:oui"), KeyButton(texts.NO, f"x:{action}:non")]]
+
+
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = update.effective_chat.id
+    if not await held_topics(state_of(context), chat_id):
+        await send(context, chat_id, texts.STOP_NOTHING)
+        return
+    await send(context, chat_id, texts.STOP_QUESTION, confirm_keyboard("stop", texts.YES_STOP))
+
+
+async def on_my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state, chat_id = state_of(context), update.effective_chat.id
+    subscriber = await asyncio.to_thread(find_subscriber, state.hub, CHANNEL, str(chat_id))
+    await send(context, chat_id, texts.my_data(chat_id, subscriber, state.town, state.hub.zone))
+
+
+async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = update.effective_chat.id
+    await send(context, chat_id, texts.DELETE_QUESTION, confirm_keyboard("del", texts.YES_DELETE))
+
+
+async def on_rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on a button of the assistant: its payload goes to Rasa."""
+    query, chat_id = update.callback_query, update.effective_chat.id
+    state = state_of(context)
+    payload = payload_of(query.data or "", state.payloads)
+    await query.answer()
+    # The choice is made: remove the buttons so an old one cannot be tapped twice.
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=None)
+    if payload is None:
+        await send(context, chat_id, texts.EXPIRED_BUTTON)
+        return
+    if not admitted(context, chat_id):
+        await send(context, chat_id, texts.SLOW_DOWN)
+        return
+    await converse(context, chat_id, payload)
+
+
+async def on_alert_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on a topic of /alertes: subscribe or unsubscribe, then redraw the keyboard."""
+    query, chat_id = update.callback_query, update.effective_chat.id
+    state = state_of(context)
+    topic = (query.data or "").removeprefix("a:")
+    if topic not in state.town.topics:
+        await query.answer(texts.EXPIRED_BUTTON)
+        return
+    async with state.locks[chat_id]:
+        held = await held_topics(state, chat_id)
+        if topic in held:
+            await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), [topic])
+        else:
+            await asyncio.to_thread(chat_subscribe, state.hub, CHANNEL, str(chat_id), [topic])
+        now_held = await held_topics(state, chat_id)
+    await query.answer(texts.toggled(state.town.topics[topic].label, topic in now_held))
+    with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+        await query.edit_message_text(
+            texts.alerts_intro(now_held), reply_markup=markup(alerts_keyboard(state, now_held))
+        )
+
+
+async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Yes or no to /stop or /supprimer."""
+    query, chat_id = update.callback_query, update.effective_chat.id
+    state = state_of(context)
+    _, action, answer = (query.data or "x::").split(":", 2)
+    await query.answer()
+    if answer != "oui":
+        outcome = texts.CANCELLED
+    elif action == "stop":
+        await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), None)
+        outcome = texts.STOP_DONE
+    elif action == "del":
+        await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), None)
+        await forget_conversation(state, chat_id)
+        outcome = texts.DELETE_DONE
+    else:
+        outcome = texts.EXPIRED_BUTTON
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(outcome)
+
+
+async def forget_conversation(state: BotState, chat_id: int) -> None:
+    """Ask Rasa to drop this chat's conversation history (kept in memory only)."""
+    try:
+        await state.rasa.forget(sender(chat_id), state.settings.rasa_token.get_secret_value())
+    except RasaUnavailable as error:
+        log.warning("could not erase the Rasa conversation of chat %s: %s", chat_id, error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One place where every handler failure ends: logged, and the resident gets a reply."""
+    log.error("Telegram update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, texts.apology(state_of(context).town)
+            )
+
+
+# --- wiring --------------------------------------------------------------------------------
+
+
+def add_handlers(application: Application) -> None:
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    commands = {
+        "start": on_start,
+        "aide": on_help,
+        "help": on_help,
+        "alertes": on_alerts,
+        "stop": on_stop,
+        "mesdonnees": on_my_data,
+        "supprimer": on_delete,
+    }
+    for name, handler in commands.items():
+        application.add_handler(CommandHandler(name, handler))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, on_group_text))
+    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & private
+    application.add_handler(MessageHandler(other, on_other))
+    application.add_handler(CallbackQueryHandler(on_rasa_button, pattern=r"^[rs]:"))
+    application.add_handler(CallbackQueryHandler(on_alert_toggle, pattern=r"^a:"))
+    application.add_handler(CallbackQueryHandler(on_confirmation, pattern=r"^x:"))
+    application.add_error_handler(on_error)
+
+
+async def post_init(application: Application) -> None:
+    """Register the commands menu (French) once the bot is known."""
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
+    log.info("Telegram bot @%s ready", application.bot.username)
+
+
+async def post_shutdown(application: Application) -> None:
+    state: BotState = application.bot_data["arobase"]
+    await state.rasa.aclose()
+    state.hub.close()
+
+
+def build_application(
+    settings: Settings, hub: Hub | None = None, rasa: RasaClient | None = None
+) -> Application:
+    """The bot, ready to run (polling or webhook); hub and Rasa client built unless given."""
+    token = settings.telegram_token.get_secret_value()
+    if not token:
+        raise ValueError("AROBASE_TELEGRAM_TOKEN is empty")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .request(HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20))
+        .get_updates_request(HTTPXRequest(read_timeout=40))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(True)  # 20 residents at once: each chat keeps its order (locks)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data["arobase"] = BotState(
+        settings,
+        hub or make_hub(settings),
+        rasa or rasa_client_from_settings(settings),
+        flood=ChatFlood(settings.telegram_flood_per_minute),
+    )
+    add_handlers(application)
+    return application

@@ -1,0 +1,142 @@
+"""What the Telegram bot says by itself (commands, confirmations): plain French, vouvoiement.
+
+Pure functions of the town content and the subscriber's data; the assistant's answers come
+from Rasa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from arobase.town import Town
+from notifications.subscribers import SubscriberInfo
+
+# Registered with setMyCommands: the menu residents see next to the text field.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Présentation de l'assistant"),
+    ("aide", "Ce que l'assistant sait faire"),
+    ("alertes", "Choisir les alertes à recevoir"),
+    ("stop", "Arrêter toutes les alertes"),
+    ("mesdonnees", "Voir les données gardées sur vous"),
+    ("supprimer", "Effacer toutes vos données"),
+)
+CHECKED = "✅"
+
+
+def hall_phone(town: Town) -> str:
+    hall = town.main_service
+    return f"{hall.short} au {hall.phone}"
+
+
+def welcome(town: Town, privacy_url: str) -> str:
+    return (
+        f"Bonjour ! Je suis l'assistant de la mairie de {town.commune.name}. Posez-moi vos "
+        "questions en quelques mots : horaires des services, démarches (carte d'identité, "
+        "état civil, urbanisme…), adresses et téléphones.\n\n"
+        "Vous pouvez aussi recevoir ici les alertes de la commune (travaux, écoles, conseil "
+        "municipal, alertes urgentes…) : /alertes.\n\n"
+        "Vos données : nous gardons seulement le numéro de cette conversation et les thèmes "
+        f"que vous choisissez, pour vous envoyer les alertes. En savoir plus : {privacy_url}\n"
+        "/mesdonnees pour les voir, /supprimer pour tout effacer."
+    )
+
+
+def help_text(town: Town) -> str:
+    return (
+        "Je peux :\n"
+        "- vous donner les horaires d'un service (« La mairie est ouverte samedi ? ») ;\n"
+        "- vous expliquer une démarche (« Comment refaire ma carte d'identité ? ») ;\n"
+        "- vous donner l'adresse, le téléphone ou le courriel d'un service ;\n"
+        "- vous envoyer les alertes de la commune.\n\n"
+        "Commandes :\n"
+        + "\n".join(f"/{name} : {about}" for name, about in COMMANDS)
+        + f"\n\nPour parler à une personne, appelez {hall_phone(town)}."
+    )
+
+
+def alerts_intro(subscribed: Sequence[str]) -> str:
+    state = (
+        "Vous ne recevez aucune alerte pour le moment."
+        if not subscribed
+        else f"Vous recevez {len(subscribed)} thème(s), marqués {CHECKED}."
+    )
+    return (
+        f"{state} Touchez un thème pour l'ajouter ou le retirer. Les alertes urgentes "
+        "arrivent à toute heure, les autres entre 7 h et 22 h."
+    )
+
+
+def topic_button(label: str, subscribed: bool) -> str:
+    return f"{CHECKED} {label}" if subscribed else label
+
+
+def toggled(label: str, subscribed: bool) -> str:
+    """The short notice shown after a tap (answerCallbackQuery: 200 characters at most)."""
+    if subscribed:
+        return f"Abonné(e) aux alertes « {label} »"
+    return f"Vous ne recevrez plus les alertes « {label} »"
+
+
+STOP_QUESTION = (
+    "Voulez-vous arrêter toutes les alertes ? Votre abonnement sera effacé ; vous pourrez "
+    "vous réabonner quand vous voulez avec /alertes."
+)
+STOP_DONE = "C'est fait : vous ne recevrez plus aucune alerte. Votre abonnement est effacé."
+STOP_NOTHING = "Vous ne receviez aucune alerte : rien à arrêter."
+DELETE_QUESTION = (
+    "Voulez-vous effacer toutes les données gardées sur cette conversation ? Votre abonnement "
+    "aux alertes et l'historique de la conversation avec l'assistant seront effacés."
+)
+DELETE_DONE = "C'est fait : toutes vos données sont effacées."
+CANCELLED = "D'accord, rien n'a changé."
+YES_STOP, YES_DELETE, NO = "Oui, tout arrêter", "Oui, tout effacer", "Non"
+EXPIRED_BUTTON = "Ce bouton n'est plus valable. Posez à nouveau votre question, s'il vous plaît."
+SLOW_DOWN = (
+    "Vous m'envoyez beaucoup de messages : patientez une minute, puis reposez votre "
+    "question. Merci !"
+)
+NOT_TEXT = (
+    "Je ne sais lire que les messages écrits : je ne peux pas ouvrir les photos, messages "
+    "vocaux, autocollants ou positions. Écrivez-moi votre question, par exemple « La mairie "
+    "est ouverte samedi ? »."
+)
+
+
+def apology(town: Town) -> str:
+    return (
+        f"Désolé, l'assistant ne répond pas pour le moment. Vous pouvez appeler {hall_phone(town)}."
+    )
+
+
+def no_answer(town: Town) -> str:
+    return f"Je n'ai pas de réponse à cette question. Vous pouvez appeler {hall_phone(town)}."
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
+
+
+def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: ZoneInfo) -> str:
+    conversation = (
+        "Vos messages à l'assistant : gardés en mémoire seulement le temps de la conversation "
+        "(ils disparaissent au redémarrage de l'assistant), jamais communiqués à des tiers."
+    )
+    if subscriber is None:
+        return (
+            f"Nous ne gardons aucune donnée sur cette conversation (n° {chat_id}) : vous "
+            f"n'êtes abonné(e) à aucune alerte.\n\n{conversation}"
+        )
+    labels = [town.topics[t].label for t in subscriber.topics if t in town.topics]
+    state = "actif" if subscriber.active else f"suspendu ({subscriber.deactivated_reason})"
+    quiet = subscriber.quiet.replace("-", " à ") if subscriber.quiet else "aucune"
+    return (
+        "Données gardées sur cette conversation :\n"
+        f"- numéro de conversation Telegram : {chat_id}\n"
+        f"- alertes : {', '.join(labels) or 'aucun thème'}\n"
+        f"- accord donné le {_day(subscriber.consent_at, zone)}\n"
+        f"- heures calmes : {quiet}\n"
+        f"- abonnement : {state}\n\n"
+        f"{conversation}\n\n/supprimer pour tout effacer."
+    )

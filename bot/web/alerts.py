@@ -1,0 +1,565 @@
+"""Residents' alerts on the web: confirm an e-mail subscription, unsubscribe, Web Push.
+
+Pages (HTML, plain French), reached from the links of the hub's messages:
+- `GET /alertes/confirmer?jeton=…`: the e-mail double opt-in; 404 page for an unknown link;
+- `GET /alertes/desabonnement?jeton=…`: a page with one button (mail scanners open links, so
+  a GET never unsubscribes); `POST` the same URL unsubscribes and erases the subscriber. A
+  mail client's RFC 8058 one-click POST (`List-Unsubscribe=One-Click`) is the same POST: the
+  token in the URL is the secret, so the body is not read;
+- `GET /alertes`: the page where a person subscribes this device to Web Push alerts;
+- `GET /sw.js`: the service worker that shows them, at the root so that it controls the site.
+
+JSON API, each error with a body `{"error": "<French reason>"}`:
+- `GET /api/alertes/themes`: the town's topics;
+- `GET /api/alertes/cle`: the VAPID public key the browser subscribes with (503 when the town
+  has not configured Web Push);
+- `POST /api/alertes/webpush` `{"subscription": {endpoint, keys: {p256dh, auth}}, "topics":
+  [...]}`: subscribes this browser (201) or replaces its topics (200), `{"topics": [...]}` back;
+- `DELETE /api/alertes/webpush` `{"endpoint": …}`: erases that browser's subscription (204,
+  also when it was already gone, so that the person's "stop" always succeeds).
+Refused requests: 415 not JSON, 413 over 16 KiB, 400 malformed (a broken client), 422 a value
+refused (invalid subscription, unknown topic, no topic), 503 when the hub's database is not
+configured or not migrated — the chat keeps working meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from arobase.settings import Settings
+from arobase.town import Town
+from bot.web.app import (
+    STATIC_DIR,
+    _read_body,
+    _require_json,
+    commune_with_de,
+    parse_object,
+    render_page,
+)
+from notifications.db import Database
+from notifications.errors import HubError
+from notifications.hub import Hub
+from notifications.migrate import current_revision, head_revision
+from notifications.subscribers import (
+    SubscriberInfo,
+    confirm_by_token,
+    device_subscribe,
+    find_subscriber,
+    remove_subscriber,
+    subscriber_by_token,
+    unsubscribe_by_token,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+CHANNEL = "webpush"
+RECHECK_SECONDS = 10.0  # how often an unusable database is looked at again
+NO_STORE = {"cache-control": "no-store"}  # pages that carry a subscriber's token
+# Link tokens are secrets.token_urlsafe(24); anything else is unknown without asking the
+# database (PostgreSQL refuses a NUL byte in a query's text, for one).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+# Reasons shown to people (the page displays them as they are).
+NOT_OBJECT = "La requête doit être un objet JSON."
+BAD_SUBSCRIPTION = "Le champ «\u00a0subscription\u00a0» est absent ou n'est pas un objet JSON."
+BAD_ENDPOINT = "Le champ «\u00a0endpoint\u00a0» est absent ou n'est pas un texte."
+BAD_KEYS = (
+    "Le champ «\u00a0keys\u00a0» de l'abonnement doit être un objet avec les textes "
+    "«\u00a0p256dh\u00a0» et «\u00a0auth\u00a0»."
+)
+BAD_CHARACTERS = (
+    "L'adresse du service de notification contient des caractères invisibles interdits."
+)
+BAD_TOPICS = "Le champ «\u00a0topics\u00a0» doit être une liste de thèmes (des textes)."
+NO_TOPIC = "Choisissez au moins un thème."
+
+CHANNEL_PHRASES = {
+    "email": "par e-mail",
+    "webpush": "sur votre appareil (téléphone, tablette ou ordinateur)",
+    "telegram": "sur Telegram",
+    "apprise": "par le service que vous avez choisi",
+}
+
+# The small pages (confirmation, unsubscription, unknown link) share this frame. They live
+# under /alertes/, hence the "../" before the stylesheets (the app may sit under a prefix).
+FRAME = """<!doctype html>
+<html lang="fr">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="robots" content="noindex">
+  <title>{title} – Mairie {de_commune}</title>
+  <link rel="stylesheet" href="../static/chat.css">
+  <link rel="stylesheet" href="../static/alertes.css">
+</head>
+<body>
+  <header class="top">
+    <p class="site">Mairie {de_commune}</p>
+  </header>
+  <main class="page notice">
+    <h1>{title}</h1>
+{body}
+  </main>
+  <footer class="bottom">
+    <p>Une question&nbsp;? Appelez {service} au <a href="{phone_href}">{phone}</a>
+      ou écrivez à <a href="mailto:{email}">{email}</a>.</p>
+  </footer>
+</body>
+</html>
+"""
+
+
+def sentence(reason: str) -> str:
+    """A hub error ("thème inconnu « x »") as a sentence for a person ("Thème inconnu « x ».")."""
+    reason = reason.strip()
+    if not reason:
+        return "La demande a été refusée."
+    reason = reason[0].upper() + reason[1:]
+    return reason if reason[-1] in ".!?…" else reason + "."
+
+
+def topics_in_town_order(town: Town, topics: tuple[str, ...] | list[str]) -> list[str]:
+    """The topic keys in the order of the town file (unknown ones last, as they came)."""
+    known = [key for key in town.topics if key in topics]
+    return known + [key for key in topics if key not in town.topics]
+
+
+def topic_label(town: Town, key: str) -> str:
+    topic = town.topics.get(key)
+    return topic.label if topic else key
+
+
+def topic_checkboxes(town: Town) -> str:
+    """The topics as large checkboxes; the whole row is the label, the description apart."""
+    rows = []
+    for key, topic in town.topics.items():
+        ident = html.escape(f"theme-{key}", quote=True)
+        value = html.escape(key, quote=True)
+        label = html.escape(topic.label)
+        described = ""
+        description = ""
+        if topic.description:
+            described = f' aria-describedby="{ident}-desc"'
+            description = (
+                f'\n          <span id="{ident}-desc" class="topic-desc">'
+                f"{html.escape(topic.description)}</span>"
+            )
+        rows.append(
+            f'      <li>\n        <label class="topic" for="{ident}">\n'
+            f'          <input type="checkbox" id="{ident}" name="topics" value="{value}"'
+            f' aria-labelledby="{ident}-label"{described}>\n'
+            f'          <span class="topic-text">\n'
+            f'          <span id="{ident}-label" class="topic-label">{label}</span>'
+            f"{description}\n          </span>\n        </label>\n      </li>"
+        )
+    return "\n".join(rows)
+
+
+def render_alerts_page(template: str, town: Town) -> str:
+    """The /alertes page: the topics' checkboxes, then the town's details."""
+    return render_page(template.replace("{{topics}}", topic_checkboxes(town)), town)
+
+
+def notice_page(town: Town, title: str, body: str) -> str:
+    """A small page: a title and BODY (HTML, already escaped) in the town's frame."""
+    service = town.main_service
+    return FRAME.format(
+        title=html.escape(title, quote=False),
+        body=body,
+        de_commune=html.escape(commune_with_de(town.commune.name)),
+        service=html.escape(service.short),
+        phone=html.escape(service.phone),
+        phone_href=html.escape("tel:" + service.phone.replace(" ", ""), quote=True),
+        email=html.escape(service.email, quote=True),
+    )
+
+
+def paragraphs(*texts: str) -> str:
+    return "\n".join(f"    <p>{html.escape(text, quote=False)}</p>" for text in texts)
+
+
+def topic_list(town: Town, topics: tuple[str, ...]) -> str:
+    items = "".join(
+        f"\n      <li>{html.escape(topic_label(town, key), quote=False)}</li>"
+        for key in topics_in_town_order(town, topics)
+    )
+    return f'    <ul class="chosen">{items}\n    </ul>'
+
+
+# --- State built once per process ------------------------------------------------------------
+
+
+def database_problem(url: str) -> str | None:
+    """Why the hub's database cannot serve the alerts (for the log), or None when it can."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "AROBASE_DATABASE_URL est illisible"
+    if parsed.get_backend_name() == "sqlite":
+        # Never create the file: an absent database means the hub is not set up here.
+        if not parsed.database or parsed.database == ":memory:":
+            return "la base SQLite n'est pas un fichier"
+        if not Path(parsed.database).is_file():
+            return f"la base {parsed.database} n'existe pas (lancez `arobase db upgrade`)"
+    try:
+        revision = current_revision(url)
+    except (SQLAlchemyError, OSError) as error:
+        return f"la base est injoignable : {error.__class__.__name__}"
+    if revision != head_revision():
+        return f"la base n'est pas à jour (révision {revision}) : lancez `arobase db upgrade`"
+    return None
+
+
+class Unavailable(HTTPException):
+    """The hub's database cannot serve now: 503 with the French reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(503, reason, headers={"retry-after": "300"})
+
+
+@dataclass
+class AlertsContext:
+    """What the alert handlers need: the town, its pages and the hub once its database is ready.
+
+    The database is checked on first use, not at start-up, so that the chat starts (and keeps
+    working) when the hub is not set up; an unusable one is looked at again every few seconds.
+    """
+
+    settings: Settings
+    town: Town
+    page: str
+    unavailable: str  # the 503 reason
+    push_unavailable: str
+    _hub: Hub | None = None
+    _ready: bool = False
+    _checked_at: float = -RECHECK_SECONDS
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def public_key(self) -> str:
+        return self.settings.webpush_public_key.strip()
+
+    async def hub(self) -> Hub:
+        """The hub, its database migrated; Unavailable if not."""
+        if self._ready and self._hub is not None:
+            return self._hub
+        async with self._lock:
+            now = time.monotonic()
+            if not self._ready and now - self._checked_at >= RECHECK_SECONDS:
+                self._checked_at = now
+                problem = await run_in_threadpool(database_problem, self.settings.database_url)
+                if problem is None:
+                    self._hub = Hub(self.settings, Database(self.settings.database_url), self.town)
+                    self._ready = True
+                else:
+                    logger.warning("Alerts unavailable: %s", problem)
+        if not self._ready or self._hub is None:
+            raise Unavailable(self.unavailable)
+        return self._hub
+
+    async def run(self, operation: Callable[..., T], *args: Any) -> T:
+        """OPERATION(hub, *ARGS) in a worker thread (the hub's I/O blocks); Unavailable when
+        the database fails meanwhile (logged), rather than a bug's 500."""
+        hub = await self.hub()
+        try:
+            return await run_in_threadpool(operation, hub, *args)
+        except SQLAlchemyError as error:
+            logger.error("Alerts: the database failed: %r", error)
+            raise Unavailable(self.unavailable) from error
+
+    def close(self) -> None:
+        if self._hub is not None:
+            self._hub.close()
+
+
+def open_alerts(settings: Settings, town: Town) -> AlertsContext:
+    """The alerts' state for one process (the web app's lifespan builds it)."""
+    service = town.main_service
+    template = (STATIC_DIR / "alertes.html").read_text(encoding="utf-8")
+    return AlertsContext(
+        settings=settings,
+        town=town,
+        page=render_alerts_page(template, town),
+        unavailable=(
+            "Les alertes ne sont pas disponibles pour le moment. "
+            f"Vous pouvez appeler {service.short} au {service.phone}."
+        ),
+        push_unavailable=(
+            "La mairie ne propose pas encore les alertes sur téléphone et ordinateur. "
+            f"Vous pouvez appeler {service.short} au {service.phone}."
+        ),
+    )
+
+
+def alerts_context(request: Request) -> AlertsContext:
+    alerts: AlertsContext = request.state.alerts
+    return alerts
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def unknown_link_page(town: Town) -> HTMLResponse:
+    service = town.main_service
+    body = paragraphs(
+        "Ce lien n'est pas valable, ou il a déjà servi.",
+        "Si vous vous êtes déjà désabonné(e), vous n'avez plus rien à faire\u00a0: "
+        "nous avons effacé vos données.",
+        f"Si vous avez besoin d'aide, appelez {service.short} au {service.phone}.",
+    )
+    page = notice_page(town, "Ce lien n'est pas valable", body)
+    return HTMLResponse(page, status_code=404, headers=NO_STORE)
+
+
+def unavailable_page(alerts: AlertsContext) -> HTMLResponse:
+    page = notice_page(
+        alerts.town, "Service momentanément indisponible", paragraphs(alerts.unavailable)
+    )
+    return HTMLResponse(page, status_code=503, headers={**NO_STORE, "retry-after": "300"})
+
+
+def html_page(handler: Endpoint) -> Endpoint:
+    """A page's handler, whose Unavailable becomes an HTML page for a person (not JSON)."""
+
+    @functools.wraps(handler)
+    async def page(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Unavailable:
+            return unavailable_page(alerts_context(request))
+
+    return page
+
+
+def link_token(request: Request) -> str | None:
+    """The link's token (?jeton=…) when it looks like one of ours."""
+    token = request.query_params.get("jeton", "")
+    return token if _TOKEN.fullmatch(token) else None
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
+def subscribed_sentence(town: Town, info: SubscriberInfo) -> str:
+    channel = CHANNEL_PHRASES.get(info.channel, "")
+    return f"Vous recevrez {channel} les alertes de la mairie {commune_with_de(town.commune.name)}"
+
+
+@html_page
+async def confirm_page(request: Request) -> Response:
+    """GET /alertes/confirmer?jeton=…: the e-mail double opt-in."""
+    alerts = alerts_context(request)
+    await alerts.hub()  # an unusable database is said first, whatever the link
+    token = link_token(request)
+    info = await alerts.run(confirm_by_token, token) if token else None
+    if info is None:
+        return unknown_link_page(alerts.town)
+    town = alerts.town
+    if info.topics:
+        lead = subscribed_sentence(town, info) + " sur ces sujets\u00a0:"
+        body = paragraphs("Merci.", lead) + "\n" + topic_list(town, info.topics)
+    else:
+        body = paragraphs("Merci.", subscribed_sentence(town, info) + ".")
+    body += "\n" + paragraphs(
+        "Pour vous désabonner, utilisez le lien «\u00a0Se désabonner\u00a0» en bas de "
+        "chaque message\u00a0: nous effacerons alors vos données."
+    )
+    return HTMLResponse(notice_page(town, "Votre abonnement est confirmé", body), headers=NO_STORE)
+
+
+@html_page
+async def unsubscribe_page(request: Request) -> Response:
+    """GET /alertes/desabonnement?jeton=…: one button; opening the link changes nothing."""
+    alerts = alerts_context(request)
+    await alerts.hub()
+    token = link_token(request)
+    info = await alerts.run(subscriber_by_token, token) if token else None
+    if info is None or token is None:
+        return unknown_link_page(alerts.town)
+    town = alerts.town
+    channel = CHANNEL_PHRASES.get(info.channel, "")
+    name = commune_with_de(town.commune.name)
+    lead = f"Vous recevez {channel} les alertes de la mairie {name}"
+    if info.topics:
+        body = paragraphs(lead + " sur ces sujets\u00a0:") + "\n" + topic_list(town, info.topics)
+    else:
+        body = paragraphs(lead + ".")
+    body += "\n" + paragraphs(
+        "Appuyez sur le bouton pour ne plus les recevoir. Nous effacerons aussitôt vos données."
+    )
+    action = html.escape("desabonnement?jeton=" + quote(token, safe=""), quote=True)
+    body += (
+        f'\n    <form method="post" action="{action}">\n'
+        '      <button type="submit" class="action">Me désabonner</button>\n'
+        "    </form>"
+    )
+    page = notice_page(town, "Se désabonner des alertes", body)
+    return HTMLResponse(page, headers=NO_STORE)
+
+
+@html_page
+async def unsubscribe_action(request: Request) -> Response:
+    """POST /alertes/desabonnement?jeton=…: the button, or a mail client's one-click."""
+    alerts = alerts_context(request)
+    await alerts.hub()
+    token = link_token(request)
+    if token is None or not await alerts.run(unsubscribe_by_token, token):
+        return unknown_link_page(alerts.town)
+    logger.info("Alerts: a subscriber unsubscribed by link and was erased")
+    body = paragraphs(
+        "Nous avons effacé vos données.",
+        "Vous ne recevrez plus d'alertes de la mairie à cette adresse.",
+    )
+    page = notice_page(alerts.town, "Vous êtes désabonné(e)", body)
+    return HTMLResponse(page, headers=NO_STORE)
+
+
+async def alerts_page(request: Request) -> Response:
+    """GET /alertes: subscribe this device to Web Push alerts."""
+    return HTMLResponse(alerts_context(request).page, headers={"cache-control": "no-cache"})
+
+
+async def service_worker(request: Request) -> Response:
+    """GET /sw.js: served at the root so that its scope is the whole site."""
+    return FileResponse(
+        STATIC_DIR / "sw.js",
+        media_type="text/javascript",
+        headers={"service-worker-allowed": "/", "cache-control": "no-cache"},
+    )
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """A browser's request to subscribe: its endpoint, its keys and the topics chosen."""
+
+    endpoint: str
+    keys: dict[str, str]
+    topics: list[str]
+
+
+def parse_push_request(data: dict[str, Any]) -> PushRequest:
+    """The shape of POST /api/alertes/webpush (its values are checked by the hub)."""
+    subscription = data.get("subscription")
+    if not isinstance(subscription, dict):
+        raise HTTPException(400, BAD_SUBSCRIPTION)
+    endpoint = subscription.get("endpoint")
+    if not isinstance(endpoint, str):
+        raise HTTPException(400, BAD_ENDPOINT)
+    keys = subscription.get("keys")
+    if not isinstance(keys, dict) or not all(
+        isinstance(keys.get(name), str) for name in ("p256dh", "auth")
+    ):
+        raise HTTPException(400, BAD_KEYS)
+    topics = data.get("topics")
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise HTTPException(400, BAD_TOPICS)
+    if not topics:
+        raise HTTPException(422, NO_TOPIC)
+    if has_control_characters(endpoint):
+        raise HTTPException(422, BAD_CHARACTERS)
+    return PushRequest(endpoint, {"p256dh": keys["p256dh"], "auth": keys["auth"]}, topics)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    _require_json(request)
+    return parse_object(await _read_body(request), NOT_OBJECT)
+
+
+async def topics_endpoint(request: Request) -> Response:
+    """GET /api/alertes/themes: the topics one may subscribe to."""
+    town = alerts_context(request).town
+    topics = [
+        {"key": key, "label": topic.label, "description": topic.description or ""}
+        for key, topic in town.topics.items()
+    ]
+    return JSONResponse({"topics": topics})
+
+
+async def key_endpoint(request: Request) -> Response:
+    """GET /api/alertes/cle: the VAPID public key, once Web Push and the database are ready."""
+    alerts = alerts_context(request)
+    if not alerts.public_key:
+        raise HTTPException(503, alerts.push_unavailable)
+    await alerts.hub()
+    return JSONResponse({"publicKey": alerts.public_key})
+
+
+async def subscribe_endpoint(request: Request) -> Response:
+    """POST /api/alertes/webpush: this browser subscribes, or changes its topics."""
+    alerts = alerts_context(request)
+    if not alerts.public_key:
+        raise HTTPException(503, alerts.push_unavailable)
+    wanted = parse_push_request(await _json_body(request))
+    try:
+        info, created = await alerts.run(
+            device_subscribe, CHANNEL, wanted.endpoint, wanted.keys, wanted.topics
+        )
+    except HubError as error:
+        raise HTTPException(422, sentence(str(error))) from error
+    topics = topics_in_town_order(alerts.town, info.topics)
+    return JSONResponse({"topics": topics}, status_code=201 if created else 200)
+
+
+def _erase_device(hub: Hub, endpoint: str) -> bool:
+    """Erase the subscriber of this endpoint; False when there was none."""
+    if has_control_characters(endpoint):  # never stored (see parse_push_request)
+        return False
+    info = find_subscriber(hub, CHANNEL, endpoint.strip())
+    if info is None:
+        return False
+    try:
+        remove_subscriber(hub, info.id)
+    except HubError:  # erased meanwhile by another request: the outcome is the same
+        return False
+    return True
+
+
+async def unsubscribe_endpoint(request: Request) -> Response:
+    """DELETE /api/alertes/webpush: this browser stops; everything held on it is erased."""
+    alerts = alerts_context(request)
+    data = await _json_body(request)
+    endpoint = data.get("endpoint")
+    if not isinstance(endpoint, str):
+        raise HTTPException(400, BAD_ENDPOINT)
+    await alerts.run(_erase_device, endpoint)
+    return Response(status_code=204)
+
+
+def alert_routes() -> list[Route]:
+    """The alerts' routes, for the web app."""
+    return [
+        Route("/alertes", alerts_page, methods=["GET"]),
+        Route("/alertes/confirmer", confirm_page, methods=["GET"]),
+        Route("/alertes/desabonnement", unsubscribe_page, methods=["GET"]),
+        Route("/alertes/desabonnement", unsubscribe_action, methods=["POST"]),
+        Route("/sw.js", service_worker, methods=["GET"]),
+        Route("/api/alertes/themes", topics_endpoint, methods=["GET"]),
+        Route("/api/alertes/cle", key_endpoint, methods=["GET"]),
+        Route("/api/alertes/webpush", subscribe_endpoint, methods=["POST"]),
+        Route("/api/alertes/webpush", unsubscribe_endpoint, methods=["DELETE"]),
+    ]

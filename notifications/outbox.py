@@ -1,0 +1,434 @@
+"""The outbox: fan-out of released messages into deliveries, claims, outcomes, statistics.
+
+Exactly once, or visibly failed:
+- fan-out writes every delivery row of a message in the transaction that marks the message
+  sent, and a unique (message, target) key makes a second fan-out write nothing;
+- a worker claims due rows (status "sending", a lease, its id) in one transaction —
+  PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the work, SQLite serialises
+  claims with BEGIN IMMEDIATE — sends them, and records each outcome at once, only if it
+  still holds the claim;
+- a row whose lease ran out (its worker died mid-send) goes back to "pending" and is sent
+  again. The only window for a duplicate is a crash between the service accepting a
+  message and our commit of "sent" (milliseconds); Telegram, e-mail and Web Push offer no
+  idempotency key that would close it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from notifications.hub import Hub
+from notifications.messages import notice_of
+from notifications.planner import plan_fanout, retry_delay, subscriber_target
+from notifications.records import Envelope, Outcome, Recipient, SendResult
+from notifications.subscribers import deactivate, preferences_of
+from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
+
+FANOUT_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A town-wide apprise target from the settings (its URL holds secrets: never stored)."""
+
+    name: str
+    url: str
+    topics: frozenset[str]
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on the (message, target) key, in chunks."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    for start in range(0, len(rows), FANOUT_CHUNK):
+        statement: Insert = module.insert(DeliveryRow).values(rows[start : start + FANOUT_CHUNK])
+        session.execute(statement.on_conflict_do_nothing(index_elements=["message_id", "target"]))
+
+
+def _recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
+    """Active, confirmed subscribers of at least one of TOPICS."""
+    rows = session.execute(
+        select(SubscriberRow, SubscriptionRow.topic)
+        .join(SubscriptionRow, SubscriptionRow.subscriber_id == SubscriberRow.id)
+        .where(
+            SubscriberRow.active.is_(True),
+            SubscriberRow.confirmed_at.is_not(None),
+            SubscriptionRow.topic.in_(list(topics)),
+        )
+    ).all()
+    topics_of: dict[int, set[str]] = defaultdict(set)
+    subscribers: dict[int, SubscriberRow] = {}
+    for subscriber, topic in rows:
+        topics_of[subscriber.id].add(topic)
+        subscribers[subscriber.id] = subscriber
+    return [
+        Recipient(s.id, s.channel, frozenset(topics_of[s.id]), preferences_of(s))
+        for s in subscribers.values()
+    ]
+
+
+def fan_out(
+    session: Session, message: MessageRow, hub: Hub, broadcasts: Iterable[Broadcast]
+) -> int:
+    """Write the deliveries of a released message and mark it sent; the number planned."""
+    now = hub.now()
+    intents = plan_fanout(
+        message.topics,
+        message.urgent,
+        now,
+        _recipients(session, message.topics),
+        hub.zone,
+        [(b.name, b.topics) for b in broadcasts],
+    )
+    rows = [
+        {
+            "message_id": message.id,
+            "subscriber_id": intent.subscriber_id,
+            "target": intent.target,
+            "channel": intent.channel,
+            "status": "pending",
+            "digest": intent.digest,
+            "attempts": 0,
+            "next_attempt_at": intent.not_before,
+            "created_at": now,
+        }
+        for intent in intents
+    ]
+    if rows:
+        _insert(session, rows)
+    message.status, message.released_at = "sent", now
+    return len(rows)
+
+
+def release_due(hub: Hub, broadcasts: Iterable[Broadcast] = (), limit: int = 20) -> list[int]:
+    """Fan out every scheduled message whose time has come; the ids released."""
+    released: list[int] = []
+    broadcasts = list(broadcasts)
+    while True:
+        with hub.db.session() as session:
+            message = session.scalars(
+                select(MessageRow)
+                .where(MessageRow.status == "scheduled", MessageRow.scheduled_at <= hub.now())
+                .order_by(MessageRow.scheduled_at, MessageRow.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).one_or_none()
+            if message is None:
+                return released
+            fan_out(session, message, hub, broadcasts)
+            released.append(message.id)
+        if len(released) >= limit:
+            return released
+
+
+def confirmation_link(hub: Hub, token: str) -> str:
+    return f"{hub.settings.public_url}/alertes/confirmer?jeton={token}"
+
+
+def send_confirmation_request(hub: Hub, subscriber_id: int) -> int:
+    """Queue the double opt-in e-mail of one subscriber (sent at once, whatever the hour).
+
+    The message holds no link: the subscriber's own is added when it is sent.
+    """
+    now = hub.now()
+    with hub.db.session() as session:
+        message = MessageRow(
+            kind="confirmation",
+            title=f"Confirmez votre abonnement aux alertes de {hub.town.commune.name}",
+            body=(
+                "Vous avez demandé à recevoir les alertes de la commune par courriel. "
+                "Pour confirmer, ouvrez le lien ci-dessous. Si vous n'avez rien demandé, "
+                "ignorez ce message : vous ne recevrez rien."
+            ),
+            link=None,
+            topics=[],
+            urgent=True,
+            status="sent",
+            scheduled_at=now,
+            released_at=now,
+            created_at=now,
+        )
+        session.add(message)
+        session.flush()
+        _insert(
+            session,
+            [
+                {
+                    "message_id": message.id,
+                    "subscriber_id": subscriber_id,
+                    "target": subscriber_target(subscriber_id),
+                    "channel": "email",
+                    "status": "pending",
+                    "digest": False,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            ],
+        )
+        return message.id
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Claimed deliveries for one recipient, ready to send as one envelope."""
+
+    envelope: Envelope
+    subscriber_id: int | None
+
+
+def renew_leases(hub: Hub, worker: str) -> int:
+    """Extend the leases of what WORKER is still sending (a long RetryAfter pause, say), so
+    that only the rows of a worker that died expire."""
+    with hub.db.session() as session:
+        result = session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.claimed_by == worker, DeliveryRow.status == "sending")
+            .values(claimed_until=hub.now() + timedelta(seconds=hub.settings.worker_lease))
+        )
+        return result.rowcount or 0
+
+
+def recover_expired(hub: Hub) -> int:
+    """Rows whose worker died mid-send go back to the queue; the number recovered."""
+    with hub.db.session() as session:
+        result = session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == "sending", DeliveryRow.claimed_until < hub.now())
+            .values(
+                status="pending",
+                claimed_by=None,
+                claimed_until=None,
+                last_error="envoi interrompu (arrêt du worker) : nouvel essai",
+            )
+        )
+        return result.rowcount or 0
+
+
+def _due(channel: str, now: datetime) -> Any:
+    return and_(
+        DeliveryRow.status == "pending",
+        DeliveryRow.channel == channel,
+        DeliveryRow.next_attempt_at <= now,
+    )
+
+
+def claim(
+    hub: Hub, channel: str, worker: str, limit: int, broadcasts: dict[str, Broadcast]
+) -> list[Claim]:
+    """Take up to LIMIT due deliveries of CHANNEL for this worker, grouped into envelopes.
+
+    A subscriber's due digest rows are taken together and become one digest envelope.
+    """
+    now = hub.now()
+    lease_end = now + timedelta(seconds=hub.settings.worker_lease)
+    with hub.db.session() as session:
+        ids = list(
+            session.scalars(
+                select(DeliveryRow.id)
+                .where(_due(channel, now))
+                .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        digest_owners = select(DeliveryRow.subscriber_id).where(
+            DeliveryRow.id.in_(ids), DeliveryRow.digest.is_(True)
+        )
+        extra = session.scalars(
+            select(DeliveryRow.id)
+            .where(
+                _due(channel, now),
+                DeliveryRow.digest.is_(True),
+                DeliveryRow.subscriber_id.in_(digest_owners),
+                DeliveryRow.id.not_in(ids),
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        ids.extend(extra)
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids))
+            .values(
+                status="sending",
+                claimed_by=worker,
+                claimed_until=lease_end,
+                attempts=DeliveryRow.attempts + 1,
+            )
+        )
+        return _envelopes(session, hub, ids, broadcasts)
+
+
+def _envelopes(
+    session: Session, hub: Hub, ids: list[int], broadcasts: dict[str, Broadcast]
+) -> list[Claim]:
+    rows = session.execute(
+        select(DeliveryRow, MessageRow, SubscriberRow)
+        .join(MessageRow, MessageRow.id == DeliveryRow.message_id)
+        .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+        .where(DeliveryRow.id.in_(ids))
+        .order_by(DeliveryRow.id)
+    ).all()
+    labels, commune = hub.topic_labels(), hub.town.commune.name
+    groups: dict[tuple[str, bool], list[tuple[DeliveryRow, MessageRow, SubscriberRow | None]]]
+    groups = defaultdict(list)
+    for delivery, message, subscriber in rows:
+        key = (delivery.target, delivery.digest)
+        if delivery.digest:
+            groups[key].append((delivery, message, subscriber))
+        else:
+            groups[(f"{delivery.target}#{delivery.id}", False)].append(
+                (delivery, message, subscriber)
+            )
+    claims = []
+    for (_, digest), members in groups.items():
+        delivery, message, subscriber = members[0]
+        notices = tuple(
+            notice_of(m, labels, m.released_at or m.scheduled_at) for _, m, _ in members
+        )
+        if message.kind == "confirmation" and subscriber is not None:
+            link = confirmation_link(hub, subscriber.token)
+            notices = tuple(replace(n, link=link) for n in notices)
+        if subscriber is not None:
+            address, params = subscriber.address, dict(subscriber.params)
+            unsubscribe = (
+                None
+                if subscriber.channel == "telegram"
+                else f"{hub.settings.public_url}/alertes/desabonnement?jeton={subscriber.token}"
+            )
+        else:
+            target = broadcasts.get(delivery.target.removeprefix("broadcast:"))
+            address, params, unsubscribe = (target.url if target else ""), {}, None
+        kind = "digest" if digest and len(members) > 1 else message.kind
+        kind = kind if kind in ("digest", "confirmation") else "alert"
+        envelope = Envelope(
+            delivery_ids=tuple(d.id for d, _, _ in members),
+            channel=delivery.channel,
+            address=address,
+            params=params,
+            notices=notices,
+            commune=commune,
+            unsubscribe_url=unsubscribe,
+            kind=kind,
+        )
+        claims.append(Claim(envelope, delivery.subscriber_id))
+    return claims
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+def record(hub: Hub, claim_: Claim, result: SendResult, worker: str) -> int:
+    """Store the outcome of one envelope; the number of rows this worker still held."""
+    now = hub.now()
+    ids = list(claim_.envelope.delivery_ids)
+    mine = and_(
+        DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker, DeliveryRow.status == "sending"
+    )
+    with hub.db.session() as session:
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        if result.outcome is Outcome.SENT:
+            values |= {"status": "sent", "sent_at": now, "last_error": None}
+        elif result.outcome is Outcome.RETRY:
+            values |= _retry_values(session, hub, ids, result, now)
+        else:
+            values |= {"status": "failed", "last_error": result.detail[:1000]}
+        held = session.execute(update(DeliveryRow).where(mine).values(**values)).rowcount or 0
+        if result.outcome is Outcome.GONE and claim_.subscriber_id is not None:
+            deactivate(session, claim_.subscriber_id, result.detail)
+            session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.subscriber_id == claim_.subscriber_id,
+                    DeliveryRow.status == "pending",
+                )
+                .values(status="cancelled", last_error=f"abonné désactivé : {result.detail}")
+            )
+        return held
+
+
+def _retry_values(
+    session: Session, hub: Hub, ids: list[int], result: SendResult, now: datetime
+) -> dict[str, Any]:
+    settings = hub.settings
+    attempts = session.scalar(select(func.max(DeliveryRow.attempts)).where(DeliveryRow.id.in_(ids)))
+    attempts = attempts or 1
+    if result.retry_after is not None:
+        # The service asked us to slow down: not a failure of this delivery.
+        return {
+            "status": "pending",
+            "attempts": DeliveryRow.attempts - 1,
+            "next_attempt_at": now + timedelta(seconds=result.retry_after),
+            "last_error": result.detail[:1000],
+        }
+    if attempts >= settings.max_attempts:
+        return {
+            "status": "failed",
+            "last_error": f"abandon après {attempts} essais : {result.detail}",
+        }
+    delay = retry_delay(attempts, settings.retry_base, settings.retry_cap, random.Random())
+    return {
+        "status": "pending",
+        "next_attempt_at": now + timedelta(seconds=delay),
+        "last_error": result.detail[:1000],
+    }
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    channel: str
+    sent: int
+    failed: int
+    pending: int
+    cancelled: int
+
+
+def delivery_stats(hub: Hub, message_id: int | None = None) -> list[ChannelStats]:
+    """Sent / failed / pending (including in progress) / cancelled, per channel."""
+    with hub.db.session() as session:
+        query = select(DeliveryRow.channel, DeliveryRow.status, func.count()).group_by(
+            DeliveryRow.channel, DeliveryRow.status
+        )
+        if message_id is not None:
+            query = query.where(DeliveryRow.message_id == message_id)
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for channel, status, count in session.execute(query):
+            bucket = "pending" if status in ("pending", "sending") else status
+            counts[channel][bucket] += count
+    return [
+        ChannelStats(ch, c["sent"], c["failed"], c["pending"], c["cancelled"])
+        for ch, c in sorted(counts.items())
+    ]
+
+
+def failures(
+    hub: Hub, message_id: int | None = None, limit: int = 20
+) -> list[tuple[int, str, str]]:
+    """The latest failed deliveries: (delivery id, channel, reason)."""
+    with hub.db.session() as session:
+        query = (
+            select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.last_error)
+            .where(or_(DeliveryRow.status == "failed"))
+            .order_by(DeliveryRow.id.desc())
+            .limit(limit)
+        )
+        if message_id is not None:
+            query = query.where(DeliveryRow.message_id == message_id)
+        return [(i, c, e or "") for i, c, e in session.execute(query)]

@@ -1,0 +1,147 @@
+"""Frozen data passed between the hub's layers; ORM rows never leave the storage modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One entry of a fetched feed, normalised: what a source kind hands to the pipeline."""
+
+    guid: str  # stable id: guid, yt:videoId, ICS UID…, else link, else a hash of the content
+    title: str
+    link: str | None
+    summary: str  # plain text, at most SUMMARY_MAX characters
+    published: datetime | None
+    categories: tuple[str, ...] = ()
+    # Extra facts a source kind needs later (a council meeting's start, place, stream…).
+    facts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    items: tuple[ParsedItem, ...]
+    warning: str | None = None  # a bozo feed that still had entries: why it is odd
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A source as its kind sees it: where to fetch and how to map entries to topics."""
+
+    name: str
+    kind: str
+    url: str
+    topic: str  # default topic of its items
+    categories: dict[str, str] = field(default_factory=dict, hash=False)  # category → topic
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    """A message to create: from a feed item, a council reminder, or staff."""
+
+    title: str
+    body: str
+    link: str | None
+    topics: tuple[str, ...]
+    scheduled_at: datetime
+    urgent: bool = False
+    kind: str = "item"  # item | reminder | staff | confirmation
+    dedupe_key: str | None = None  # the same key is never created twice
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message as residents read it, before a channel formats it."""
+
+    message_id: int
+    title: str
+    body: str
+    link: str | None
+    urgent: bool
+    topic_labels: tuple[str, ...]
+    when: datetime  # when it was released
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a channel adapter sends: one recipient, one notice or a digest of several."""
+
+    delivery_ids: tuple[int, ...]
+    channel: str
+    address: str
+    params: dict[str, Any]
+    notices: tuple[Notice, ...]
+    commune: str
+    unsubscribe_url: str | None  # None for Telegram (the chat has /stop and /alertes)
+    kind: str = "alert"  # alert | digest | confirmation
+
+    @property
+    def is_digest(self) -> bool:
+        return self.kind == "digest"
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"  # transient: try again later
+    GONE = "gone"  # the recipient is gone for good (bot blocked, subscription expired)
+    REJECTED = "rejected"  # this message cannot be delivered (invalid), do not retry
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    detail: str = ""
+    retry_after: float | None = None  # seconds the service asked us to wait
+
+    @classmethod
+    def sent(cls, detail: str = "") -> SendResult:
+        return cls(Outcome.SENT, detail)
+
+    @classmethod
+    def retry(cls, detail: str, after: float | None = None) -> SendResult:
+        return cls(Outcome.RETRY, detail, after)
+
+    @classmethod
+    def gone(cls, detail: str) -> SendResult:
+        return cls(Outcome.GONE, detail)
+
+    @classmethod
+    def rejected(cls, detail: str) -> SendResult:
+        return cls(Outcome.REJECTED, detail)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """When a subscriber wants non-urgent alerts."""
+
+    quiet_start: time | None = time(22, 0)
+    quiet_end: time | None = time(7, 0)
+    digest: bool = False
+    digest_at: time = time(18, 0)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A subscriber as the fan-out planner sees it."""
+
+    subscriber_id: int
+    channel: str
+    topics: frozenset[str]
+    preferences: Preferences
+
+
+@dataclass(frozen=True)
+class DeliveryIntent:
+    """One row to write in the outbox."""
+
+    target: str  # "subscriber:<id>" or "broadcast:<name>"
+    subscriber_id: int | None
+    channel: str
+    not_before: datetime
+    digest: bool = False

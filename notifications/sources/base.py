@@ -1,0 +1,30 @@
+"""The one small interface every source kind implements (rss, youtube, council)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Protocol
+from zoneinfo import ZoneInfo
+
+from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+
+
+class SourceKind(Protocol):
+    """Pure: bytes in, items out; items in, message drafts out. No I/O, no database."""
+
+    kind: ClassVar[str]
+
+    def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
+        """Read a fetched body; FeedError (notifications.errors.FetchError) when unusable."""
+        ...
+
+    def drafts(
+        self,
+        item: ParsedItem,
+        topics: tuple[str, ...],
+        config: SourceConfig,
+        now: datetime,
+        zone: ZoneInfo,
+    ) -> list[MessageDraft]:
+        """The messages a NEW item gives (an article: one alert; a meeting: two reminders)."""
+        ...

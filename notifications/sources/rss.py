@@ -1,0 +1,30 @@
+"""Kind "rss": a town website's RSS or Atom feed; each new article gives one alert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+from notifications.sources.feed import item_draft, parse_feed
+
+
+class RssSource:
+    kind: ClassVar[str] = "rss"
+
+    def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
+        return parse_feed(body, config)
+
+    def alert_title(self, item: ParsedItem) -> str:
+        return item.title
+
+    def drafts(
+        self,
+        item: ParsedItem,
+        topics: tuple[str, ...],
+        config: SourceConfig,
+        now: datetime,
+        zone: ZoneInfo,
+    ) -> list[MessageDraft]:
+        return [item_draft(item, topics, config, now, title=self.alert_title(item))]

@@ -1,0 +1,445 @@
+"""Subscribers and their topics: add, change, export and erase (privacy by design)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from notifications.channels.addresses import validate_address
+from notifications.errors import Conflict, InvalidInput, NotFound, UnknownChannel, UnknownTopic
+from notifications.hub import Hub
+from notifications.records import Preferences
+from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
+
+CHANNELS = ("telegram", "email", "webpush", "apprise")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class SubscriberInfo:
+    id: int
+    channel: str
+    address: str
+    topics: tuple[str, ...]
+    active: bool
+    confirmed: bool
+    consent_at: datetime
+    quiet: str | None  # "22:00-07:00", or None when alerts may come at any hour
+    digest_at: str | None  # "18:00" when non-urgent alerts come once a day
+    deactivated_reason: str | None
+    token: str
+
+
+def parse_quiet_hours(spec: str | None) -> tuple[str | None, str | None]:
+    """'22:00-07:00' → ('22:00', '07:00'); 'non' or '' → no quiet hours."""
+    if spec is None:
+        return "22:00", "07:00"
+    if spec.strip().lower() in ("", "non", "aucune", "none", "off"):
+        return None, None
+    start, _, end = spec.replace(" ", "").partition("-")
+    if not (_HHMM.match(start) and _HHMM.match(end)) or start == end:
+        raise InvalidInput(
+            f"heures calmes invalides « {spec} » : format attendu 22:00-07:00, ou « non »"
+        )
+    return start, end
+
+
+def parse_hhmm(value: str, what: str) -> str:
+    if not _HHMM.match(value.strip()):
+        raise InvalidInput(f"{what} invalide « {value} » : format attendu HH:MM, ex. 18:00")
+    return value.strip()
+
+
+def preferences_of(row: SubscriberRow) -> Preferences:
+    def clock(value: str | None) -> time | None:
+        return time.fromisoformat(value) if value else None
+
+    return Preferences(
+        quiet_start=clock(row.quiet_start),
+        quiet_end=clock(row.quiet_end),
+        digest=row.digest,
+        digest_at=clock(row.digest_at) or time(18, 0),
+    )
+
+
+def check_topics(hub: Hub, topics: Iterable[str]) -> tuple[str, ...]:
+    """The topics, deduplicated, each known to the town file; UnknownTopic otherwise."""
+    known = hub.town.topics
+    chosen: list[str] = []
+    for topic in topics:
+        key = topic.strip()
+        if key in ("tout", "tous", "all"):
+            return tuple(known)
+        if key not in known:
+            raise UnknownTopic(f"thème inconnu « {topic} » : thèmes possibles {', '.join(known)}")
+        if key not in chosen:
+            chosen.append(key)
+    return tuple(chosen)
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(CHANNELS)}")
+    return channel
+
+
+def info(row: SubscriberRow) -> SubscriberInfo:
+    return SubscriberInfo(
+        id=row.id,
+        channel=row.channel,
+        address=row.address,
+        topics=tuple(sorted(s.topic for s in row.subscriptions)),
+        active=row.active,
+        confirmed=row.confirmed_at is not None,
+        consent_at=row.consent_at,
+        quiet=f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None,
+        digest_at=row.digest_at if row.digest else None,
+        deactivated_reason=row.deactivated_reason,
+        token=row.token,
+    )
+
+
+def _find(session: Session, channel: str, address: str) -> SubscriberRow | None:
+    return session.scalars(
+        select(SubscriberRow).where(
+            SubscriberRow.channel == channel, SubscriberRow.address == address
+        )
+    ).one_or_none()
+
+
+def _get(session: Session, subscriber_id: int) -> SubscriberRow:
+    row = session.get(SubscriberRow, subscriber_id)
+    if row is None:
+        raise NotFound(f"aucun abonné n° {subscriber_id}")
+    return row
+
+
+def new_subscriber(
+    channel: str,
+    address: str,
+    params: dict[str, Any],
+    now: datetime,
+    *,
+    confirmed: bool = True,
+    quiet: tuple[str | None, str | None] = ("22:00", "07:00"),
+    digest_at: str | None = None,
+) -> SubscriberRow:
+    """A subscriber row who consented NOW (an e-mail one is confirmed later, by its link)."""
+    return SubscriberRow(
+        channel=channel,
+        address=address,
+        params=params,
+        token=secrets.token_urlsafe(24),
+        consent_at=now,
+        confirmed_at=now if confirmed else None,
+        active=True,
+        quiet_start=quiet[0],
+        quiet_end=quiet[1],
+        digest=digest_at is not None,
+        digest_at=digest_at or "18:00",
+        created_at=now,
+    )
+
+
+def _set_topics(session: Session, row: SubscriberRow, topics: Sequence[str], now: datetime) -> None:
+    current = {s.topic for s in row.subscriptions}
+    for subscription in list(row.subscriptions):
+        if subscription.topic not in topics:
+            row.subscriptions.remove(subscription)
+    for topic in topics:
+        if topic not in current:
+            row.subscriptions.append(SubscriptionRow(topic=topic, created_at=now))
+    session.flush()
+
+
+def checked_request(
+    hub: Hub,
+    channel: str,
+    address: str,
+    params: dict[str, Any] | None,
+    topics: Iterable[str],
+) -> tuple[str, str, dict[str, Any], tuple[str, ...]]:
+    """A subscription request checked: (channel, normalised address, params, topics)."""
+    channel = check_channel(channel)
+    chosen = check_topics(hub, topics)
+    if not chosen:
+        raise InvalidInput("choisissez au moins un thème")
+    address, params = validate_address(
+        channel, address, params, local_ok=hub.settings.webpush_allow_local
+    )
+    return channel, address, params, chosen
+
+
+def add_subscriber(
+    hub: Hub,
+    channel: str,
+    address: str,
+    topics: Iterable[str],
+    *,
+    params: dict[str, Any] | None = None,
+    quiet: str | None = None,
+    digest_at: str | None = None,
+) -> SubscriberInfo:
+    """Record a new subscriber, who consented now. E-mail ones wait for their confirmation.
+
+    Conflict when the same address already subscribes on that channel.
+    """
+    channel, address, params, chosen = checked_request(hub, channel, address, params, topics)
+    quiet_start, quiet_end = parse_quiet_hours(quiet)
+    now = hub.now()
+    with hub.db.session() as session:
+        existing = _find(session, channel, address)
+        if existing is not None:
+            raise Conflict(
+                f"cette adresse est déjà abonnée (abonné n° {existing.id}, thèmes : "
+                f"{', '.join(sorted(s.topic for s in existing.subscriptions)) or 'aucun'})"
+            )
+        row = new_subscriber(
+            channel,
+            address,
+            params,
+            now,
+            confirmed=channel != "email",
+            quiet=(quiet_start, quiet_end),
+            digest_at=parse_hhmm(digest_at, "heure du résumé") if digest_at else None,
+        )
+        session.add(row)
+        session.flush()
+        _set_topics(session, row, chosen, now)
+        return info(row)
+
+
+def get_subscriber(hub: Hub, subscriber_id: int) -> SubscriberInfo:
+    with hub.db.session() as session:
+        return info(_get(session, subscriber_id))
+
+
+def find_subscriber(hub: Hub, channel: str, address: str) -> SubscriberInfo | None:
+    with hub.db.session() as session:
+        row = _find(session, channel, address)
+        return info(row) if row else None
+
+
+def list_subscribers(hub: Hub, channel: str | None = None) -> list[SubscriberInfo]:
+    with hub.db.session() as session:
+        query = select(SubscriberRow).order_by(SubscriberRow.id)
+        if channel:
+            query = query.where(SubscriberRow.channel == check_channel(channel))
+        return [info(row) for row in session.scalars(query)]
+
+
+def count_subscribers(hub: Hub) -> int:
+    with hub.db.session() as session:
+        return session.scalar(select(func.count(SubscriberRow.id))) or 0
+
+
+def set_topics(hub: Hub, subscriber_id: int, topics: Iterable[str]) -> SubscriberInfo:
+    chosen = check_topics(hub, topics)
+    with hub.db.session() as session:
+        row = _get(session, subscriber_id)
+        _set_topics(session, row, chosen, hub.now())
+        return info(row)
+
+
+def chat_subscribe(
+    hub: Hub, channel: str, address: str, topics: Iterable[str]
+) -> tuple[SubscriberInfo, tuple[str, ...]]:
+    """A resident asks from a chat: subscribe this chat (created if new) to more topics.
+
+    Returns the subscriber and the topics that were added now (empty: it had them all).
+    Asking again re-activates a chat that was deactivated (e.g. had blocked the bot).
+    """
+    chosen = check_topics(hub, topics)
+    address, params = validate_address(channel, address, None)
+    now = hub.now()
+    with hub.db.session() as session:
+        row = _find(session, channel, address)
+        if row is None:
+            row = new_subscriber(channel, address, params, now)
+            session.add(row)
+            session.flush()
+        elif not row.active:
+            row.active, row.deactivated_reason, row.consent_at = True, None, now
+        current = {s.topic for s in row.subscriptions}
+        added = tuple(t for t in chosen if t not in current)
+        _set_topics(session, row, [*sorted(current), *added], now)
+        return info(row), added
+
+
+def chat_unsubscribe(
+    hub: Hub, channel: str, address: str, topics: Iterable[str] | None
+) -> tuple[str, ...]:
+    """Remove some topics (or all when TOPICS is None); the topics actually removed.
+
+    With no topic left, the subscriber and everything held on it are erased.
+    """
+    chosen = check_topics(hub, topics) if topics is not None else None
+    with hub.db.session() as session:
+        row = _find(session, channel, address)
+        if row is None:
+            return ()
+        current = {s.topic for s in row.subscriptions}
+        removed = tuple(sorted(current if chosen is None else current & set(chosen)))
+        remaining = sorted(current - set(removed))
+        if not remaining:
+            session.delete(row)
+        else:
+            _set_topics(session, row, remaining, hub.now())
+        return removed
+
+
+def remove_subscriber(hub: Hub, subscriber_id: int) -> None:
+    """Unsubscribe entirely: same as erasing, nothing is kept."""
+    erase_subscriber(hub, subscriber_id)
+
+
+def erase_subscriber(hub: Hub, subscriber_id: int) -> int:
+    """Delete the subscriber, its topics and its deliveries; the number of rows removed."""
+    with hub.db.session() as session:
+        row = _get(session, subscriber_id)
+        deliveries = session.execute(
+            delete(DeliveryRow).where(DeliveryRow.subscriber_id == subscriber_id)
+        ).rowcount
+        topics = len(row.subscriptions)
+        session.delete(row)
+        return 1 + topics + (deliveries or 0)
+
+
+def export_subscriber(hub: Hub, subscriber_id: int) -> dict[str, Any]:
+    """Every datum held on one subscriber, as JSON-ready data (right of access)."""
+    with hub.db.session() as session:
+        row = _get(session, subscriber_id)
+        deliveries = session.execute(
+            select(DeliveryRow, MessageRow.title)
+            .join(MessageRow, MessageRow.id == DeliveryRow.message_id)
+            .where(DeliveryRow.subscriber_id == subscriber_id)
+            .order_by(DeliveryRow.id)
+        ).all()
+        return {
+            "abonne": {
+                "id": row.id,
+                "canal": row.channel,
+                "adresse": row.address,
+                "parametres": row.params,
+                "consentement": row.consent_at.isoformat(),
+                "confirmation": row.confirmed_at.isoformat() if row.confirmed_at else None,
+                "actif": row.active,
+                "raison_desactivation": row.deactivated_reason,
+                "heures_calmes": (
+                    f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None
+                ),
+                "resume_quotidien": row.digest_at if row.digest else None,
+                "cree_le": row.created_at.isoformat(),
+                "themes": sorted(s.topic for s in row.subscriptions),
+                "jeton_liens": row.token,
+            },
+            "envois": [
+                {
+                    "message": delivery.message_id,
+                    "titre": title,
+                    "etat": delivery.status,
+                    "tentatives": delivery.attempts,
+                    "envoye_le": delivery.sent_at.isoformat() if delivery.sent_at else None,
+                    "derniere_erreur": delivery.last_error,
+                }
+                for delivery, title in deliveries
+            ],
+        }
+
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def by_token(session: Session, token: str) -> SubscriberRow | None:
+    if not _TOKEN.match(token or ""):  # anything else cannot be ours: never sent to the database
+        return None
+    return session.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).one_or_none()
+
+
+def confirm_by_token(hub: Hub, token: str) -> SubscriberInfo | None:
+    """Double opt-in: the e-mail link was opened; None when the link is unknown."""
+    with hub.db.session() as session:
+        row = by_token(session, token)
+        if row is None:
+            return None
+        if row.confirmed_at is None:
+            row.confirmed_at = hub.now()
+        return info(row)
+
+
+def unsubscribe_by_token(hub: Hub, token: str) -> bool:
+    """The unsubscribe link of a message: erase that subscriber. False when unknown."""
+    with hub.db.session() as session:
+        row = by_token(session, token)
+        if row is None:
+            return False
+        session.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
+        session.delete(row)
+        return True
+
+
+def deactivate_address(hub: Hub, channel: str, address: str, reason: str) -> None:
+    """The chat or device refused a message for good: stop sending there."""
+    with hub.db.session() as session:
+        row = _find(session, channel, address)
+        if row is not None:
+            deactivate(session, row.id, reason)
+
+
+def deactivate(session: Session, subscriber_id: int, reason: str) -> None:
+    """A channel refused for good: stop sending to this subscriber (kept for staff to see)."""
+    row = session.get(SubscriberRow, subscriber_id)
+    if row is not None and row.active:
+        row.active, row.deactivated_reason = False, reason
+
+
+# --- Added for the web app's alerts pages (bot/web/alerts.py) --------------------------------
+
+
+def subscriber_by_token(hub: Hub, token: str) -> SubscriberInfo | None:
+    """The subscriber of a link's token, changing nothing; None when the link is unknown."""
+    with hub.db.session() as session:
+        row = by_token(session, token)
+        return info(row) if row else None
+
+
+def device_subscribe(
+    hub: Hub, channel: str, address: str, params: dict[str, Any], topics: Iterable[str]
+) -> tuple[SubscriberInfo, bool]:
+    """A device subscribes itself (Web Push), its consent the person's click.
+
+    A new device is recorded; a known one gets exactly these topics, its fresh keys, and is
+    re-activated if a channel had deactivated it. Returns the subscriber and whether it is new.
+    """
+    channel, address, params, chosen = checked_request(hub, channel, address, params, topics)
+    try:
+        return _device_subscribe(hub, channel, address, params, chosen)
+    except IntegrityError:  # the same device subscribed twice at once: the other one won
+        return _device_subscribe(hub, channel, address, params, chosen)
+
+
+def _device_subscribe(
+    hub: Hub, channel: str, address: str, params: dict[str, Any], topics: Sequence[str]
+) -> tuple[SubscriberInfo, bool]:
+    now = hub.now()
+    with hub.db.session() as session:
+        row = _find(session, channel, address)
+        created = row is None
+        if row is None:
+            row = new_subscriber(channel, address, params, now)
+            session.add(row)
+            session.flush()
+        else:
+            row.params = params
+            if not row.active:
+                row.active, row.deactivated_reason, row.consent_at = True, None, now
+        _set_topics(session, row, topics, now)
+        return info(row), created

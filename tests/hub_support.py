@@ -1,0 +1,64 @@
+"""Shared pieces of the hub's tests: an injected clock, settings, a hub on a given database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from arobase.settings import ROOT, Settings
+from notifications.hub import Clock, Hub, make_hub
+from notifications.subscribers import new_subscriber
+from notifications.tables import SubscriptionRow
+
+# Wednesday 25 November 2026, 10:00 in Trilport: daytime, outside quiet hours.
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TOWN_FILE = ROOT / "town" / "trilport.yml"
+
+
+@dataclass
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    moment: datetime = field(default=START)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> datetime:
+        self.moment += timedelta(seconds=seconds)
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment.astimezone(UTC)
+
+
+def hub_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test: no .env file, the sample town, quick retries."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "town_file": TOWN_FILE,
+        "public_url": "http://alertes.test",
+        "worker_tick": 0.05,
+        "retry_base": 1,
+        "retry_cap": 4,
+        "max_attempts": 3,
+        "apprise_broadcast": "",
+        "webpush_allow_local": True,  # the fake push service listens on loopback
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def make_test_hub(database_url: str, clock: Clock | None = None, **overrides: Any) -> Hub:
+    return make_hub(hub_settings(database_url, **overrides), clock or FakeClock())
+
+
+def bulk_subscribers(hub: Hub, channel: str, addresses: list[str], topics: list[str]) -> None:
+    """Many confirmed subscribers at once (setting up a large fan-out quickly)."""
+    now = hub.now()
+    with hub.db.session() as session:
+        for address in addresses:
+            row = new_subscriber(channel, address, {}, now, quiet=(None, None))
+            row.subscriptions = [SubscriptionRow(topic=t, created_at=now) for t in topics]
+            session.add(row)

@@ -1,0 +1,209 @@
+"""The Web Push channel against a fake push service that checks VAPID and decrypts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from py_vapid import Vapid
+
+from notifications.channels.addresses import validate_address
+from notifications.channels.webpush import WebPushChannel, retry_seconds
+from notifications.errors import InvalidInput
+from notifications.records import Outcome
+from notifications.render import PUSH_MAX_BYTES, push_payload
+from notifications.vapid import b64url_decode, generate_vapid_keys, vapid_public_key
+from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
+from tests.fakes.push_service import (
+    FakePushService,
+    Refusal,
+    running_fake_push_service,
+    verify_vapid,
+)
+from tests.servers import closed_port_url
+
+CONTACT = "mailto:mairie@trilport.example"
+
+
+@pytest.fixture(scope="module")
+def vapid_keys() -> tuple[str, str]:
+    return generate_vapid_keys()
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakePushService]:
+    with running_fake_push_service() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(fake_server: FakePushService) -> FakePushService:
+    fake_server.gone.clear()
+    fake_server.received.clear()
+    fake_server.refusals.clear()
+    return fake_server
+
+
+@pytest.fixture
+async def channel(vapid_keys: tuple[str, str]) -> AsyncIterator[WebPushChannel]:
+    channel = WebPushChannel(vapid_keys[0], CONTACT, ttl=3600, timeout=5)
+    yield channel
+    await channel.aclose()
+
+
+def subscriber(fake: FakePushService, id: str, *notices, **kwargs):
+    """An envelope for a new browser subscription, its address checked as on sign-up."""
+    address, params = validate_address("webpush", fake.subscribe(id), local_ok=True)
+    return envelope("webpush", address, *notices, params=params, **kwargs)
+
+
+async def test_browser_decrypts_the_alert(
+    channel: WebPushChannel, fake: FakePushService, vapid_keys: tuple[str, str]
+) -> None:
+    result = await channel.send(subscriber(fake, "marie"))
+
+    assert result.outcome is Outcome.SENT, fake.refusals.items()
+    [push] = fake.received.items()
+    assert push.subscription_id == "marie"
+    assert push.payload == {
+        "title": "Travaux rue Pasteur",
+        "body": "Coupure d'eau à Trilport mardi de 8 h à 12 h.",
+        "url": "https://trilport.example/actualites/travaux?rue=pasteur&jour=mardi",
+        "tag": "arobase-7",
+        "urgent": False,
+        "unsubscribe": UNSUBSCRIBE_URL,
+    }
+    assert (push.ttl, push.urgency) == (3600, "normal")
+    assert push.claims["sub"] == CONTACT
+    assert push.vapid_key == vapid_keys[1]
+
+
+async def test_urgent_alert_is_sent_with_high_urgency(
+    channel: WebPushChannel, fake: FakePushService
+) -> None:
+    await channel.send(subscriber(fake, "paul", notice(title="Crue de la Marne", urgent=True)))
+
+    [push] = fake.received.items()
+    assert push.urgency == "high"
+    assert push.payload["title"] == "URGENT : Crue de la Marne"
+
+
+async def test_each_push_service_gets_its_own_audience(
+    channel: WebPushChannel, fake: FakePushService
+) -> None:
+    with running_fake_push_service() as other:
+        first = await channel.send(subscriber(fake, "a"))
+        second = await channel.send(subscriber(other, "b"))
+
+        assert (first.outcome, second.outcome) == (Outcome.SENT, Outcome.SENT)
+        assert other.received.items()[0].claims["aud"] == other.url
+    assert fake.received.items()[0].claims["aud"] == fake.url
+
+
+async def test_expired_subscription_is_gone(channel: WebPushChannel, fake: FakePushService) -> None:
+    alert = subscriber(fake, "old")
+    fake.gone.add("old")
+
+    result = await channel.send(alert)
+
+    assert (result.outcome, result.detail) == (Outcome.GONE, "abonnement expiré (410)")
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "outcome", "after"),
+    [
+        (429, "120", Outcome.RETRY, 120.0),
+        (503, None, Outcome.RETRY, None),
+        (413, None, Outcome.REJECTED, None),
+        (400, None, Outcome.REJECTED, None),
+    ],
+)
+async def test_refusals_map_to_outcomes(
+    channel: WebPushChannel,
+    fake: FakePushService,
+    status: int,
+    retry_after: str | None,
+    outcome: Outcome,
+    after: float | None,
+) -> None:
+    alert = subscriber(fake, f"s{status}")
+    fake.fail_next(1, status=status, retry_after=retry_after)
+
+    result = await channel.send(alert)
+
+    assert (result.outcome, result.retry_after) == (outcome, after)
+
+
+async def test_push_service_down_is_retried(channel: WebPushChannel, fake: FakePushService) -> None:
+    alert = subscriber(fake, "x")
+    moved = envelope(
+        "webpush", f"{closed_port_url()}/push/x", params=alert.params, unsubscribe_url=None
+    )
+
+    assert (await channel.send(moved)).outcome is Outcome.RETRY
+
+
+async def test_unusable_keys_are_rejected(channel: WebPushChannel, fake: FakePushService) -> None:
+    alert = envelope("webpush", f"{fake.url}/push/x", params={"p256dh": "", "auth": ""})
+
+    assert (await channel.send(alert)).outcome is Outcome.REJECTED
+
+
+def test_fake_refuses_a_token_for_another_audience(vapid_keys: tuple[str, str]) -> None:
+    """The fake really checks VAPID: the tests above would catch a wrong aud or key."""
+    signer = Vapid.from_string(vapid_keys[0])
+    header = signer.sign({"sub": CONTACT, "aud": "https://push.example.net"})["Authorization"]
+    now = datetime.now(UTC).timestamp()
+
+    with pytest.raises(Refusal, match="aud"):
+        verify_vapid(header, "https://push.example.org", now)
+    tampered = header.replace("k=", "k=BA", 1)
+    with pytest.raises(Refusal):
+        verify_vapid(tampered, "https://push.example.net", now)
+    assert verify_vapid(header, "https://push.example.net", now)[1] == vapid_keys[1]
+
+
+def test_generated_keys_are_what_browsers_and_pywebpush_expect() -> None:
+    private, public = generate_vapid_keys()
+
+    assert len(b64url_decode(private)) == 32
+    public_raw = b64url_decode(public)
+    assert len(public_raw) == 65 and public_raw[0] == 4
+    assert vapid_public_key(private) == public
+    assert "=" not in private + public
+
+
+def test_unreadable_private_key_is_refused_at_start(vapid_keys: tuple[str, str]) -> None:
+    with pytest.raises(InvalidInput, match="VAPID"):
+        WebPushChannel("pas-une-clé", CONTACT)
+    with pytest.raises(InvalidInput, match="contact Web Push invalide"):
+        WebPushChannel(vapid_keys[0], "mairie@trilport.example")  # "mailto:" is missing
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("Tue, 24 Nov 2026 09:32:00 GMT", 120.0),
+        ("Tue, 24 Nov 2026 09:00:00 GMT", 0.0),  # already past
+        ("bientôt", None),
+        (None, None),
+    ],
+)
+def test_retry_after_header(header: str | None, seconds: float | None) -> None:
+    now = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+    assert retry_seconds(header, now) == seconds
+
+
+async def test_huge_link_does_not_hang_the_payload_builder() -> None:
+    long_link = "https://trilport.example/" + "a" * 4000
+    alert = envelope("webpush", "https://push.example", notice(link=long_link))
+
+    payload = await asyncio.wait_for(asyncio.to_thread(push_payload, alert), timeout=10)
+
+    assert payload["body"] == "…"
+    assert len(payload["url"]) > PUSH_MAX_BYTES  # too long for the service: rejected later

@@ -1,0 +1,100 @@
+"""A resident's e-mail subscription from start to end, across the hub's real pieces: the
+`arobase` command, the worker and its SMTP adapter (an aiosmtpd server on loopback), the web
+app's confirmation and unsubscribe links. Nothing is sent before the link is opened."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from bot.web.app import create_app
+from notifications.channels.email import EmailChannel
+from notifications.hub import Hub
+from notifications.messages import announce
+from notifications.outbox import delivery_stats, release_due, send_confirmation_request
+from notifications.subscribers import add_subscriber, find_subscriber
+from notifications.worker import Worker
+from tests.fakes.smtp import FakeSmtp, running_fake_smtp
+from tests.servers import closed_port_url, serving
+
+ADDRESS = "camille.martin@trilport.example"
+
+
+@pytest.fixture
+def smtp() -> Iterator[FakeSmtp]:
+    with running_fake_smtp() as fake:
+        yield fake
+
+
+@pytest.fixture
+def web(hub: Hub) -> Iterator[str]:
+    settings = hub.settings.model_copy(update={"rasa_url": closed_port_url()})
+    with serving(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+async def client(web: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=web, trust_env=False) as http:
+        yield http
+
+
+async def deliver(hub: Hub, smtp: FakeSmtp, mails: int) -> None:
+    """Run the worker (e-mail only) until SMTP received MAILS messages in all."""
+    channel = EmailChannel(smtp.host, smtp.port, "Mairie de Trilport <alertes@trilport.example>")
+    worker = Worker(hub, {"email": channel}, poll=False)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.to_thread(smtp.wait_for_mails, mails, 30)
+        await worker.wait_until(lambda: delivery_stats(hub)[0].pending == 0)
+    finally:
+        worker.stop()
+        await task
+
+
+def link(text: str, path: str) -> str:
+    match = re.search(rf"http://alertes\.test({re.escape(path)}\?jeton=[A-Za-z0-9_-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+async def test_double_opt_in_alert_and_one_click_unsubscribe(
+    hub: Hub, smtp: FakeSmtp, client: httpx.AsyncClient
+) -> None:
+    info = add_subscriber(hub, "email", ADDRESS, ["travaux"])
+    send_confirmation_request(hub, info.id)
+    announce(hub, "Rue de Meaux fermée", body="Du 1er au 5 décembre.", topics=["travaux"])
+    release_due(hub)
+    await deliver(hub, smtp, 1)
+    (request,) = smtp.received.items()
+    assert request.rcpt_tos == (ADDRESS,)
+    assert request.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
+    # Not confirmed yet: the announcement did not go to this address.
+    assert all("Rue de Meaux" not in m.message["Subject"] for m in smtp.received.items())
+
+    confirm = link(request.part("plain"), "/alertes/confirmer")
+    response = await client.get(confirm)
+    assert response.status_code == 200 and "confirmé" in response.text
+    announce(hub, "Collecte des encombrants", body="Lundi 7 décembre.", topics=["travaux"])
+    release_due(hub)
+    await deliver(hub, smtp, 2)
+    alert = smtp.received.items()[-1]
+    assert alert.message["Subject"] == "[Trilport] Collecte des encombrants"
+    unsubscribe = link(alert.part("plain"), "/alertes/desabonnement")
+    assert alert.message["List-Unsubscribe"].replace("\n", "").replace(" ", "") == (
+        f"<http://alertes.test{unsubscribe}>"
+    )
+    assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # The mail client's one-click unsubscribe (RFC 8058) erases the subscriber.
+    response = await client.post(
+        unsubscribe,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200
+    assert find_subscriber(hub, "email", ADDRESS) is None

@@ -1,0 +1,370 @@
+"""The Telegram bot as residents meet it: the real `arobase telegram` process, polling the
+fake Bot API on loopback (tests/fakes/telegram_api.py), with a fake Rasa for the bot's own
+behaviour. tests/test_telegram_assistant.py runs it with the real Rasa and action servers."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from arobase.settings import ROOT
+from notifications.hub import Hub
+from notifications.migrate import upgrade
+from notifications.subscribers import add_subscriber, find_subscriber
+from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
+from tests.fake_rasa import FakeRasa, running_fake_rasa
+from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
+from tests.hub_support import TOWN_FILE, make_test_hub
+from tests.servers import closed_port_url
+
+chats = itertools.count(700_001)
+
+
+def bot_env(telegram: FakeTelegram, rasa_url: str, database_url: str, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
+    env.update(
+        AROBASE_TELEGRAM_TOKEN=telegram.token,
+        AROBASE_TELEGRAM_BASE_URL=telegram.base_url,
+        AROBASE_RASA_URL=rasa_url,
+        AROBASE_RASA_TOKEN="jeton-de-test",
+        AROBASE_RASA_TIMEOUT="3",
+        AROBASE_DATABASE_URL=database_url,
+        AROBASE_TOWN_FILE=str(TOWN_FILE),
+        AROBASE_PUBLIC_URL="https://www.trilport.example",
+    )
+    env.update({f"AROBASE_{k.upper()}": v for k, v in extra.items()})
+    return env
+
+
+@contextmanager
+def running_bot(
+    env: dict[str, str], telegram: FakeTelegram, log: Path
+) -> Iterator[subprocess.Popen]:
+    """`arobase telegram` until the block ends; ready once it registered its commands."""
+    before = len(telegram.calls_of("setMyCommands"))
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "arobase"), "telegram"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            telegram.calls.wait_until(
+                lambda calls: sum(c.method == "setMyCommands" for c in calls) > before,
+                timeout=60,
+                what="the bot registering its commands",
+            )
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    with running_fake_telegram() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def rasa() -> Iterator[FakeRasa]:
+    with running_fake_rasa() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('bot') / 'hub.db'}"
+    upgrade(url)
+    hub = make_test_hub(url)
+    yield hub
+    hub.close()
+
+
+@pytest.fixture(scope="module")
+def bot(
+    telegram: FakeTelegram, rasa: FakeRasa, hub: Hub, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    env = bot_env(telegram, rasa.url, hub.settings.database_url, telegram_flood_per_minute="20")
+    with running_bot(env, telegram, tmp_path_factory.mktemp("logs") / "bot.log"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_rasa(rasa: FakeRasa) -> None:
+    rasa.reset()
+
+
+def to_chat(telegram: FakeTelegram, chat: int) -> list[SentMessage]:
+    return [m for m in telegram.messages.items() if m.chat_id == chat]
+
+
+def wait_replies(telegram: FakeTelegram, chat: int, count: int) -> list[SentMessage]:
+    telegram.messages.wait_until(
+        lambda items: sum(m.chat_id == chat for m in items) >= count,
+        timeout=20,
+        what=f"{count} replies to chat {chat}",
+    )
+    return to_chat(telegram, chat)
+
+
+def buttons(message: SentMessage) -> list[dict]:
+    return [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
+
+
+def test_start_welcomes_and_the_commands_are_registered(bot: None, telegram: FakeTelegram) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "/start")
+    (welcome,) = wait_replies(telegram, chat, 1)
+    assert "Bonjour" in welcome.text and "/alertes" in welcome.text
+    assert "https://www.trilport.example/confidentialite" in welcome.text
+    commands = telegram.calls_of("setMyCommands")[-1].params["commands"]
+    assert [c["command"] for c in commands] == [
+        "start", "aide", "alertes", "stop", "mesdonnees", "supprimer",
+    ]  # fmt: skip
+
+
+def test_a_question_gets_the_answer_and_buttons_lead_back_to_rasa(
+    bot: None, telegram: FakeTelegram, rasa: FakeRasa
+) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "Je voudrais faire un choix")
+    (question,) = wait_replies(telegram, chat, 1)
+    assert question.text == "Que souhaitez-vous savoir ?"
+    assert [b["text"] for b in buttons(question)] == ["Horaires de la mairie", "Carte d'identité"]
+    assert any(
+        c.method == "sendChatAction"
+        and c.params["chat_id"] == chat
+        and c.params["action"] == "typing"
+        for c in telegram.calls.items()
+    )
+    telegram.push_callback(chat, buttons(question)[1]["callback_data"], question.message_id)
+    replies = wait_replies(telegram, chat, 2)
+    assert replies[1].text == "Vous avez choisi /carte_identite"
+    assert rasa.senders[-1] == f"telegram:{chat}"
+    assert any(c.method == "answerCallbackQuery" for c in telegram.calls.items())
+
+
+def test_text_is_escaped_for_html(bot: None, telegram: FakeTelegram) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "<b>gras</b> & co")
+    (reply,) = wait_replies(telegram, chat, 1)
+    assert reply.text == "Vous avez dit : &lt;b&gt;gras&lt;/b&gt; &amp; co"
+    assert reply.parse_mode == "HTML"
+
+
+def test_a_long_reply_is_split_at_paragraphs(bot: None, telegram: FakeTelegram) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "des paragraphes svp")
+    telegram.messages.wait_until(
+        lambda items: any(m.chat_id == chat and "Paragraphe 19." in m.text for m in items),
+        timeout=20,
+    )
+    parts = to_chat(telegram, chat)
+    assert len(parts) >= 3
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert all(p.text.startswith("Paragraphe ") for p in parts)
+    assert "".join(p.text for p in parts).count("Paragraphe") == 20
+
+
+def test_alerts_menu_toggles_topics_in_the_hub_and_the_keyboard(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "/alertes")
+    (menu,) = wait_replies(telegram, chat, 1)
+    keys = {b["text"]: b["callback_data"] for b in buttons(menu)}
+    assert "Travaux" in keys and "✅ Travaux" not in keys
+    telegram.push_callback(chat, keys["Travaux"], menu.message_id)
+    edited = telegram.calls.wait_until(
+        lambda calls: any(
+            c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls
+        )
+    )
+    edit = [c for c in edited if c.method == "editMessageText" and c.params["chat_id"] == chat][-1]
+    labels = [row[0]["text"] for row in edit.params["reply_markup"]["inline_keyboard"]]
+    assert "✅ Travaux" in labels and "Écoles" in labels
+    subscriber = find_subscriber(hub, "telegram", str(chat))
+    assert subscriber is not None and subscriber.topics == ("travaux",)
+    # A second tap removes it again.
+    telegram.push_callback(chat, keys["Travaux"], menu.message_id)
+    telegram.calls.wait_until(
+        lambda calls: (
+            sum(c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls) == 2
+        )
+    )
+    assert find_subscriber(hub, "telegram", str(chat)) is None
+
+
+def test_stop_asks_first_then_unsubscribes_everything(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    chat = next(chats)
+    add_subscriber(hub, "telegram", str(chat), ["travaux", "ecoles"])
+    telegram.push_text(chat, "/stop")
+    (question,) = wait_replies(telegram, chat, 1)
+    assert "arrêter toutes les alertes" in question.text
+    yes = buttons(question)[0]
+    assert find_subscriber(hub, "telegram", str(chat)) is not None
+    telegram.push_callback(chat, yes["callback_data"], question.message_id)
+    telegram.calls.wait_until(
+        lambda calls: any(
+            c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls
+        )
+    )
+    assert find_subscriber(hub, "telegram", str(chat)) is None
+
+
+def test_my_data_then_delete_leaves_no_row_of_the_chat(
+    bot: None, telegram: FakeTelegram, hub: Hub, rasa: FakeRasa
+) -> None:
+    chat = next(chats)
+    subscriber = add_subscriber(hub, "telegram", str(chat), ["alertes"])
+    telegram.push_text(chat, "/mesdonnees")
+    (data,) = wait_replies(telegram, chat, 1)
+    assert str(chat) in data.text and "Alertes" in data.text and "accord donné le" in data.text
+    telegram.push_text(chat, "/supprimer")
+    question = wait_replies(telegram, chat, 2)[1]
+    telegram.push_callback(chat, buttons(question)[0]["callback_data"], question.message_id)
+    telegram.calls.wait_until(
+        lambda calls: any(
+            c.method == "editMessageText"
+            and c.params["chat_id"] == chat
+            and "effacées" in c.params["text"]
+            for c in calls
+        )
+    )
+    with hub.db.session() as session:
+        for table, column in (
+            (SubscriberRow, SubscriberRow.address == str(chat)),
+            (SubscriptionRow, SubscriptionRow.subscriber_id == subscriber.id),
+            (DeliveryRow, DeliveryRow.subscriber_id == subscriber.id),
+        ):
+            assert session.scalar(select(func.count()).select_from(table).where(column)) == 0
+    assert rasa.forgotten == [f"telegram:{chat}"]
+
+
+def test_a_resident_who_blocked_the_bot_is_deactivated(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    chat = next(chats)
+    add_subscriber(hub, "telegram", str(chat), ["alertes"])
+    telegram.blocked.add(chat)
+    try:
+        telegram.push_text(chat, "bonjour")
+        # The reply is refused (403): the subscriber stops receiving alerts.
+        wait_for(lambda: not find_subscriber(hub, "telegram", str(chat)).active)
+    finally:
+        telegram.blocked.discard(chat)
+    assert "bloqué" in (find_subscriber(hub, "telegram", str(chat)).deactivated_reason or "")
+
+
+@pytest.mark.parametrize("mode", ["error", "hang"])
+def test_rasa_down_or_slow_gets_an_apology_with_the_phone(
+    bot: None, telegram: FakeTelegram, rasa: FakeRasa, mode: str
+) -> None:
+    chat = next(chats)
+    rasa.mode = mode  # type: ignore[assignment]
+    telegram.push_text(chat, "la mairie est ouverte ?")
+    (reply,) = wait_replies(telegram, chat, 1)
+    assert reply.text.startswith("Désolé, l'assistant ne répond pas")
+    assert "01 99 00 10 00" in reply.text
+
+
+def test_photos_stickers_and_voice_get_a_polite_reply(bot: None, telegram: FakeTelegram) -> None:
+    chat = next(chats)
+    base = {
+        "chat": {"id": chat, "type": "private", "first_name": "Marie"},
+        "from": {"id": chat, "is_bot": False, "first_name": "Marie"},
+        "date": 1_790_000_000,
+    }
+    kinds = [
+        {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
+        {"sticker": {"file_id": "s1", "file_unique_id": "u2", "width": 512, "height": 512,
+                     "is_animated": False, "is_video": False, "type": "regular"}},
+        {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
+        {"location": {"latitude": 48.95, "longitude": 2.94}},
+    ]  # fmt: skip
+    for number, kind in enumerate(kinds):
+        telegram.push_update({"message": {"message_id": 900 + number, **base, **kind}})
+    replies = wait_replies(telegram, chat, len(kinds))
+    assert all("messages écrits" in r.text for r in replies)
+
+
+def test_a_flood_gets_a_slow_down_without_reaching_rasa(
+    bot: None, telegram: FakeTelegram, rasa: FakeRasa
+) -> None:
+    chat = next(chats)
+    for number in range(21):
+        telegram.push_text(chat, f"message {number}")
+    replies = wait_replies(telegram, chat, 21)
+    assert sum("patientez une minute" in r.text for r in replies) == 1
+    assert sum(sender == f"telegram:{chat}" for sender in rasa.senders) == 20
+
+
+def test_in_a_group_the_bot_answers_only_when_mentioned(
+    bot: None, telegram: FakeTelegram, rasa: FakeRasa
+) -> None:
+    group = -next(chats)
+    member = {"id": 4242, "is_bot": False, "first_name": "Paul"}
+    chat = {"id": group, "type": "group", "title": "Voisins de la rue de Meaux"}
+
+    def post(text: str, entities: list | None = None) -> None:
+        message = {"message_id": next(chats), "date": 1_790_000_000, "chat": chat,
+                   "from": member, "text": text}  # fmt: skip
+        if entities:
+            message["entities"] = entities
+        telegram.push_update({"message": message})
+
+    post("on mange où ce soir ?")
+    mention = "@trilport_test_bot"
+    post(
+        f"{mention} la mairie est ouverte ?",
+        [{"type": "mention", "offset": 0, "length": len(mention)}],
+    )
+    (reply,) = wait_replies(telegram, group, 1)
+    assert reply.text == "Vous avez dit : la mairie est ouverte ?"
+    assert rasa.messages == ["la mairie est ouverte ?"]
+
+
+def test_the_bot_needs_a_token(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "arobase"), "telegram"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "AROBASE_TELEGRAM_TOKEN" in result.stderr and "BotFather" in result.stderr
+
+
+def wait_for(condition, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    """Re-check a database state (written by the bot process) until it holds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_an_unreachable_rasa_is_handled_from_the_start(hub: Hub, tmp_path: Path) -> None:
+    with running_fake_telegram() as telegram:  # its own: the module's bot polls the other
+        env = bot_env(telegram, closed_port_url(), hub.settings.database_url)
+        with running_bot(env, telegram, tmp_path / "bot.log"):
+            chat = next(chats)
+            telegram.push_text(chat, "bonjour")
+            (reply,) = wait_replies(telegram, chat, 1)
+    assert "01 99 00 10 00" in reply.text
