@@ -1,9 +1,16 @@
 """Benchmark of the Telegram bot: round trip from an update served by the fake Bot API to the
 bot's reply received there, with 20 residents chatting at once, through the real bot, Rasa and
-action servers. One figure per line."""
+action servers. One figure per line.
+
+Two loads: residents who read each answer for about two seconds before asking the next
+question (as people do; the round trip is then what one of them waits), and the same 20
+sending back to back without any pause (a stress: the round trip is then bound by how many
+messages a second the whole chain serves on this machine).
+"""
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 import threading
@@ -19,6 +26,7 @@ from tests.test_telegram_bot import bot_env, running_bot
 
 CHATS = 20
 MESSAGES_PER_CHAT = 25
+READING = (1.5, 2.5)  # seconds a resident reads an answer before the next question
 # Questions answered by exactly one message (procedures answer with two).
 QUESTIONS = [
     "bonjour",
@@ -35,8 +43,17 @@ def replies_to(telegram: FakeTelegram, chat: int) -> list[float]:
     return [m.at for m in telegram.messages.items() if m.chat_id == chat]
 
 
-def resident(telegram: FakeTelegram, chat: int, samples: list[float], lock: threading.Lock) -> None:
-    """Ask one question at a time, each after the previous answer came."""
+def resident(
+    telegram: FakeTelegram,
+    chat: int,
+    samples: list[float],
+    lock: threading.Lock,
+    reading: tuple[float, float] | None,
+) -> None:
+    """Ask one question at a time, each after the previous answer came (and was read)."""
+    pause = random.Random(chat)
+    if reading:
+        time.sleep(pause.uniform(0, reading[1]))  # residents do not all start together
     for number in range(MESSAGES_PER_CHAT):
         sent = time.monotonic()
         telegram.push_text(chat, QUESTIONS[(chat + number) % len(QUESTIONS)])
@@ -46,6 +63,24 @@ def resident(telegram: FakeTelegram, chat: int, samples: list[float], lock: thre
         at = [m.at for m in arrived if m.chat_id == chat][number]
         with lock:
             samples.append((at - sent) * 1000)
+        if reading:
+            time.sleep(pause.uniform(*reading))
+
+
+def round_trips(
+    telegram: FakeTelegram, first_chat: int, reading: tuple[float, float] | None
+) -> list[float]:
+    samples: list[float] = []
+    lock = threading.Lock()
+    threads = [
+        threading.Thread(target=resident, args=(telegram, first_chat + n, samples, lock, reading))
+        for n in range(CHATS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples
 
 
 def main() -> None:
@@ -59,19 +94,13 @@ def main() -> None:
         env = bot_env(telegram, stack.rasa_url, stack.env["AROBASE_DATABASE_URL"])
         env["AROBASE_RASA_TIMEOUT"] = "30"
         with running_bot(env, telegram, Path(scratch) / "bot.log") as bot:
-            samples: list[float] = []
-            lock = threading.Lock()
-            threads = [
-                threading.Thread(target=resident, args=(telegram, 900_000 + n, samples, lock))
-                for n in range(CHATS)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            cuts = statistics.quantiles(samples, n=100)
-            figure(f"telegram_round_trip_p50_{CHATS}_chats", cuts[49], "ms")
-            figure(f"telegram_round_trip_p95_{CHATS}_chats", cuts[94], "ms")
+            for label, first_chat, reading in (
+                (f"{CHATS}_chats", 900_000, READING),
+                (f"{CHATS}_chats_no_pause", 910_000, None),
+            ):
+                cuts = statistics.quantiles(round_trips(telegram, first_chat, reading), n=100)
+                figure(f"telegram_round_trip_p50_{label}", cuts[49], "ms")
+                figure(f"telegram_round_trip_p95_{label}", cuts[94], "ms")
             figure("rss_telegram_bot", rss_mb(bot.pid), "MB")
 
 

@@ -45,7 +45,7 @@ ensure_venv() {  # ensure_venv DIR PYTHON STAMP_HASH INSTALL_CMD...
   if [ -f "$dir/.installed" ] && [ "$(cat "$dir/.installed")" = "$want" ] && [ -x "$dir/bin/python" ]; then
     return
   fi
-  say "creating $dir with $("$py" --version 2>&1) ($py)"
+  say "installing $dir from its lock file, with $("$py" --version 2>&1) ($py)"
   [ -x "$dir/bin/python" ] || "$py" -m venv "$dir"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.2"
   "$@"
@@ -64,7 +64,8 @@ setup_rasa() {
   local py; py=$(find_rasa_python)
   ensure_venv .venv-rasa "$py" "$(lock_hash requirements-rasa.lock)" \
     .venv-rasa/bin/pip install --quiet --disable-pip-version-check -r requirements-rasa.lock
-  # Our Rasa add-ons (the training-data importer named in config.yml) on the engine's path.
+  # Our Rasa add-ons (the importer named in config.yml, the tracker store named in
+  # endpoints.yml) on the engine's path.
   .venv-rasa/bin/python -c 'import site, sys; print(site.getsitepackages()[0])' |
     { read -r site_dir; echo "$PWD/rasa_addons" > "$site_dir/arobase-addons.pth"; }
 }

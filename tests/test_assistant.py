@@ -100,3 +100,24 @@ async def test_odd_messages_get_a_polite_reply(web: httpx.AsyncClient, message: 
     assert "Traceback" not in text
     text, _ = await ask(web, "la mairie est ouverte samedi ?")
     assert "samedi" in text.lower()
+
+
+async def test_a_long_conversation_keeps_only_its_latest_events(
+    web: httpx.AsyncClient, rasa_stack: RasaStack
+) -> None:
+    """Rasa keeps each conversation's recent events only (rasa_addons/arobase_tracker_store)."""
+    for _ in range(15):
+        await ask(web, "merci beaucoup")
+    # Still a working conversation: a question, then the follow-up button.
+    text, buttons = await ask(web, "c'est ouvert samedi ?")
+    titles = {b["title"]: b["payload"] for b in buttons}
+    text, _ = await ask(web, titles["La mairie"])
+    assert "samedi 28 novembre" in text.lower()
+    sender = "web:" + web.cookies["arobase_session"]
+    async with httpx.AsyncClient(base_url=rasa_stack.rasa_url, trust_env=False) as rasa:
+        response = await rasa.get(
+            f"/conversations/{sender}/tracker", params={"token": rasa_stack.token}
+        )
+    events = response.json()["events"]
+    assert len(events) <= 50
+    assert sum(e["event"] == "user" for e in events) < 17

@@ -120,8 +120,9 @@ def _day(moment: datetime, zone: ZoneInfo) -> str:
 
 def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: ZoneInfo) -> str:
     conversation = (
-        "Vos messages à l'assistant : gardés en mémoire seulement le temps de la conversation "
-        "(ils disparaissent au redémarrage de l'assistant), jamais communiqués à des tiers."
+        "Vos messages à l'assistant : seuls les derniers sont gardés en mémoire, le temps de "
+        "la conversation (ils disparaissent au redémarrage de l'assistant), jamais "
+        "communiqués à des tiers."
     )
     if subscriber is None:
         return (

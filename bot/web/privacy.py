@@ -27,11 +27,11 @@ def privacy_body(town: Town) -> str:
             ),
             section(
                 "L'assistant (site web et Telegram)",
-                "Vos questions à l'assistant servent seulement à vous répondre. La conversation "
-                "est gardée en mémoire le temps de l'échange et disparaît au redémarrage de "
-                "l'assistant ; elle n'est jamais enregistrée sur disque ni communiquée à des "
-                "tiers. Sur le site, un cookie technique relie vos messages d'une même "
-                "conversation ; il ne sert à rien d'autre.",
+                "Vos questions à l'assistant servent seulement à vous répondre. Seuls vos "
+                "derniers échanges sont gardés en mémoire, le temps de la conversation ; ils "
+                "disparaissent au redémarrage de l'assistant et ne sont jamais enregistrés sur "
+                "disque ni communiqués à des tiers. Sur le site, un cookie technique relie vos "
+                "messages d'une même conversation ; il ne sert à rien d'autre.",
             ),
             section(
                 "Les alertes",
