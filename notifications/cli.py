@@ -103,6 +103,8 @@ def worker(
     from notifications.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("alembic", "httpx"):  # a line per schema check or per request otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     with opened_hub() as hub:
         asyncio.run(run_worker(hub, poll=not no_poll))
 

@@ -17,7 +17,7 @@ from notifications.subscribers import find_subscriber
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
 from tests.hub_support import make_test_hub
 from tests.stack import RasaStack
-from tests.test_telegram_bot import bot_env, buttons, running_bot, wait_replies
+from tests.test_telegram_bot import bot_env, buttons, running_bot, wait_edits, wait_replies
 from tests.worker_processes import worker_env, workers
 
 pytestmark = pytest.mark.rasa
@@ -108,25 +108,14 @@ def test_alerts_menu_and_erasure_with_the_real_servers(
     menu = last_reply(telegram, chat, 2)
     keys = {b["text"]: b["callback_data"] for b in buttons(menu)}
     telegram.push_callback(chat, keys["Écoles"], menu.message_id)
-    telegram.calls.wait_until(
-        lambda calls: any(
-            c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls
-        )
-    )
+    wait_edits(telegram, chat)
     assert find_subscriber(hub, "telegram", str(chat)).topics == ("ecoles",)  # type: ignore[union-attr]
     assert tracker_events(rasa_stack, chat)  # Rasa holds the conversation…
 
     telegram.push_text(chat, "/supprimer")
     question = last_reply(telegram, chat, 3)
     telegram.push_callback(chat, buttons(question)[0]["callback_data"], question.message_id)
-    telegram.calls.wait_until(
-        lambda calls: any(
-            c.method == "editMessageText"
-            and c.params["chat_id"] == chat
-            and "effacées" in c.params["text"]
-            for c in calls
-        )
-    )
+    wait_edits(telegram, chat, containing="effacées")
     assert find_subscriber(hub, "telegram", str(chat)) is None
     assert not tracker_events(rasa_stack, chat)  # …and forgot it
 

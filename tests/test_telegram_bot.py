@@ -121,6 +121,21 @@ def wait_replies(telegram: FakeTelegram, chat: int, count: int) -> list[SentMess
     return to_chat(telegram, chat)
 
 
+def wait_edits(telegram: FakeTelegram, chat: int, count: int = 1, containing: str = "") -> list:
+    """The bot's editMessageText calls on CHAT, once COUNT of them (with CONTAINING) came."""
+
+    def edits(calls: list) -> list:
+        return [
+            c
+            for c in calls
+            if c.method == "editMessageText"
+            and c.params["chat_id"] == chat
+            and containing in c.params.get("text", "")
+        ]
+
+    return edits(telegram.calls.wait_until(lambda calls: len(edits(calls)) >= count))
+
+
 def buttons(message: SentMessage) -> list[dict]:
     return [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
 
@@ -189,23 +204,14 @@ def test_alerts_menu_toggles_topics_in_the_hub_and_the_keyboard(
     keys = {b["text"]: b["callback_data"] for b in buttons(menu)}
     assert "Travaux" in keys and "✅ Travaux" not in keys
     telegram.push_callback(chat, keys["Travaux"], menu.message_id)
-    edited = telegram.calls.wait_until(
-        lambda calls: any(
-            c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls
-        )
-    )
-    edit = [c for c in edited if c.method == "editMessageText" and c.params["chat_id"] == chat][-1]
+    edit = wait_edits(telegram, chat)[-1]
     labels = [row[0]["text"] for row in edit.params["reply_markup"]["inline_keyboard"]]
     assert "✅ Travaux" in labels and "Écoles" in labels
     subscriber = find_subscriber(hub, "telegram", str(chat))
     assert subscriber is not None and subscriber.topics == ("travaux",)
     # A second tap removes it again.
     telegram.push_callback(chat, keys["Travaux"], menu.message_id)
-    telegram.calls.wait_until(
-        lambda calls: (
-            sum(c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls) == 2
-        )
-    )
+    wait_edits(telegram, chat, count=2)
     assert find_subscriber(hub, "telegram", str(chat)) is None
 
 
@@ -220,11 +226,7 @@ def test_stop_asks_first_then_unsubscribes_everything(
     yes = buttons(question)[0]
     assert find_subscriber(hub, "telegram", str(chat)) is not None
     telegram.push_callback(chat, yes["callback_data"], question.message_id)
-    telegram.calls.wait_until(
-        lambda calls: any(
-            c.method == "editMessageText" and c.params["chat_id"] == chat for c in calls
-        )
-    )
+    wait_edits(telegram, chat)
     assert find_subscriber(hub, "telegram", str(chat)) is None
 
 
@@ -239,14 +241,7 @@ def test_my_data_then_delete_leaves_no_row_of_the_chat(
     telegram.push_text(chat, "/supprimer")
     question = wait_replies(telegram, chat, 2)[1]
     telegram.push_callback(chat, buttons(question)[0]["callback_data"], question.message_id)
-    telegram.calls.wait_until(
-        lambda calls: any(
-            c.method == "editMessageText"
-            and c.params["chat_id"] == chat
-            and "effacées" in c.params["text"]
-            for c in calls
-        )
-    )
+    wait_edits(telegram, chat, containing="effacées")
     with hub.db.session() as session:
         for table, column in (
             (SubscriberRow, SubscriberRow.address == str(chat)),

@@ -401,21 +401,27 @@ def assert_refused(response: httpx.Response, status: int) -> str:
     return reason
 
 
+REFUSED = [("POST", *case) for case in POST_REFUSED] + [
+    ("DELETE", *case) for case in DELETE_REFUSED
+]
+
+
 @pytest.mark.parametrize(
-    ("body", "headers", "status", "reason"),
-    [c[1:] for c in POST_REFUSED],
-    ids=[c[0] for c in POST_REFUSED],
+    ("method", "body", "headers", "status", "reason"),
+    [(c[0], *c[2:]) for c in REFUSED],
+    ids=[f"{c[0]} {c[1]}" for c in REFUSED],
 )
-async def test_bad_subscriptions_are_refused_and_nothing_changes(
+async def test_bad_requests_are_refused_and_nothing_changes(
     client: httpx.AsyncClient,
     hub: Hub,
     seeded: list[dict[str, Any]],
+    method: str,
     body: bytes,
     headers: dict[str, str],
     status: int,
     reason: str,
 ):
-    response = await client.post("/api/alertes/webpush", content=body, headers=headers)
+    response = await client.request(method, "/api/alertes/webpush", content=body, headers=headers)
 
     assert assert_refused(response, status) == reason
     assert stored(hub) == seeded
@@ -430,26 +436,6 @@ async def test_invalid_subscriptions_get_a_422_with_the_reason(
     response = await client.post("/api/alertes/webpush", json=body)
 
     assert phrase in assert_refused(response, 422)
-    assert stored(hub) == seeded
-
-
-@pytest.mark.parametrize(
-    ("body", "headers", "status", "reason"),
-    [c[1:] for c in DELETE_REFUSED],
-    ids=[c[0] for c in DELETE_REFUSED],
-)
-async def test_bad_stop_requests_are_refused_and_nothing_changes(
-    client: httpx.AsyncClient,
-    hub: Hub,
-    seeded: list[dict[str, Any]],
-    body: bytes,
-    headers: dict[str, str],
-    status: int,
-    reason: str,
-):
-    response = await client.request("DELETE", "/api/alertes/webpush", content=body, headers=headers)
-
-    assert assert_refused(response, status) == reason
     assert stored(hub) == seeded
 
 
