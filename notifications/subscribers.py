@@ -443,3 +443,42 @@ def _device_subscribe(
                 row.active, row.deactivated_reason, row.consent_at = True, None, now
         _set_topics(session, row, topics, now)
         return info(row), created
+
+
+def device_moved(
+    hub: Hub, channel: str, old_address: str, new_address: str, params: dict[str, Any]
+) -> SubscriberInfo | None:
+    """The push service gave a device a new subscription: the subscriber follows it.
+
+    Topics, consent and pending deliveries are kept, and a deactivated device is active again.
+    None when the old address is unknown (erased meanwhile): a renewal is no consent, so
+    nothing new is recorded. When the new address already subscribes (the person subscribed
+    again from the page first), that newer choice stays and the old subscriber is erased.
+    """
+    channel = check_channel(channel)
+    new_address, params = validate_address(
+        channel, new_address, params, local_ok=hub.settings.webpush_allow_local
+    )
+    try:
+        return _device_moved(hub, channel, old_address.strip(), new_address, params)
+    except IntegrityError:  # the new address was recorded meanwhile: it is now the newer choice
+        return _device_moved(hub, channel, old_address.strip(), new_address, params)
+
+
+def _device_moved(
+    hub: Hub, channel: str, old_address: str, new_address: str, params: dict[str, Any]
+) -> SubscriberInfo | None:
+    with hub.db.session() as session:
+        row = _find(session, channel, old_address)
+        if row is None:
+            return None
+        current = _find(session, channel, new_address) if new_address != old_address else None
+        if current is not None:
+            session.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
+            session.delete(row)
+            return info(current)
+        row.address, row.params = new_address, params
+        if not row.active:
+            row.active, row.deactivated_reason = True, None
+        session.flush()
+        return info(row)

@@ -22,6 +22,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Worker,
     expect,
     sync_playwright,
 )
@@ -32,6 +33,7 @@ from notifications.hub import Hub
 from notifications.migrate import upgrade
 from notifications.subscribers import (
     add_subscriber,
+    device_subscribe,
     erase_subscriber,
     find_subscriber,
     list_subscribers,
@@ -40,7 +42,14 @@ from notifications.vapid import b64url_decode
 from tests.hub_support import make_test_hub
 from tests.servers import serving
 from tests.test_chat_page import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
-from tests.test_web_alerts import ENDPOINT, KEYS, PUBLIC_KEY, app_settings
+from tests.test_web_alerts import (
+    ENDPOINT,
+    KEYS,
+    PUBLIC_KEY,
+    RENEWED,
+    app_settings,
+    browser_keys,
+)
 
 # Whatever the page does, the browser cannot resolve any name but the test server's address.
 ISOLATED_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
@@ -466,6 +475,78 @@ def test_unsafe_link_in_a_push_is_not_kept(notified: tuple[BrowserContext, Page]
     shown = shown_notifications(page, 1)
     assert shown[0]["data"] == {"url": clean.url + "/alertes"}
     assert shown[0]["body"] == "" and shown[0]["requireInteraction"] is False
+
+
+# --- The push service renews a subscription ---------------------------------------------------
+# Chromium never fires pushsubscriptionchange by itself (Firefox does), so the tests call the
+# worker's handler with what the event carries: the old subscription and, maybe, the new one.
+
+NEW_KEYS = browser_keys()
+# In the worker: a stand-in push service that records what it was asked to subscribe with.
+FAKE_WORKER_PUSH = """() => {
+  PushManager.prototype.subscribe = function (options) {
+    self.__pushOptions = {
+      userVisibleOnly: options.userVisibleOnly, key: options.applicationServerKey };
+    const subscription = { endpoint: RENEWED, expirationTime: null, keys: KEYS };
+    return Promise.resolve({ toJSON: () => subscription });
+  };
+}""".replace("RENEWED", json.dumps(RENEWED)).replace("KEYS", json.dumps(NEW_KEYS))
+RENEW_WITH_NEW = """([old, endpoint, keys]) => renewSubscription(
+  { endpoint: old, options: null },
+  { toJSON: () => ({ endpoint: endpoint, expirationTime: null, keys: keys }) })"""
+RENEW_WITHOUT_NEW = "old => renewSubscription({ endpoint: old, options: null }, null)"
+
+
+def service_worker(context: BrowserContext, page: Page) -> Worker:
+    """The site's service worker, running."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    return (context.service_workers or [context.wait_for_event("serviceworker")])[0]
+
+
+def subscribed_device(site: Site) -> int:
+    info, _ = device_subscribe(site.hub, "webpush", ENDPOINT, KEYS, ["travaux", "ecoles"])
+    return info.id
+
+
+def test_a_renewed_subscription_moves_the_topics(
+    notified: tuple[BrowserContext, Page], clean: Site
+):
+    context, page = notified
+    subscriber = subscribed_device(clean)
+
+    renewed = service_worker(context, page).evaluate(RENEW_WITH_NEW, [ENDPOINT, RENEWED, NEW_KEYS])
+
+    assert renewed is True
+    moved = [(s.id, s.address, s.topics) for s in list_subscribers(clean.hub)]
+    assert moved == [(subscriber, RENEWED, ("ecoles", "travaux"))]
+
+
+def test_without_the_new_subscription_the_worker_subscribes_again(
+    notified: tuple[BrowserContext, Page], clean: Site
+):
+    context, page = notified
+    subscriber = subscribed_device(clean)
+    worker = service_worker(context, page)
+    worker.evaluate(FAKE_WORKER_PUSH)
+
+    renewed = worker.evaluate(RENEW_WITHOUT_NEW, ENDPOINT)
+
+    assert renewed is True
+    # The old subscription did not say its server key: the worker asked the town's server.
+    assert worker.evaluate("self.__pushOptions") == {"userVisibleOnly": True, "key": PUBLIC_KEY}
+    moved = find_subscriber(clean.hub, "webpush", RENEWED)
+    assert moved is not None and moved.id == subscriber
+
+
+def test_a_renewal_for_an_erased_device_records_nothing(
+    notified: tuple[BrowserContext, Page], clean: Site
+):
+    context, page = notified
+
+    renewed = service_worker(context, page).evaluate(RENEW_WITH_NEW, [ENDPOINT, RENEWED, NEW_KEYS])
+
+    assert renewed is False
+    assert list_subscribers(clean.hub) == []
 
 
 # --- The town has not set up Web Push -------------------------------------------------------------

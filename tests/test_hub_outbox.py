@@ -235,9 +235,7 @@ def test_town_wide_targets_receive_the_topics_they_follow(hub: Hub) -> None:
         ({"topics": ["travaux"], "link": "javascript:alert(1)"}, "lien invalide"),
     ],
 )
-def test_bad_announcements_are_refused_with_a_reason(
-    hub: Hub, kwargs: dict, reason: str
-) -> None:
+def test_bad_announcements_are_refused_with_a_reason(hub: Hub, kwargs: dict, reason: str) -> None:
     with pytest.raises(Exception, match=reason):
         announce(hub, "Titre", **kwargs)
     with hub.db.session() as session:

@@ -68,6 +68,16 @@ def push_body(
     return {"subscription": subscription, "topics": topics}
 
 
+RENEWED = "https://push.example.net/wpush/v2/def456"  # what the push service renews it to
+
+
+def renew_body(
+    old: str = ENDPOINT, endpoint: str = RENEWED, keys: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the service worker sends when the push service renewed the subscription."""
+    return {"oldEndpoint": old, "subscription": push_body([], endpoint, keys)["subscription"]}
+
+
 def app_settings(database_url: str, **overrides: Any):
     """The hub's test settings for the web app (Rasa is never asked here)."""
     values = {"rasa_url": closed_port_url(), "webpush_public_key": PUBLIC_KEY, **overrides}
@@ -312,6 +322,64 @@ async def test_subscribing_again_reactivates_a_deactivated_device(
     assert again.active and again.deactivated_reason is None
 
 
+async def test_a_renewed_subscription_keeps_the_topics_and_the_deliveries(
+    client: httpx.AsyncClient, hub: Hub
+):
+    await client.post("/api/alertes/webpush", json=push_body(["ecoles", "travaux"]))
+    info = find_subscriber(hub, "webpush", ENDPOINT)
+    assert info is not None
+    announce(hub, "Rue de la Gare fermée", body="Travaux lundi.", topics=["travaux"])
+    release_due(hub)
+    with hub.db.session() as session:
+        deactivate(session, info.id, "abonnement expiré (410)")
+    new_keys = browser_keys()
+
+    response = await client.put("/api/alertes/webpush", json=renew_body(keys=new_keys))
+
+    assert response.status_code == 200
+    assert response.json() == {"topics": ["travaux", "ecoles"]}
+    assert find_subscriber(hub, "webpush", ENDPOINT) is None
+    moved = get_subscriber(hub, info.id)
+    assert (moved.address, moved.topics) == (RENEWED, ("ecoles", "travaux"))
+    assert moved.active and moved.deactivated_reason is None
+    assert moved.consent_at == info.consent_at and moved.token == info.token
+    assert export_subscriber(hub, info.id)["abonne"]["parametres"] == new_keys
+    assert delivery_count(hub, info.id) == 1  # the pending alert goes to the new address
+
+
+async def test_a_renewal_after_subscribing_again_keeps_the_newer_choice(
+    client: httpx.AsyncClient, hub: Hub
+):
+    await client.post("/api/alertes/webpush", json=push_body(["travaux"]))
+    old = find_subscriber(hub, "webpush", ENDPOINT)
+    await client.post("/api/alertes/webpush", json=push_body(["ecoles"], endpoint=RENEWED))
+
+    response = await client.put("/api/alertes/webpush", json=renew_body())
+
+    assert response.status_code == 200
+    assert response.json() == {"topics": ["ecoles"]}
+    assert old is not None and rows_left(hub, old.id, ENDPOINT, old.token) == 0
+    assert [(s.address, s.topics) for s in list_subscribers(hub)] == [(RENEWED, ("ecoles",))]
+
+
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        (renew_body(endpoint="http://push.example.net/a"), "https://"),
+        (renew_body(keys={"p256dh": KEYS["p256dh"], "auth": "abc"}), "auth"),
+        (renew_body(endpoint="https://a.example/\x00"), "caractères invisibles"),
+    ],
+    ids=["http endpoint", "auth too short", "NUL in the new endpoint"],
+)
+async def test_an_invalid_renewal_gets_a_422_and_changes_nothing(
+    client: httpx.AsyncClient, hub: Hub, seeded: list[dict[str, Any]], body: dict, phrase: str
+):
+    response = await client.put("/api/alertes/webpush", json=body)
+
+    assert phrase in assert_refused(response, 422)
+    assert stored(hub) == seeded
+
+
 async def test_all_topics_at_once(client: httpx.AsyncClient, hub: Hub):
     response = await client.post("/api/alertes/webpush", json=push_body(["tout"]))
 
@@ -401,9 +469,27 @@ def assert_refused(response: httpx.Response, status: int) -> str:
     return reason
 
 
-REFUSED = [("POST", *case) for case in POST_REFUSED] + [
-    ("DELETE", *case) for case in DELETE_REFUSED
-]
+PUT_REFUSED = [
+    ("text/plain", raw(renew_body()), {"content-type": "text/plain"}, 415, web.NOT_JSON_TYPE),
+    ("not JSON", b'{"oldEndpoint"', JSON_TYPE, 400, web.NOT_JSON),
+    ("no old endpoint", raw({"subscription": renew_body()["subscription"]}), JSON_TYPE, 400,
+     web_alerts.BAD_OLD_ENDPOINT),
+    ("old endpoint number", raw({**renew_body(), "oldEndpoint": 7}), JSON_TYPE, 400,
+     web_alerts.BAD_OLD_ENDPOINT),
+    ("no subscription", raw({"oldEndpoint": ENDPOINT}), JSON_TYPE, 400,
+     web_alerts.BAD_SUBSCRIPTION),
+    ("no keys", raw({"oldEndpoint": ENDPOINT, "subscription": {"endpoint": RENEWED}}), JSON_TYPE,
+     400, web_alerts.BAD_KEYS),
+    ("unknown old endpoint", raw(renew_body(old=ENDPOINT + "-autre")), JSON_TYPE, 404,
+     web_alerts.DEVICE_UNKNOWN),
+    ("NUL in the old endpoint", raw(renew_body(old=ENDPOINT + "\x00")), JSON_TYPE, 404,
+     web_alerts.DEVICE_UNKNOWN),
+]  # fmt: skip
+REFUSED = (
+    [("POST", *case) for case in POST_REFUSED]
+    + [("PUT", *case) for case in PUT_REFUSED]
+    + [("DELETE", *case) for case in DELETE_REFUSED]
+)
 
 
 @pytest.mark.parametrize(
@@ -450,7 +536,7 @@ async def test_stopping_an_unknown_device_erases_nobody(
 
 
 async def test_wrong_method_is_refused_in_french(client: httpx.AsyncClient):
-    response = await client.put("/api/alertes/webpush", json=push_body(["travaux"]))
+    response = await client.patch("/api/alertes/webpush", json=push_body(["travaux"]))
 
     assert response.status_code == 405
     assert response.json() == {"error": web.HTTP_REASONS[405]}

@@ -15,6 +15,9 @@ JSON API, each error with a body `{"error": "<French reason>"}`:
   has not configured Web Push);
 - `POST /api/alertes/webpush` `{"subscription": {endpoint, keys: {p256dh, auth}}, "topics":
   [...]}`: subscribes this browser (201) or replaces its topics (200), `{"topics": [...]}` back;
+- `PUT /api/alertes/webpush` `{"oldEndpoint": …, "subscription": {…}}`: the service worker's
+  report that the push service renewed the subscription; the subscriber keeps its topics
+  (200, `{"topics": [...]}`), 404 when the old endpoint is unknown (nothing is recorded);
 - `DELETE /api/alertes/webpush` `{"endpoint": …}`: erases that browser's subscription (204,
   also when it was already gone, so that the person's "stop" always succeeds).
 Refused requests: 415 not JSON, 413 over 16 KiB, 400 malformed (a broken client), 422 a value
@@ -62,6 +65,7 @@ from notifications.migrate import current_revision, head_revision
 from notifications.subscribers import (
     SubscriberInfo,
     confirm_by_token,
+    device_moved,
     device_subscribe,
     find_subscriber,
     remove_subscriber,
@@ -93,6 +97,10 @@ BAD_CHARACTERS = (
 )
 BAD_TOPICS = "Le champ «\u00a0topics\u00a0» doit être une liste de thèmes (des textes)."
 NO_TOPIC = "Choisissez au moins un thème."
+BAD_OLD_ENDPOINT = "Le champ «\u00a0oldEndpoint\u00a0» est absent ou n'est pas un texte."
+DEVICE_UNKNOWN = (
+    "Cet appareil n'est plus abonné aux alertes. Abonnez-le de nouveau depuis la page des alertes."
+)
 
 CHANNEL_PHRASES = {
     "email": "par e-mail",
@@ -462,9 +470,8 @@ class PushRequest:
     topics: list[str]
 
 
-def parse_push_request(data: dict[str, Any]) -> PushRequest:
-    """The shape of POST /api/alertes/webpush (its values are checked by the hub)."""
-    subscription = data.get("subscription")
+def parse_subscription(subscription: Any) -> tuple[str, dict[str, str]]:
+    """A browser's PushSubscription as JSON: its endpoint and keys (values checked by the hub)."""
     if not isinstance(subscription, dict):
         raise HTTPException(400, BAD_SUBSCRIPTION)
     endpoint = subscription.get("endpoint")
@@ -475,14 +482,28 @@ def parse_push_request(data: dict[str, Any]) -> PushRequest:
         isinstance(keys.get(name), str) for name in ("p256dh", "auth")
     ):
         raise HTTPException(400, BAD_KEYS)
+    if has_control_characters(endpoint):
+        raise HTTPException(422, BAD_CHARACTERS)
+    return endpoint, {"p256dh": keys["p256dh"], "auth": keys["auth"]}
+
+
+def parse_push_request(data: dict[str, Any]) -> PushRequest:
+    """The shape of POST /api/alertes/webpush."""
+    endpoint, keys = parse_subscription(data.get("subscription"))
     topics = data.get("topics")
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
         raise HTTPException(400, BAD_TOPICS)
     if not topics:
         raise HTTPException(422, NO_TOPIC)
-    if has_control_characters(endpoint):
-        raise HTTPException(422, BAD_CHARACTERS)
-    return PushRequest(endpoint, {"p256dh": keys["p256dh"], "auth": keys["auth"]}, topics)
+    return PushRequest(endpoint, keys, topics)
+
+
+def text_field(data: dict[str, Any], name: str, reason: str) -> str:
+    """The text under NAME, or a 400 with REASON."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise HTTPException(400, reason)
+    return value
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -525,9 +546,26 @@ async def subscribe_endpoint(request: Request) -> Response:
     return JSONResponse({"topics": topics}, status_code=201 if created else 200)
 
 
+async def renew_endpoint(request: Request) -> Response:
+    """PUT /api/alertes/webpush: the push service renewed this browser's subscription."""
+    alerts = alerts_context(request)
+    data = await _json_body(request)
+    previous = text_field(data, "oldEndpoint", BAD_OLD_ENDPOINT)
+    endpoint, keys = parse_subscription(data.get("subscription"))
+    if has_control_characters(previous):  # never stored (see parse_subscription)
+        raise HTTPException(404, DEVICE_UNKNOWN)
+    try:
+        info = await alerts.run(device_moved, CHANNEL, previous, endpoint, keys)
+    except HubError as error:
+        raise HTTPException(422, sentence(str(error))) from error
+    if info is None:
+        raise HTTPException(404, DEVICE_UNKNOWN)
+    return JSONResponse({"topics": topics_in_town_order(alerts.town, info.topics)})
+
+
 def _erase_device(hub: Hub, endpoint: str) -> bool:
     """Erase the subscriber of this endpoint; False when there was none."""
-    if has_control_characters(endpoint):  # never stored (see parse_push_request)
+    if has_control_characters(endpoint):  # never stored (see parse_subscription)
         return False
     info = find_subscriber(hub, CHANNEL, endpoint.strip())
     if info is None:
@@ -542,10 +580,7 @@ def _erase_device(hub: Hub, endpoint: str) -> bool:
 async def unsubscribe_endpoint(request: Request) -> Response:
     """DELETE /api/alertes/webpush: this browser stops; everything held on it is erased."""
     alerts = alerts_context(request)
-    data = await _json_body(request)
-    endpoint = data.get("endpoint")
-    if not isinstance(endpoint, str):
-        raise HTTPException(400, BAD_ENDPOINT)
+    endpoint = text_field(await _json_body(request), "endpoint", BAD_ENDPOINT)
     await alerts.run(_erase_device, endpoint)
     return Response(status_code=204)
 
@@ -561,5 +596,6 @@ def alert_routes() -> list[Route]:
         Route("/api/alertes/themes", topics_endpoint, methods=["GET"]),
         Route("/api/alertes/cle", key_endpoint, methods=["GET"]),
         Route("/api/alertes/webpush", subscribe_endpoint, methods=["POST"]),
+        Route("/api/alertes/webpush", renew_endpoint, methods=["PUT"]),
         Route("/api/alertes/webpush", unsubscribe_endpoint, methods=["DELETE"]),
     ]

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -246,8 +247,9 @@ async def health_endpoint(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Every refused request: a JSON body with the French reason."""
     assert isinstance(exc, HTTPException)
-    reason = exc.detail if exc.status_code in (400, 413, 415, 422, 503) else None
-    reason = reason or HTTP_REASONS.get(exc.status_code, DEFAULT_REASON)
+    # Our own reasons are French; Starlette's (routing, methods) are its English status phrase.
+    ours = exc.detail != HTTPStatus(exc.status_code).phrase
+    reason = exc.detail if ours else HTTP_REASONS.get(exc.status_code, DEFAULT_REASON)
     return JSONResponse({"error": reason}, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -68,3 +68,48 @@ self.addEventListener("notificationclick", function (event) {
     })
   );
 });
+
+// The push service replaced this device's subscription (it expired or its keys changed):
+// tell the town's server, which moves the person's topics to the new one. Without the old
+// subscription the server cannot tell whose it was; the person then subscribes again on
+// the alerts page, which finds no subscription.
+function renewSubscription(previous, current) {
+  if (!previous || !previous.endpoint) return Promise.resolve(false);
+  var api = new URL("api/alertes/", self.registration.scope).href;
+  return (current ? Promise.resolve(current) : subscribeAgain(previous, api))
+    .then(function (subscription) {
+      return fetch(api + "webpush", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ oldEndpoint: previous.endpoint, subscription: subscription.toJSON() }),
+      });
+    })
+    .then(function (response) {
+      return response.ok;
+    });
+}
+
+// A new subscription with the same server key, read from the server when the old one
+// does not say it.
+function subscribeAgain(previous, api) {
+  var options = previous.options;
+  var known = options && options.applicationServerKey;
+  var key = known
+    ? Promise.resolve(known)
+    : fetch(api + "cle").then(function (response) {
+        if (!response.ok) throw new Error("no push key: " + response.status);
+        return response.json().then(function (body) {
+          return body.publicKey;
+        });
+      });
+  return key.then(function (applicationServerKey) {
+    return self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: applicationServerKey,
+    });
+  });
+}
+
+self.addEventListener("pushsubscriptionchange", function (event) {
+  event.waitUntil(renewSubscription(event.oldSubscription, event.newSubscription));
+});
