@@ -6,29 +6,9 @@ import yaml
 
 from arobase.settings import ROOT
 from arobase.town import load_town
+from tests.contract import INTENTS, PROCEDURES, SERVICES, TOPICS
 from tests.nlu_examples import read_examples
 
-INTENTS = {
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "ask_opening_hours",
-    "ask_contact", "procedure", "subscribe", "unsubscribe", "ask_news", "human_handoff",
-    "out_of_scope",
-}  # fmt: skip
-SERVICES = {
-    "mairie", "urbanisme", "ccas", "mediatheque", "police_municipale", "dechetterie",
-    "cimetiere", "periscolaire", "services_techniques", "agence_postale",
-}  # fmt: skip
-TOPICS = {
-    "actualites", "travaux", "ecoles", "conseil", "evenements", "alertes", "videos", "dechets",
-}  # fmt: skip
-PROCEDURES = {
-    "carte_identite", "passeport", "acte_naissance", "acte_mariage", "acte_deces",
-    "declaration_naissance", "reconnaissance_enfant", "mariage", "pacs", "listes_electorales",
-    "recensement_citoyen", "inscription_scolaire", "inscription_periscolaire",
-    "paiement_en_ligne", "permis_construire", "declaration_prealable", "certificat_urbanisme",
-    "attestation_accueil", "legalisation_signature", "nouvel_arrivant", "concession_cimetiere",
-    "location_salle", "encombrants", "objets_trouves", "aide_sociale",
-    "accompagnement_numerique", "carte_grise", "permis_conduire",
-}  # fmt: skip
 SYNONYMS = {
     "la poste": "agence_postale",
     "bibliothèque": "mediatheque",

@@ -11,29 +11,11 @@ from opening_hours import OpeningHours
 
 from arobase.errors import TownContentError
 from arobase.town import Town, load_town, parse_town
+from tests.contract import PROCEDURES, SERVICES, TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "town" / "trilport.yml"
 MINIMAL = Path(__file__).resolve().parent / "data" / "town_minimal.yml"
-
-# The public contract (shared/nlu-contract.md): these keys are relied upon elsewhere.
-SERVICES = {
-    "mairie", "urbanisme", "ccas", "mediatheque", "police_municipale",
-    "dechetterie", "cimetiere", "periscolaire", "services_techniques", "agence_postale",
-}  # fmt: skip
-TOPICS = {
-    "actualites", "travaux", "ecoles", "conseil", "evenements", "alertes", "videos", "dechets",
-}  # fmt: skip
-PROCEDURES = {
-    "carte_identite", "passeport", "acte_naissance", "acte_mariage", "acte_deces",
-    "declaration_naissance", "reconnaissance_enfant", "mariage", "pacs",
-    "listes_electorales", "recensement_citoyen", "inscription_scolaire",
-    "inscription_periscolaire", "paiement_en_ligne", "permis_construire",
-    "declaration_prealable", "certificat_urbanisme", "attestation_accueil",
-    "legalisation_signature", "nouvel_arrivant", "concession_cimetiere",
-    "location_salle", "encombrants", "objets_trouves", "aide_sociale",
-    "accompagnement_numerique", "carte_grise", "permis_conduire",
-}  # fmt: skip
 
 FICTION_PHONE = re.compile(r"^01 99 00 \d\d \d\d$")
 

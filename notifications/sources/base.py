@@ -15,7 +15,7 @@ class SourceKind(Protocol):
     kind: ClassVar[str]
 
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
-        """Read a fetched body; FeedError (notifications.errors.FetchError) when unusable."""
+        """Read a fetched body; FetchError (notifications.errors) with the reason when unusable."""
         ...
 
     def drafts(
