@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import context
 from arobase.replies import (
     Answer,
+    alerts_unavailable_answer,
     ask_which_service,
     contact_answer,
     fallback_answer,
@@ -61,7 +64,8 @@ def is_button_payload(text: str) -> bool:
 
 
 class TownAction(Action):
-    """Base: runs `answer`, and turns any failure into a polite French reply."""
+    """Base: runs `answer` in a worker thread (the hub's database calls block, SQLite may
+    wait for a lock), and turns any failure into a polite French reply."""
 
     action_name = ""
 
@@ -72,7 +76,7 @@ class TownAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            return self.answer(dispatcher, tracker)
+            return await asyncio.to_thread(self.answer, dispatcher, tracker)
         except Exception:
             # One place where every action failure ends: the resident gets a reply, we get a log.
             log.exception("action %s failed", self.action_name)
@@ -153,6 +157,15 @@ class ActionAlertsInfo(TownAction):
     action_name = "action_alerts_info"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        try:
+            return self.act(dispatcher, tracker)
+        except (context.AlertsUnavailable, SQLAlchemyError) as error:
+            # Every path utters once, after its database work: nothing was said yet.
+            log.warning("alerts unavailable: %r", error)
+            utter(dispatcher, alerts_unavailable_answer(context.town()))
+            return []
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         town = context.town()
         intent = latest_intent(tracker)
         values = list(tracker.get_latest_entity_values("topic"))

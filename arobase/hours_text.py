@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from arobase.hours import SEARCH_DAYS, ServiceCalendar, Span
 from arobase.town import Service
@@ -35,13 +36,28 @@ def format_time(at: dt.datetime | dt.time) -> str:
     return f"{at.hour}h{at.minute:02d}" if at.minute else f"{at.hour}h"
 
 
-def format_date(day: dt.date, today: dt.date) -> str:
-    """A day as "lundi 28 décembre" ("1er" for the first; the year only when far away)."""
+def day_month(day: dt.date) -> str:
+    """A day of the month as "28 décembre" or "1er décembre", without weekday or year."""
     number = "1er" if day.day == 1 else str(day.day)
-    text = f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}"
-    if day.year != today.year and not 0 <= (day - today).days < 300:
+    return f"{number} {MONTHS[day.month - 1]}"
+
+
+def format_date(day: dt.date, today: dt.date | None = None) -> str:
+    """A day as "lundi 28 décembre" ("1er" for the first).
+
+    The year is added only when the day is far from TODAY; never when TODAY is not given.
+    """
+    text = f"{WEEKDAYS[day.weekday()]} {day_month(day)}"
+    if today is not None and day.year != today.year and not 0 <= (day - today).days < 300:
         text += f" {day.year}"
     return text
+
+
+def join_and(parts: Sequence[str]) -> str:
+    """ "a", "a et b", "a, b et c" (empty for none)."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
 def day_phrase(day: dt.date, today: dt.date) -> str:
@@ -84,8 +100,7 @@ def format_span(span: Span, zone: dt.tzinfo) -> str:
 
 def format_spans(spans: tuple[Span, ...] | list[Span], zone: dt.tzinfo) -> str:
     """ "de 8h30 à 12h et de 13h30 à 17h30"."""
-    parts = [format_span(s, zone) for s in spans]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+    return join_and([format_span(s, zone) for s in spans])
 
 
 def _minutes(at: dt.datetime, day: dt.date, zone: dt.tzinfo) -> int:

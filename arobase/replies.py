@@ -119,6 +119,16 @@ def handoff_answer(town: Town, now: datetime) -> Answer:
     return Answer(text)
 
 
+def alerts_unavailable_answer(town: Town) -> Answer:
+    """The hub's database cannot serve now (not set up, or failing)."""
+    hall = town.main_service
+    text = (
+        "Les alertes et les actualités de la commune ne sont pas disponibles pour le moment. "
+        f"Vous pouvez appeler {hall.short} au {hall.phone}."
+    )
+    return Answer(text)
+
+
 def help_answer(town: Town) -> Answer:
     text = (
         f"Je suis l'assistant de la mairie de {town.commune.name}. Je peux :\n"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,14 @@ class Settings(BaseSettings):
     # by spaces, each optionally "topic1,topic2=URL" to receive only those topics.
     apprise_broadcast: SecretStr = SecretStr("")
 
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        # Links are built as f"{public_url}/alertes…": "https://x.fr/" would give "//alertes".
+        return value.strip().rstrip("/")
+
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings; AROBASE_ENV_FILE names the file read besides the environment (default
+    .env in the working folder; /dev/null in tests, so that a developer's file stays out)."""
+    return Settings(_env_file=os.environ.get("AROBASE_ENV_FILE", ".env"))  # type: ignore[call-arg]

@@ -13,21 +13,19 @@ import asyncio
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 from bench.assistant_bench import figure, rss_mb
 from notifications.fetch import make_http_client
 from notifications.hub import Hub, system_clock
 from notifications.messages import announce
-from notifications.migrate import upgrade
 from notifications.outbox import delivery_stats, release_due
 from notifications.poller import poll_due
 from notifications.source_store import add_source, make_spec
 from tests.fakes.feed_server import feed_server
 from tests.fakes.telegram_api import running_fake_telegram
 from tests.fakes.webhook import running_fake_webhook
-from tests.hub_support import FakeClock, bulk_subscribers, make_test_hub
+from tests.hub_support import FakeClock, bulk_subscribers, make_test_hub, migrated_sqlite
 from tests.worker_processes import worker_env, workers
 
 TELEGRAM_MESSAGES = 5000
@@ -36,9 +34,7 @@ FEEDS = 500
 
 
 def fresh_hub(folder: Path, name: str, clock=system_clock) -> Hub:
-    url = f"sqlite:///{folder / name}"
-    upgrade(url)
-    return make_test_hub(url, clock)
+    return make_test_hub(migrated_sqlite(folder / name), clock)
 
 
 def wait_sent(hub: Hub, total: int, processes: list[subprocess.Popen], timeout: float) -> None:
@@ -113,7 +109,7 @@ def poll_cycle(folder: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch, ExitStack():
+    with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         telegram_fan_out(folder)
         webhook_fan_out(folder)

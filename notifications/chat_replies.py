@@ -6,24 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from arobase.hours_text import format_date, format_time
 from arobase.replies import Answer, Choice, intent_payload
 from arobase.town import Town
 from notifications.news import NewsItem
+from notifications.render import quoted_labels
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 ALL_TOPICS = "tout"
 
 
 def labels(town: Town, topics: Sequence[str]) -> str:
     """'« Travaux »' or '« Travaux » et « Écoles »'."""
-    quoted = [f"« {town.topics[t].label} »" for t in topics if t in town.topics]
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return ", ".join(quoted[:-1]) + " et " + quoted[-1]
+    return quoted_labels(town.topics[t].label for t in topics if t in town.topics)
 
 
 def topic_choices(town: Town, intent: str, with_all: bool = True) -> tuple[Choice, ...]:
@@ -53,6 +47,8 @@ def subscribed(town: Town, added: Sequence[str], now_held: Sequence[str]) -> Ans
 
 
 def unsubscribed(town: Town, removed: Sequence[str], everything: bool) -> Answer:
+    if not removed and everything:
+        return Answer("Vous n'étiez abonné(e) à aucune alerte : rien à changer.")
     if not removed:
         return Answer("Vous n'étiez abonné(e) à aucune alerte sur ce thème : rien à changer.")
     if everything:
@@ -83,10 +79,9 @@ def alerts_elsewhere(town: Town, public_url: str, intent: str) -> Answer:
 
 
 def french_day(moment: datetime, zone: ZoneInfo) -> str:
+    """'le mardi 1er décembre à 20h30', in ZONE."""
     local = moment.astimezone(zone)
-    day = "1er" if local.day == 1 else str(local.day)
-    hour = f"{local.hour}h{local.minute:02d}" if local.minute else f"{local.hour}h"
-    return f"le {WEEKDAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} à {hour}"
+    return f"le {format_date(local.date())} à {format_time(local)}"
 
 
 def news_answer(
@@ -101,7 +96,10 @@ def news_answer(
     parts: list[str] = []
     if meetings:
         lines = [f"- {m.title}, {french_day(m.published, zone)}" for m in meetings if m.published]
-        parts.append("Prochain conseil municipal :\n" + "\n".join(lines))
+        heading = (
+            "Prochains conseils municipaux" if len(lines) > 1 else "Prochain conseil municipal"
+        )
+        parts.append(f"{heading} :\n" + "\n".join(lines))
     if items:
         lines = [f"- {i.title}" + (f"\n  {i.link}" if i.link else "") for i in items]
         parts.append(f"Les dernières nouvelles{about} :\n" + "\n".join(lines))

@@ -75,6 +75,11 @@ def local(moment: datetime | None, hub: Hub) -> str:
     return moment.astimezone(hub.zone).strftime("%d/%m/%Y %H:%M") if moment else "-"
 
 
+def count(number: int, singular: str, plural: str) -> str:
+    """'1 entrée', '3 entrées': French takes the singular for 0 and 1."""
+    return f"{number} {singular if abs(number) < 2 else plural}"
+
+
 def run(action: Callable[[Hub], T]) -> T:
     with opened_hub() as hub:
         return action(hub)
@@ -130,7 +135,7 @@ def sources_add(
     kind: Annotated[str, typer.Option("--kind", help="rss, youtube ou council")] = "rss",
     url: Annotated[str | None, typer.Option(help="Adresse du flux (RSS, ICS)")] = None,
     channel_id: Annotated[str | None, typer.Option(help="YouTube : identifiant UC…")] = None,
-    topic: Annotated[str | None, typer.Option(help="Thème par défaut des articles")] = None,
+    topic: Annotated[str | None, typer.Option(help="Thème par défaut des publications")] = None,
     category: Annotated[
         list[str] | None, typer.Option(help="Catégorie du site vers un thème : « Travaux=travaux »")
     ] = None,
@@ -198,7 +203,9 @@ def sources_check(
 
     def action(hub: Hub) -> None:
         feed, topics = asyncio.run(check_source(hub, target, kind))
-        typer.echo(f"{feed.title or '(sans titre)'} : {len(feed.items)} entrées.")
+        typer.echo(
+            f"{feed.title or '(sans titre)'} : {count(len(feed.items), 'entrée', 'entrées')}."
+        )
         if feed.warning:
             typer.echo(f"Avertissement : {feed.warning}")
         for item, item_topics in list(zip(feed.items, topics, strict=True))[:10]:
@@ -225,15 +232,21 @@ def announce(
 
     def action(hub: Hub) -> None:
         info = create(hub, title, body=body, topics=topic, at=at, urgent=urgent, link=link)
-        when = "dès que possible" if at is None else f"le {local(info.scheduled_at, hub)}"
-        typer.echo(f"Message n° {info.id} programmé {when} (thèmes : {', '.join(info.topics)}).")
+        when = (
+            "sera envoyé dès que possible"
+            if at is None
+            else f"programmé le {local(info.scheduled_at, hub)}"
+        )
+        typer.echo(f"Message n° {info.id} {when} (thèmes : {', '.join(info.topics)}).")
 
     run(action)
 
 
 @messages_app.command("list")
 def messages_list(
-    status: Annotated[str | None, typer.Option(help="scheduled, sent ou cancelled")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="scheduled, sent, cancelled ou withdrawn")
+    ] = None,
 ) -> None:
     """Les derniers messages."""
     from notifications.messages import list_messages
@@ -293,7 +306,9 @@ def messages_cancel(message_id: int) -> None:
     from notifications.messages import cancel_message
 
     cancelled = run(lambda hub: cancel_message(hub, message_id))
-    typer.echo(f"Message n° {message_id} annulé ({cancelled} envois annulés).")
+    typer.echo(
+        f"Message n° {message_id} annulé ({count(cancelled, 'envoi annulé', 'envois annulés')})."
+    )
 
 
 # --- subscribers ---------------------------------------------------------------------------
@@ -328,7 +343,10 @@ def subscribers_add(
         typer.echo(f"Abonné n° {info.id} ({info.channel}) : {', '.join(info.topics)}.")
         if not info.confirmed:
             send_confirmation_request(hub, info.id)
-            typer.echo("Un courriel de confirmation part ; rien ne sera envoyé avant.")
+            typer.echo(
+                "Un courriel de confirmation va lui être envoyé ; "
+                "aucune alerte ne partira avant sa confirmation."
+            )
 
     run(action)
 
@@ -355,7 +373,8 @@ def subscribers_list(channel: Annotated[str | None, typer.Option()] = None) -> N
 
 @subscribers_app.command("remove")
 def subscribers_remove(subscriber_id: int) -> None:
-    """Désabonne entièrement une personne (rien n'est gardé sur elle)."""
+    """Désabonne entièrement une personne et efface toutes ses données, sans demander de
+    confirmation (même effet que « subscribers erase »)."""
     from notifications.subscribers import remove_subscriber
 
     run(lambda hub: remove_subscriber(hub, subscriber_id))
@@ -384,7 +403,8 @@ def subscribers_erase(
     subscriber_id: int,
     yes: Annotated[bool, typer.Option("--yes", help="Confirmer l'effacement")] = False,
 ) -> None:
-    """Efface tout ce qui est gardé sur un abonné (droit à l'effacement)."""
+    """Efface tout ce qui est gardé sur un abonné (droit à l'effacement) ; demande --yes.
+    Même effet que « subscribers remove », qui ne demande pas de confirmation."""
     from notifications.errors import InvalidInput
     from notifications.subscribers import erase_subscriber
 
@@ -394,7 +414,8 @@ def subscribers_erase(
         return erase_subscriber(hub, subscriber_id)
 
     removed = run(action)
-    typer.echo(f"Abonné n° {subscriber_id} effacé ({removed} enregistrements supprimés).")
+    removed_text = count(removed, "enregistrement supprimé", "enregistrements supprimés")
+    typer.echo(f"Abonné n° {subscriber_id} effacé ({removed_text}).")
 
 
 # --- deliveries ----------------------------------------------------------------------------

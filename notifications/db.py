@@ -18,18 +18,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling is switched off so ours (BEGIN IMMEDIATE) rules.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # WAL lets the web app read while the worker writes; the busy timeout makes writers queue.
+    # WAL lets readers (Database.reading) go on while the worker writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock when the transaction starts, not at its first write: two workers
-    # claiming deliveries then queue instead of failing with "database is locked".
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "arobase_read_only"  # execution option of the engine behind Database.reading()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A writing transaction takes the write lock when it starts, not at its first write: two
+    # workers claiming deliveries then queue instead of failing with "database is locked".
+    # A reading one does not, so that with WAL it never waits for a writer.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of URL's SQLite file when it does not exist (opening it would create an empty
+    database: an absent file means the hub is not set up here); None otherwise."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or Path(parsed.database).is_file():
+        return None
+    return parsed.database
 
 
 def make_engine(url: str) -> Engine:
@@ -38,17 +53,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # The busy timeout makes writers queue (from the first statement, the pragmas' too).
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True)
-
-
-def is_postgresql(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
 
 
 class Database:
@@ -58,11 +70,20 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back on error."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it does not queue behind the writers."""
+        with self._readers() as session:  # closing it ends the transaction, writing nothing
             yield session
 
     def dispose(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -20,6 +20,7 @@ from notifications.tables import DeliveryRow, MessageRow
 
 TITLE_MAX = 200
 BODY_MAX = 2000
+# The town's zone when a caller does not give it: a commune's default timezone.
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ def message_info(row: MessageRow) -> MessageInfo:
     )
 
 
-def notice_of(row: MessageRow, labels: dict[str, str], when: datetime) -> Notice:
+def notice_of(row: MessageRow, labels: dict[str, str], when: datetime, zone: tzinfo) -> Notice:
+    """The message as residents read it, WHEN (a UTC release time) in the town's ZONE so
+    that its day is the town's day (23:30 UTC on 30 November is 1 December in Paris)."""
     return Notice(
         message_id=row.id,
         title=row.title,
@@ -59,7 +62,7 @@ def notice_of(row: MessageRow, labels: dict[str, str], when: datetime) -> Notice
         link=row.link,
         urgent=row.urgent,
         topic_labels=tuple(labels.get(t, t) for t in row.topics),
-        when=when,
+        when=when.astimezone(zone),
     )
 
 
@@ -149,7 +152,7 @@ def announce(
 
 
 def list_messages(hub: Hub, status: str | None = None, limit: int = 50) -> list[MessageInfo]:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         query = select(MessageRow).order_by(MessageRow.id.desc()).limit(limit)
         if status:
             query = query.where(MessageRow.status == status)
@@ -157,7 +160,7 @@ def list_messages(hub: Hub, status: str | None = None, limit: int = 50) -> list[
 
 
 def get_message(hub: Hub, message_id: int) -> MessageInfo:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = session.get(MessageRow, message_id)
         if row is None:
             raise NotFound(f"aucun message n° {message_id}")
@@ -186,11 +189,12 @@ def cancel_message(hub: Hub, message_id: int) -> int:
 
 def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
     """The text each channel would send for this message."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = session.get(MessageRow, message_id)
         if row is None:
             raise NotFound(f"aucun message n° {message_id}")
-        notice = notice_of(row, hub.topic_labels(), row.released_at or row.scheduled_at)
+        when = row.released_at or row.scheduled_at
+        notice = notice_of(row, hub.topic_labels(), when, hub.zone)
     envelope = Envelope(
         delivery_ids=(),
         channel="preview",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from notifications.hub import Hub
 from notifications.tables import ItemRow, SourceRow
@@ -23,32 +24,43 @@ class NewsItem:
     kind: str  # the source's kind: rss, youtube, council
 
 
+# A NewsItem's fields, in order: only what the assistant shows or filters on.
+NEWS_COLUMNS = (
+    ItemRow.title,
+    ItemRow.link,
+    ItemRow.summary,
+    ItemRow.published_at,
+    ItemRow.topics,
+    SourceRow.kind,
+)
+
+
 def latest_news(hub: Hub, topic: str | None, limit: int = 3) -> list[NewsItem]:
     """The newest items (of TOPIC when given); council meetings are left to `next_meetings`."""
-    with hub.db.session() as session:
-        rows = session.execute(
-            select(ItemRow, SourceRow.kind)
-            .join(SourceRow, SourceRow.id == ItemRow.source_id)
-            .where(SourceRow.kind != "council")
-            .order_by(func.coalesce(ItemRow.published_at, ItemRow.created_at).desc())
-            .limit(SCAN)
-        ).all()
-    items = [_news(row, kind) for row, kind in rows]
+    query = (
+        select(*NEWS_COLUMNS)
+        .join(SourceRow, SourceRow.id == ItemRow.source_id)
+        .where(SourceRow.kind != "council")
+        .order_by(func.coalesce(ItemRow.published_at, ItemRow.created_at).desc(), ItemRow.id.desc())
+        .limit(SCAN if topic is not None else limit)
+    )
+    with hub.db.reading() as session:
+        items = [_news(row) for row in session.execute(query)]
     return [i for i in items if topic is None or topic in i.topics][:limit]
 
 
 def next_meetings(hub: Hub, limit: int = 2) -> list[NewsItem]:
     """Council meetings still to come, soonest first (an item's date is the meeting's start)."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         rows = session.execute(
-            select(ItemRow, SourceRow.kind)
+            select(*NEWS_COLUMNS)
             .join(SourceRow, SourceRow.id == ItemRow.source_id)
             .where(SourceRow.kind == "council", ItemRow.published_at >= hub.now())
             .order_by(ItemRow.published_at)
             .limit(limit)
-        ).all()
-    return [_news(row, kind) for row, kind in rows]
+        )
+        return [_news(row) for row in rows]
 
 
-def _news(row: ItemRow, kind: str) -> NewsItem:
-    return NewsItem(row.title, row.link, row.summary, row.published_at, tuple(row.topics), kind)
+def _news(row: Row[Any]) -> NewsItem:
+    return NewsItem(row.title, row.link, row.summary, row.published_at, tuple(row.topics), row.kind)

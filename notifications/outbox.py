@@ -7,25 +7,27 @@ Exactly once, or visibly failed:
   PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the work, SQLite serialises
   claims with BEGIN IMMEDIATE — sends them, and records each outcome at once, only if it
   still holds the claim;
-- a row whose lease ran out (its worker died mid-send) goes back to "pending" and is sent
-  again. The only window for a duplicate is a crash between the service accepting a
-  message and our commit of "sent" (milliseconds); Telegram, e-mail and Web Push offer no
-  idempotency key that would close it.
+- a row whose lease ran out (its worker died mid-send, or was stopped while a send was
+  still running) goes back to "pending" and is sent again. The only window for a duplicate
+  is a send the service accepted without our recording it (a crash in those milliseconds,
+  or a send that outlived a stopping worker's drain); Telegram, e-mail and Web Push offer
+  no idempotency key that would close it.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy import Insert, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
+from notifications.channels.addresses import BroadcastTarget
 from notifications.hub import Hub
 from notifications.messages import notice_of
 from notifications.planner import plan_fanout, retry_delay, subscriber_target
@@ -34,15 +36,7 @@ from notifications.subscribers import deactivate, preferences_of
 from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 
 FANOUT_CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class Broadcast:
-    """A town-wide apprise target from the settings (its URL holds secrets: never stored)."""
-
-    name: str
-    url: str
-    topics: frozenset[str]
+_JITTER = random.Random()  # spreads retries so that failed sends do not come back together
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -64,6 +58,7 @@ def _recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
             SubscriberRow.confirmed_at.is_not(None),
             SubscriptionRow.topic.in_(list(topics)),
         )
+        .options(noload(SubscriberRow.subscriptions))  # the join gives the topics wanted
     ).all()
     topics_of: dict[int, set[str]] = defaultdict(set)
     subscribers: dict[int, SubscriberRow] = {}
@@ -77,7 +72,7 @@ def _recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
 
 
 def fan_out(
-    session: Session, message: MessageRow, hub: Hub, broadcasts: Iterable[Broadcast]
+    session: Session, message: MessageRow, hub: Hub, broadcasts: Iterable[BroadcastTarget]
 ) -> int:
     """Write the deliveries of a released message and mark it sent; the number planned."""
     now = hub.now()
@@ -109,7 +104,7 @@ def fan_out(
     return len(rows)
 
 
-def release_due(hub: Hub, broadcasts: Iterable[Broadcast] = (), limit: int = 20) -> list[int]:
+def release_due(hub: Hub, broadcasts: Iterable[BroadcastTarget] = (), limit: int = 20) -> list[int]:
     """Fan out every scheduled message whose time has come; the ids released."""
     released: list[int] = []
     broadcasts = list(broadcasts)
@@ -201,6 +196,21 @@ def renew_leases(hub: Hub, worker: str) -> int:
         return result.rowcount or 0
 
 
+def release_claims(hub: Hub, worker: str, in_doubt: Collection[int] = ()) -> int:
+    """A stopping WORKER hands back what it claimed but did not send, for another to take at
+    once; rows IN_DOUBT (a send still running when it stopped) wait for their lease to end."""
+    query = update(DeliveryRow).where(
+        DeliveryRow.claimed_by == worker, DeliveryRow.status == "sending"
+    )
+    if in_doubt:
+        query = query.where(DeliveryRow.id.not_in(list(in_doubt)))
+    with hub.db.session() as session:
+        result = session.execute(
+            query.values(status="pending", claimed_by=None, claimed_until=None)
+        )
+        return result.rowcount or 0
+
+
 def recover_expired(hub: Hub) -> int:
     """Rows whose worker died mid-send go back to the queue; the number recovered."""
     with hub.db.session() as session:
@@ -226,7 +236,7 @@ def _due(channel: str, now: datetime) -> Any:
 
 
 def claim(
-    hub: Hub, channel: str, worker: str, limit: int, broadcasts: dict[str, Broadcast]
+    hub: Hub, channel: str, worker: str, limit: int, broadcasts: dict[str, BroadcastTarget]
 ) -> list[Claim]:
     """Take up to LIMIT due deliveries of CHANNEL for this worker, grouped into envelopes.
 
@@ -274,7 +284,7 @@ def claim(
 
 
 def _envelopes(
-    session: Session, hub: Hub, ids: list[int], broadcasts: dict[str, Broadcast]
+    session: Session, hub: Hub, ids: list[int], broadcasts: dict[str, BroadcastTarget]
 ) -> list[Claim]:
     rows = session.execute(
         select(DeliveryRow, MessageRow, SubscriberRow)
@@ -282,6 +292,7 @@ def _envelopes(
         .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
         .where(DeliveryRow.id.in_(ids))
         .order_by(DeliveryRow.id)
+        .options(noload(SubscriberRow.subscriptions))  # a send needs no topic list
     ).all()
     labels, commune = hub.topic_labels(), hub.town.commune.name
     groups: dict[tuple[str, bool], list[tuple[DeliveryRow, MessageRow, SubscriberRow | None]]]
@@ -298,7 +309,7 @@ def _envelopes(
     for (_, digest), members in groups.items():
         delivery, message, subscriber = members[0]
         notices = tuple(
-            notice_of(m, labels, m.released_at or m.scheduled_at) for _, m, _ in members
+            notice_of(m, labels, m.released_at or m.scheduled_at, hub.zone) for _, m, _ in members
         )
         if message.kind == "confirmation" and subscriber is not None:
             link = confirmation_link(hub, subscriber.token)
@@ -365,8 +376,6 @@ def _retry_values(
     session: Session, hub: Hub, ids: list[int], result: SendResult, now: datetime
 ) -> dict[str, Any]:
     settings = hub.settings
-    attempts = session.scalar(select(func.max(DeliveryRow.attempts)).where(DeliveryRow.id.in_(ids)))
-    attempts = attempts or 1
     if result.retry_after is not None:
         # The service asked us to slow down: not a failure of this delivery.
         return {
@@ -375,12 +384,14 @@ def _retry_values(
             "next_attempt_at": now + timedelta(seconds=result.retry_after),
             "last_error": result.detail[:1000],
         }
+    attempts = session.scalar(select(func.max(DeliveryRow.attempts)).where(DeliveryRow.id.in_(ids)))
+    attempts = attempts or 1
     if attempts >= settings.max_attempts:
         return {
             "status": "failed",
             "last_error": f"abandon après {attempts} essais : {result.detail}",
         }
-    delay = retry_delay(attempts, settings.retry_base, settings.retry_cap, random.Random())
+    delay = retry_delay(attempts, settings.retry_base, settings.retry_cap, _JITTER)
     return {
         "status": "pending",
         "next_attempt_at": now + timedelta(seconds=delay),
@@ -402,7 +413,7 @@ class ChannelStats:
 
 def delivery_stats(hub: Hub, message_id: int | None = None) -> list[ChannelStats]:
     """Sent / failed / pending (including in progress) / cancelled, per channel."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         query = select(DeliveryRow.channel, DeliveryRow.status, func.count()).group_by(
             DeliveryRow.channel, DeliveryRow.status
         )
@@ -422,10 +433,10 @@ def failures(
     hub: Hub, message_id: int | None = None, limit: int = 20
 ) -> list[tuple[int, str, str]]:
     """The latest failed deliveries: (delivery id, channel, reason)."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         query = (
             select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.last_error)
-            .where(or_(DeliveryRow.status == "failed"))
+            .where(DeliveryRow.status == "failed")
             .order_by(DeliveryRow.id.desc())
             .limit(limit)
         )

@@ -111,8 +111,17 @@ def _mark_ok(session: Session, hub: Hub, source_id: int, **values: object) -> No
 
 
 def record_not_modified(hub: Hub, source: DueSource, result: FetchResult) -> None:
+    # After failures, last_error holds the failure's reason, not a warning on this content.
+    cleared = {"last_error": None} if source.failures else {}
     with hub.db.session() as session:
-        _mark_ok(session, hub, source.id, etag=result.etag, last_modified=result.last_modified)
+        _mark_ok(
+            session,
+            hub,
+            source.id,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            **cleared,
+        )
 
 
 def _known_guids(session: Session, source_id: int, guids: list[str]) -> set[str]:
@@ -127,22 +136,27 @@ def _known_guids(session: Session, source_id: int, guids: list[str]) -> set[str]
     return known
 
 
-def _cancel_vanished_reminders(
-    session: Session, source_id: int, guids: list[str], now: datetime
-) -> None:
-    """A meeting moved or cancelled leaves the agenda: its pending reminders are withdrawn."""
-    stale_items = select(ItemRow.id).where(
-        ItemRow.source_id == source_id, ItemRow.guid.not_in(guids)
-    )
-    session.execute(
-        update(MessageRow)
-        .where(
-            MessageRow.item_id.in_(stale_items),
-            MessageRow.status == "scheduled",
-            MessageRow.scheduled_at > now,
+def _follow_the_agenda(session: Session, source_id: int, guids: list[str], now: datetime) -> None:
+    """Pending reminders of meetings that left the agenda are withdrawn; back on it, restored.
+
+    A withdrawal is not staff's cancellation (status "cancelled"), which stays: an agenda
+    briefly emptied or a meeting moved back must not lose its reminders for good.
+    """
+    items = select(ItemRow.id).where(ItemRow.source_id == source_id)
+    for status, new_status, listed in (
+        ("scheduled", "withdrawn", False),
+        ("withdrawn", "scheduled", True),
+    ):
+        chosen = ItemRow.guid.in_(guids) if listed else ItemRow.guid.not_in(guids)
+        session.execute(
+            update(MessageRow)
+            .where(
+                MessageRow.item_id.in_(items.where(chosen)),
+                MessageRow.status == status,
+                MessageRow.scheduled_at > now,
+            )
+            .values(status=new_status)
         )
-        .values(status="cancelled")
-    )
 
 
 def store_feed(hub: Hub, source: DueSource, feed: ParsedFeed, result: FetchResult) -> PollReport:
@@ -178,7 +192,7 @@ def store_feed(hub: Hub, source: DueSource, feed: ParsedFeed, result: FetchResul
                 for draft in kind.drafts(item, topics, source.config, now, hub.zone):
                     messages += bool(insert_draft(session, draft, now, row.id))
         if source.config.kind == "council":
-            _cancel_vanished_reminders(session, source.id, guids, now)
+            _follow_the_agenda(session, source.id, guids, now)
         _mark_ok(
             session,
             hub,
@@ -203,15 +217,15 @@ async def poll_source(hub: Hub, client: httpx.AsyncClient, source: DueSource) ->
         feed = get_kind(source.config.kind, source_kinds(hub.clock)).parse(
             result.body, source.config
         )
+        return await asyncio.to_thread(store_feed, hub, source, feed, result)
     except FetchError as error:
         await asyncio.to_thread(record_failure, hub, source, str(error))
         return PollReport(name, error=str(error))
-    except Exception as error:  # a bug in a parser must not stop the other sources
+    except Exception as error:  # a bug, or an item the database refuses: the others go on
         log.exception("source %s: unexpected error", name)
         reason = f"erreur inattendue en lisant le flux : {error!r}"
         await asyncio.to_thread(record_failure, hub, source, reason)
         return PollReport(name, error=reason)
-    return await asyncio.to_thread(store_feed, hub, source, feed, result)
 
 
 async def poll_due(hub: Hub, client: httpx.AsyncClient) -> list[PollReport]:

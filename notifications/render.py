@@ -7,40 +7,43 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from arobase.hours_text import day_month, join_and
 from notifications.records import Envelope, Notice
 
 TELEGRAM_MAX_CHARS = 4096
 PUSH_MAX_BYTES = 3000  # under the 4 KB that push services accept, after encryption overhead
 URGENT_MARK = "URGENT"
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 def french_date(notice: Notice) -> str:
-    """'26 novembre 2026'."""
-    day = notice.when
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """'26 novembre 2026', '1er décembre 2026': the day of notice.when, in its own zone
+    (`messages.notice_of` gives it in the town's)."""
+    return f"{day_month(notice.when)} {notice.when.year}"
 
 
 def headline(notice: Notice) -> str:
     return f"{URGENT_MARK} : {notice.title}" if notice.urgent else notice.title
 
 
+def quoted_labels(labels: Iterable[str]) -> str:
+    """'« Travaux »', '« Travaux » et « Écoles »', '« A », « B » et « C »'."""
+    return join_and([f"« {label} »" for label in labels])
+
+
 def topics_phrase(envelope: Envelope) -> str:
-    labels = sorted({label for n in envelope.notices for label in n.topic_labels})
-    return ", ".join(f"« {label} »" for label in labels)
+    return quoted_labels(sorted({label for n in envelope.notices for label in n.topic_labels}))
 
 
 # --- plain text (apprise, e-mail text part, previews) -------------------------------------
 
 
-def notice_text(notice: Notice) -> str:
-    parts = [headline(notice)]
+def notice_details(notice: Notice) -> str:
+    """A notice's body and link, without its headline."""
+    parts = []
     if notice.body:
         parts.append(notice.body)
     if notice.link:
@@ -48,13 +51,27 @@ def notice_text(notice: Notice) -> str:
     return "\n".join(parts)
 
 
-def unsubscribe_text(envelope: Envelope) -> str:
-    if envelope.kind == "confirmation" or envelope.unsubscribe_url is None:
-        return ""
+def notice_text(notice: Notice) -> str:
+    details = notice_details(notice)
+    return f"{headline(notice)}\n{details}" if details else headline(notice)
+
+
+def subscription_reason(envelope: Envelope) -> str:
+    """Why the message came: 'Vous recevez ce message car … de Trilport.'"""
     return (
         f"Vous recevez ce message car vous êtes abonné(e) aux alertes {topics_phrase(envelope)} "
-        f"de {envelope.commune}. Pour vous désabonner : {envelope.unsubscribe_url}"
+        f"de {envelope.commune}."
     )
+
+
+def has_unsubscribe(envelope: Envelope) -> bool:
+    return envelope.kind != "confirmation" and envelope.unsubscribe_url is not None
+
+
+def unsubscribe_text(envelope: Envelope) -> str:
+    if not has_unsubscribe(envelope):
+        return ""
+    return f"{subscription_reason(envelope)} Pour vous désabonner : {envelope.unsubscribe_url}"
 
 
 def digest_title(envelope: Envelope) -> str:
@@ -73,8 +90,7 @@ def plain_body(envelope: Envelope) -> str:
     if envelope.is_digest:
         blocks = [notice_text(n) for n in envelope.notices]
     else:
-        notice = envelope.notices[0]
-        blocks = ["\n".join(line for line in notice_text(notice).split("\n")[1:])]
+        blocks = [notice_details(envelope.notices[0])]
     footer = unsubscribe_text(envelope)
     return "\n\n".join([*blocks, footer] if footer else blocks).strip()
 
@@ -162,12 +178,11 @@ def email_content(envelope: Envelope) -> EmailContent:
         text = plain_body(envelope) + "\n"
         if not envelope.is_digest:
             text = headline(envelope.notices[0]) + "\n\n" + text
-        footer = unsubscribe_text(envelope)
         blocks = [_html_notice(n) for n in envelope.notices]
-        if footer and envelope.unsubscribe_url:
+        if has_unsubscribe(envelope) and envelope.unsubscribe_url:
             href = html.escape(envelope.unsubscribe_url, quote=True)
             blocks.append(
-                f"<hr><p><small>{html.escape(footer.split(' Pour vous')[0])} "
+                f"<hr><p><small>{html.escape(subscription_reason(envelope))} "
                 f'<a href="{href}">Se désabonner</a></small></p>'
             )
         body_html = "\n".join(blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ from notifications.sources.youtube import youtube_feed_url
 from notifications.subscribers import check_topics
 from notifications.tables import SourceRow
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TOPIC = {"rss": "actualites", "youtube": "videos", "council": "conseil"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+MAX_URL = 2000  # the size of SourceRow.url
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class SourceInfo:
             return f"en échec ({self.failures}) : {self.last_error}"
         if self.last_error:  # a warning on a feed that still works (bozo)
             return f"ok, avec un avertissement : {self.last_error}"
-        return "ok" if self.last_ok_at else "jamais lu"
+        return "ok" if self.last_ok_at else "jamais lue"
 
 
 def source_info(row: SourceRow) -> SourceInfo:
@@ -80,7 +84,13 @@ def source_config(row: SourceRow) -> SourceConfig:
 def check_url(url: str) -> str:
     url = url.strip()
     if not re.match(r"^https?://[^\s/]+", url):
-        raise InvalidInput(f"adresse invalide « {url} » : elle doit commencer par https://")
+        raise InvalidInput(
+            f"adresse invalide « {url} » : elle doit commencer par http:// ou https://"
+        )
+    if len(url) > MAX_URL:
+        raise InvalidInput(
+            f"adresse trop longue ({len(url)} caractères) : {MAX_URL} caractères au plus"
+        )
     return url
 
 
@@ -158,7 +168,7 @@ def add_source(hub: Hub, spec: SourceSpec) -> SourceInfo:
 
 
 def list_sources(hub: Hub) -> list[SourceInfo]:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         return [source_info(r) for r in session.scalars(select(SourceRow).order_by(SourceRow.name))]
 
 
@@ -170,7 +180,7 @@ def _by_name(session: Session, name: str) -> SourceRow:
 
 
 def get_source(hub: Hub, name: str) -> tuple[SourceInfo, SourceConfig]:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = _by_name(session, name)
         return source_info(row), source_config(row)
 
@@ -214,16 +224,23 @@ def sync_town_sources(hub: Hub, specs: Iterable[SourceSpec] | None = None) -> li
     wanted = {s.name: s for s in (town_specs(hub, hub.town.sources) if specs is None else specs)}
     now, changed = hub.now(), []
     with hub.db.session() as session:
-        for row in session.scalars(select(SourceRow).where(SourceRow.origin == "town")):
-            if row.name not in wanted:
+        rows = {row.name: row for row in session.scalars(select(SourceRow))}
+        for row in rows.values():
+            if row.origin == "town" and row.name not in wanted:
                 session.delete(row)
                 changed.append(row.name)
         for name, spec in wanted.items():
-            row = session.scalars(select(SourceRow).where(SourceRow.name == name)).one_or_none()
+            row = rows.get(name)
             if row is None:
                 session.add(_row(spec, "town", now))
                 changed.append(name)
-            elif row.origin == "town" and _differs(row, spec):
+            elif row.origin != "town":
+                log.warning(
+                    "town source %r skipped: a source added with `arobase sources add` already has "
+                    "that name (remove it or rename the town one)",
+                    name,
+                )
+            elif _differs(row, spec):
                 if row.url != spec.url:  # another feed: its first poll must be silent again
                     row.primed, row.etag, row.last_modified = False, None, None
                 row.kind, row.url, row.topic = spec.kind, spec.url, spec.topic

@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from notifications.channels import check_channel
 from notifications.channels.addresses import validate_address
-from notifications.errors import Conflict, InvalidInput, NotFound, UnknownChannel, UnknownTopic
+from notifications.errors import Conflict, InvalidInput, NotFound, UnknownTopic
 from notifications.hub import Hub
 from notifications.records import Preferences
 from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 
-CHANNELS = ("telegram", "email", "webpush", "apprise")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -83,12 +83,6 @@ def check_topics(hub: Hub, topics: Iterable[str]) -> tuple[str, ...]:
         if key not in chosen:
             chosen.append(key)
     return tuple(chosen)
-
-
-def check_channel(channel: str) -> str:
-    if channel not in CHANNELS:
-        raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(CHANNELS)}")
-    return channel
 
 
 def info(row: SubscriberRow) -> SubscriberInfo:
@@ -218,27 +212,22 @@ def add_subscriber(
 
 
 def get_subscriber(hub: Hub, subscriber_id: int) -> SubscriberInfo:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         return info(_get(session, subscriber_id))
 
 
 def find_subscriber(hub: Hub, channel: str, address: str) -> SubscriberInfo | None:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = _find(session, channel, address)
         return info(row) if row else None
 
 
 def list_subscribers(hub: Hub, channel: str | None = None) -> list[SubscriberInfo]:
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         query = select(SubscriberRow).order_by(SubscriberRow.id)
         if channel:
             query = query.where(SubscriberRow.channel == check_channel(channel))
         return [info(row) for row in session.scalars(query)]
-
-
-def count_subscribers(hub: Hub) -> int:
-    with hub.db.session() as session:
-        return session.scalar(select(func.count(SubscriberRow.id))) or 0
 
 
 def set_topics(hub: Hub, subscriber_id: int, topics: Iterable[str]) -> SubscriberInfo:
@@ -290,7 +279,7 @@ def chat_unsubscribe(
         removed = tuple(sorted(current if chosen is None else current & set(chosen)))
         remaining = sorted(current - set(removed))
         if not remaining:
-            session.delete(row)
+            _erase(session, row)
         else:
             _set_topics(session, row, remaining, hub.now())
         return removed
@@ -301,21 +290,25 @@ def remove_subscriber(hub: Hub, subscriber_id: int) -> None:
     erase_subscriber(hub, subscriber_id)
 
 
+def _erase(session: Session, row: SubscriberRow) -> int:
+    """Delete the subscriber, its topics and its deliveries; the number of rows removed."""
+    deliveries = session.execute(
+        delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id)
+    ).rowcount
+    topics = len(row.subscriptions)
+    session.delete(row)
+    return 1 + topics + (deliveries or 0)
+
+
 def erase_subscriber(hub: Hub, subscriber_id: int) -> int:
     """Delete the subscriber, its topics and its deliveries; the number of rows removed."""
     with hub.db.session() as session:
-        row = _get(session, subscriber_id)
-        deliveries = session.execute(
-            delete(DeliveryRow).where(DeliveryRow.subscriber_id == subscriber_id)
-        ).rowcount
-        topics = len(row.subscriptions)
-        session.delete(row)
-        return 1 + topics + (deliveries or 0)
+        return _erase(session, _get(session, subscriber_id))
 
 
 def export_subscriber(hub: Hub, subscriber_id: int) -> dict[str, Any]:
     """Every datum held on one subscriber, as JSON-ready data (right of access)."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = _get(session, subscriber_id)
         deliveries = session.execute(
             select(DeliveryRow, MessageRow.title)
@@ -381,8 +374,7 @@ def unsubscribe_by_token(hub: Hub, token: str) -> bool:
         row = by_token(session, token)
         if row is None:
             return False
-        session.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
-        session.delete(row)
+        _erase(session, row)
         return True
 
 
@@ -406,7 +398,7 @@ def deactivate(session: Session, subscriber_id: int, reason: str) -> None:
 
 def subscriber_by_token(hub: Hub, token: str) -> SubscriberInfo | None:
     """The subscriber of a link's token, changing nothing; None when the link is unknown."""
-    with hub.db.session() as session:
+    with hub.db.reading() as session:
         row = by_token(session, token)
         return info(row) if row else None
 
@@ -474,8 +466,7 @@ def _device_moved(
             return None
         current = _find(session, channel, new_address) if new_address != old_address else None
         if current is not None:
-            session.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
-            session.delete(row)
+            _erase(session, row)
             return info(current)
         row.address, row.params = new_address, params
         if not row.active:

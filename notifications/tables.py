@@ -99,7 +99,8 @@ class MessageRow(Base):
     link: Mapped[str | None] = mapped_column(String(2000))
     topics: Mapped[list[str]] = mapped_column(default=list)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    # scheduled: waiting for scheduled_at | sent: fanned out to the outbox | cancelled
+    # scheduled: waiting for scheduled_at | sent: fanned out to the outbox | cancelled (by
+    # staff) | withdrawn (its meeting left the agenda; scheduled again if it comes back)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     scheduled_at: Mapped[datetime]
     released_at: Mapped[datetime | None]

@@ -16,26 +16,23 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
-
 from notifications.channels import build_channels
-from notifications.channels.addresses import parse_broadcast_targets
+from notifications.channels.addresses import BroadcastTarget, parse_broadcast_targets
 from notifications.channels.base import Channel
 from notifications.fetch import make_http_client
 from notifications.hub import Hub
 from notifications.outbox import (
-    Broadcast,
     Claim,
     claim,
     record,
     recover_expired,
+    release_claims,
     release_due,
     renew_leases,
 )
 from notifications.poller import poll_due
 from notifications.records import SendResult
 from notifications.source_store import sync_town_sources
-from notifications.tables import DeliveryRow
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 15  # on stop, how long in-flight sends may take to finish
@@ -45,24 +42,24 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def broadcasts_from(hub: Hub) -> dict[str, Broadcast]:
+def broadcasts_from(hub: Hub) -> dict[str, BroadcastTarget]:
     spec = hub.settings.apprise_broadcast.get_secret_value()
-    return {
-        t.name: Broadcast(t.name, t.url, frozenset(t.topics)) for t in parse_broadcast_targets(spec)
-    }
+    return {target.name: target for target in parse_broadcast_targets(spec)}
 
 
 @dataclass
 class Worker:
     hub: Hub
     channels: dict[str, Channel]
-    broadcasts: dict[str, Broadcast] = field(default_factory=dict)
+    broadcasts: dict[str, BroadcastTarget] = field(default_factory=dict)
     poll: bool = True
     name: str = field(default_factory=worker_id)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Notified after each recorded outcome: tests and benchmarks wait on it, never sleep.
     recorded: asyncio.Condition = field(default_factory=asyncio.Condition)
     outcomes: Counter[str] = field(default_factory=Counter)  # deliveries per outcome
+    # Deliveries handed to a channel and not yet recorded: on stop, those are in doubt.
+    sending: set[int] = field(default_factory=set)
 
     async def run(self) -> None:
         """Work until `stop()`; then finish the sends in flight and hand back the rest."""
@@ -73,7 +70,7 @@ class Worker:
         try:
             await asyncio.gather(*loops)
         finally:
-            await asyncio.to_thread(self._release_claims)
+            await asyncio.to_thread(release_claims, self.hub, self.name, self.sending)
             for channel in self.channels.values():
                 await channel.aclose()
             log.info(
@@ -153,25 +150,31 @@ class Worker:
             elif not claims:
                 await self._pause(self.hub.settings.worker_tick)
         if in_flight:
-            await asyncio.wait(in_flight, timeout=DRAIN_SECONDS)
+            _, late = await asyncio.wait(in_flight, timeout=DRAIN_SECONDS)
+            for task in late:  # their rows stay claimed: the service may have accepted them
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def _capacity(self, name: str) -> int:
         settings = self.hub.settings
         return {"telegram": settings.telegram_concurrency}.get(name, 8)
 
     async def _deliver(self, channel: Channel, item: Claim) -> None:
+        ids = item.envelope.delivery_ids
+        self.sending.update(ids)
         try:
             result = await channel.send(item.envelope)
         except Exception as error:  # an adapter bug: keep the delivery, try again later
-            log.exception("channel %s failed on %s", channel.name, item.envelope.delivery_ids)
+            log.exception("channel %s failed on %s", channel.name, ids)
             result = SendResult.retry(f"erreur interne : {error!r}")
         try:
             held = await asyncio.to_thread(record, self.hub, item, result, self.name)
-        except Exception:
-            log.exception("could not record %s for %s", result, item.envelope.delivery_ids)
+        except Exception:  # left in doubt: the lease decides
+            log.exception("could not record %s for %s", result, ids)
             return
+        self.sending.difference_update(ids)
         if not held:
-            log.warning("deliveries %s were no longer ours", item.envelope.delivery_ids)
+            log.warning("deliveries %s were no longer ours", ids)
         else:
             self.outcomes[result.outcome.value] += len(item.envelope.delivery_ids)
         async with self.recorded:
@@ -181,15 +184,6 @@ class Worker:
         """Wait until PREDICATE holds, checking it after each recorded outcome."""
         async with self.recorded:
             await asyncio.wait_for(self.recorded.wait_for(predicate), timeout)
-
-    def _release_claims(self) -> None:
-        """Hand back what this worker claimed but did not send, for another to take at once."""
-        with self.hub.db.session() as session:
-            session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.claimed_by == self.name, DeliveryRow.status == "sending")
-                .values(status="pending", claimed_by=None, claimed_until=None)
-            )
 
 
 def make_worker(hub: Hub, poll: bool = True) -> Worker:

@@ -31,6 +31,4 @@ class RecentTrackerStore(InMemoryTrackerStore):
 
     def init_tracker(self, sender_id: str) -> DialogueStateTracker:
         """A tracker whose event history is capped: the oldest events fall off as new come."""
-        return DialogueStateTracker(
-            sender_id, self.domain.slots, max_event_history=self.max_events
-        )
+        return DialogueStateTracker(sender_id, self.domain.slots, max_event_history=self.max_events)

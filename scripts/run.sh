@@ -43,4 +43,6 @@ $telegram_line
   Ctrl-C arrête tout.
 
 MSG
-exec .venv/bin/honcho start -f Procfile "${processes[@]}"
+# -e /dev/null: honcho would read .env again with its own parser (which drops spaces and cuts
+# at #), overriding the values exported above; the processes inherit this environment.
+exec .venv/bin/honcho start -e /dev/null -f Procfile "${processes[@]}"

@@ -70,6 +70,8 @@ setup_rasa() {
     { read -r site_dir; echo "$PWD/rasa_addons" > "$site_dir/arobase-addons.pth"; }
 }
 
+apt_updated=""  # apt-get update runs at most once per invocation of this script
+
 need_root_apt() {  # need_root_apt PACKAGE... : installs Debian packages when missing
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -78,7 +80,10 @@ need_root_apt() {  # need_root_apt PACKAGE... : installs Debian packages when mi
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   command -v apt-get >/dev/null 2>&1 || die "missing system packages: ${missing[*]} (install them by hand)"
   say "installing system packages: ${missing[*]}"
-  $sudo apt-get update -qq >/dev/null
+  if [ -z "$apt_updated" ]; then
+    $sudo apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 

@@ -12,7 +12,7 @@ from arobase.model import ensure_model
 from arobase.settings import ROOT
 from notifications.hub import Hub
 from notifications.migrate import upgrade
-from tests.hub_support import FakeClock, make_test_hub
+from tests.hub_support import FakeClock, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database, running_postgres
 from tests.stack import RasaStack, running_stack
 
@@ -46,10 +46,9 @@ _databases = iter(range(1_000_000))
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty, migrated hub database: each hub test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-    else:
-        admin = request.getfixturevalue("postgres_admin")
-        url = fresh_database(admin, f"hub_{next(_databases)}")
+        return migrated_sqlite(tmp_path / "hub.db")
+    admin = request.getfixturevalue("postgres_admin")
+    url = fresh_database(admin, f"hub_{next(_databases)}")
     upgrade(url)
     return url
 

@@ -1,4 +1,4 @@
-"""A fake Rasa REST server on loopback, a thread-run uvicorn helper and test settings.
+"""A fake Rasa REST server on loopback (run by tests.servers.serving) and test settings.
 
 The fake answers `/webhooks/rest/webhook` like Rasa 3.6's REST channel:
 - "choix" anywhere in the message: a question with two buttons;
@@ -9,17 +9,18 @@ The fake answers `/webhooks/rest/webhook` like Rasa 3.6's REST channel:
 Set `mode` to change that: "silent" (an empty list, as when no response is predicted), or
 to fail: "error" (500), "garbage" (not JSON), "wrong_shape" (a JSON object) or "hang" (no
 answer until the server stops).
+Set `forget_fails` to make erasing a conversation fail (500).
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -60,12 +61,14 @@ class FakeRasa:
         self.mode: Mode = "echo"
         self.received: list[dict[str, Any]] = []
         self.forgotten: list[str] = []  # senders whose conversation was erased
+        self.forget_fails = False
         self.url = ""
         self._stopping = threading.Event()
 
     def reset(self) -> None:
-        """Back to echo mode with nothing received."""
+        """Back to echo mode (erasing works) with nothing received."""
         self.mode = "echo"
+        self.forget_fails = False
         self.received.clear()
         self.forgotten.clear()
 
@@ -94,6 +97,8 @@ class FakeRasa:
     async def _replace_events(self, request: Request) -> Response:
         if not request.query_params.get("token"):
             return JSONResponse({"message": "User is not authenticated."}, status_code=401)
+        if self.forget_fails:
+            return PlainTextResponse("Internal Server Error", status_code=500)
         self.forgotten.append(request.path_params["sender"])
         return JSONResponse({"sender_id": request.path_params["sender"], "events": []})
 
@@ -112,8 +117,7 @@ class FakeRasa:
         if self.mode == "silent":
             return JSONResponse([])
         if self.mode == "hang":
-            while not self._stopping.is_set():
-                await asyncio.sleep(0.05)
+            await anyio.to_thread.run_sync(self._stopping.wait)
             return PlainTextResponse("too late")
         return JSONResponse(self._answer(body["sender"], body["message"]))
 

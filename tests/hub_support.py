@@ -1,13 +1,15 @@
-"""Shared pieces of the hub's tests: an injected clock, settings, a hub on a given database."""
+"""Shared pieces of the hub's tests: an injected clock, settings, a fresh database, a hub."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from arobase.settings import ROOT, Settings
 from notifications.hub import Clock, Hub, make_hub
+from notifications.migrate import upgrade
 from notifications.subscribers import new_subscriber
 from notifications.tables import SubscriptionRow
 
@@ -48,6 +50,14 @@ def hub_settings(database_url: str, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A new SQLite database at PATH (any file there is replaced), migrated to head; its URL."""
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
 
 
 def make_test_hub(database_url: str, clock: Clock | None = None, **overrides: Any) -> Hub:

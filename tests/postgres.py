@@ -18,19 +18,25 @@ from pathlib import Path
 
 import psycopg
 
-from tests.stack import free_port
+from tests.servers import free_port
 
 USER = "arobase"
 
 
 def server_bin() -> Path:
     """The newest installed server's bin folder; a clear message when there is none."""
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: p.parts)
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=_version)
     if not versions:
         raise RuntimeError(
             "PostgreSQL server not installed: run `scripts/setup.sh postgres` (make test does)"
         )
     return versions[-1].parent
+
+
+def _version(pg_ctl: Path) -> tuple[int, ...]:
+    """The numeric version of /usr/lib/postgresql/<version>/bin/pg_ctl (9.6 < 10 < 16)."""
+    folder = pg_ctl.parent.parent.name
+    return tuple(int(part) for part in folder.split(".") if part.isdigit())
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -50,28 +56,22 @@ def running_postgres() -> Iterator[str]:
     """Start a throw-away cluster; yield an admin URL (database `postgres`)."""
     bindir = server_bin()
     base = Path(tempfile.mkdtemp(prefix="arobase-pg-"))
-    _hand_to_server_user(base)
     data, log = base / "data", base / "server.log"
-    port = free_port()
-    subprocess.run(
-        _as_server_user(
-            [str(bindir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    subprocess.run(
-        _as_server_user(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
-    )
     try:
+        _hand_to_server_user(base)
+        port = free_port()
+        options = (
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        _run(
+            [str(bindir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8"],
+            log,
+        )
+        _run(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+            log,
+        )
         yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
@@ -80,6 +80,17 @@ def running_postgres() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _run(command: list[str], log: Path) -> None:
+    """Run a server command; on failure, raise with its output and the end of the server log."""
+    done = subprocess.run(_as_server_user(command), capture_output=True, text=True)
+    if done.returncode != 0:
+        server_log = log.read_text(errors="replace")[-4000:] if log.exists() else "(none)"
+        raise RuntimeError(
+            f"{Path(command[0]).name} failed ({done.returncode}):\n"
+            f"{done.stdout[-2000:]}{done.stderr[-2000:]}\nserver.log:\n{server_log}"
+        )
 
 
 def fresh_database(admin_url: str, name: str) -> str:

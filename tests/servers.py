@@ -11,13 +11,19 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+START_TIMEOUT = 10.0  # seconds a test server may take to start
+
+
+def free_port() -> int:
+    """A loopback port free a moment ago (another process could take it in between)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 
 def closed_port_url() -> str:
     """A loopback URL where nothing listens (the port was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @contextmanager
@@ -34,9 +40,12 @@ def serving(app: ASGIApp, stopping: threading.Event | None = None) -> Iterator[s
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
+        deadline = time.monotonic() + START_TIMEOUT
         while not server.started:
             if not thread.is_alive():
                 raise RuntimeError("the test server failed to start (see the log above)")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the test server did not start within {START_TIMEOUT} s")
             time.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,16 +14,11 @@ from pathlib import Path
 import httpx
 
 from arobase.settings import ROOT
-from notifications.migrate import upgrade
+from tests.hub_support import migrated_sqlite
+from tests.servers import free_port
 
 # A fixed moment for every answer that depends on the clock: Wednesday 25 November 2026, 10:00.
 FROZEN_NOW = "2026-11-25T10:00:00+01:00"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -57,6 +51,7 @@ def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: fl
 def stack_env(actions_port: int, rasa_port: int, token: str, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        AROBASE_ENV_FILE="/dev/null",  # a developer's .env stays out of the tests
         AROBASE_DATABASE_URL=database_url,
         AROBASE_TOWN_FILE=str(ROOT / "town" / "trilport.yml"),
         AROBASE_NOW=FROZEN_NOW,
@@ -76,10 +71,7 @@ def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
     token = secrets.token_urlsafe(24)
     logs.mkdir(parents=True, exist_ok=True)
     # The actions read and write the hub's database (alerts from Telegram, news): a fresh one.
-    database = logs / "hub.db"
-    database.unlink(missing_ok=True)
-    database_url = f"sqlite:///{database}"
-    upgrade(database_url)
+    database_url = migrated_sqlite(logs / "hub.db")
     env = stack_env(actions_port, rasa_port, token, database_url)
     actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     python = str(ROOT / ".venv" / "bin" / "python")

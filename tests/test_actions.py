@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,14 +195,15 @@ async def test_subscribing_without_a_topic_offers_the_topics_as_buttons() -> Non
     assert list_subscribers(context.hub()) == []
 
 
-async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
+def add_items(kind: str, items: list[tuple[str, list[str], datetime]]) -> None:
+    """Items of one source of KIND: (title, topics, published), linked to /0, /1…"""
     hub = context.hub()
     now = hub.now()
     with hub.db.session() as session:
         source = SourceRow(
-            name="site",
-            kind="rss",
-            url="https://www.trilport.example/feed/",
+            name=kind,
+            kind=kind,
+            url=f"https://www.trilport.example/{kind}/",
             topic="actualites",
             categories={},
             options={},
@@ -214,21 +215,31 @@ async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
         )
         session.add(source)
         session.flush()
-        for day, (title, topics) in enumerate(
-            [
-                ("Vieux chantier", ["travaux"]),
-                ("Fête", ["evenements"]),
-                ("Rue fermée", ["travaux"]),
-                ("Trottoirs", ["travaux"]),
-                ("Pont", ["travaux"]),
-            ]
-        ):
-            link = f"https://www.trilport.example/{day}"
-            published = now - timedelta(days=10 - day)
+        for number, (title, topics, published) in enumerate(items):
             session.add(ItemRow(
-                source_id=source.id, guid=title, title=title, link=link, summary="",
+                source_id=source.id, guid=str(number), title=title,
+                link=f"https://www.trilport.example/{number}", summary="",
                 topics=topics, published_at=published, created_at=now,
             ))  # fmt: skip
+
+
+async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
+    now = context.hub().now()
+    add_items(
+        "rss",
+        [
+            (title, topics, now - timedelta(days=10 - day))
+            for day, (title, topics) in enumerate(
+                [
+                    ("Vieux chantier", ["travaux"]),
+                    ("Fête", ["evenements"]),
+                    ("Rue fermée", ["travaux"]),
+                    ("Trottoirs", ["travaux"]),
+                    ("Pont", ["travaux"]),
+                ]
+            )
+        ],
+    )
     messages, _ = await run(
         actions.ActionAlertsInfo(), tracker("travaux ?", "ask_news", topic("travaux"))
     )
@@ -236,6 +247,34 @@ async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
     assert text.index("Pont") < text.index("Trottoirs") < text.index("Rue fermée")
     assert "Vieux chantier" not in text and "Fête" not in text
     assert "https://www.trilport.example/4" in text
+
+
+async def test_news_without_a_topic_gives_the_newest_and_the_next_meetings() -> None:
+    now = context.hub().now()
+    add_items("rss", [(f"Article {n}", ["actualites"], now - timedelta(days=n)) for n in range(6)])
+    add_items(
+        "council",
+        [
+            ("Conseil municipal", ["conseil"], datetime(2026, 12, 1, 19, 30, tzinfo=UTC)),
+            ("Conseil municipal", ["conseil"], datetime(2027, 1, 14, 19, 0, tzinfo=UTC)),
+        ],
+    )
+    messages, _ = await run(actions.ActionAlertsInfo(), tracker("du nouveau ?", "ask_news"))
+    text = messages[0]["text"]
+    assert text.startswith(
+        "Prochains conseils municipaux :\n"
+        "- Conseil municipal, le mardi 1er décembre à 20h30\n"
+        "- Conseil municipal, le jeudi 14 janvier à 20h\n"
+    )
+    assert text.index("Article 0") < text.index("Article 1") < text.index("Article 2")
+    assert "Article 3" not in text
+
+
+async def test_stopping_everything_while_subscribed_to_nothing_says_so() -> None:
+    messages, _ = await run(
+        actions.ActionAlertsInfo(), tracker("stop", "unsubscribe", sender=TELEGRAM)
+    )
+    assert messages[0]["text"] == "Vous n'étiez abonné(e) à aucune alerte : rien à changer."
 
 
 async def test_news_without_items_says_so_and_points_to_the_website() -> None:
@@ -254,3 +293,24 @@ async def test_a_broken_town_file_gets_an_apology_not_silence(
     messages, events = await run(actions.ActionHelp(), tracker("aide", "help"))
     assert messages[0]["text"] == actions.APOLOGY
     assert events == []
+
+
+async def test_without_the_hub_database_alerts_are_said_unavailable_and_none_is_created(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    absent = tmp_path / "absent" / "hub.db"
+    monkeypatch.setenv("AROBASE_DATABASE_URL", f"sqlite:///{absent}")
+    context.settings.cache_clear()
+    context._database.cache_clear()
+
+    messages, events = await run(
+        actions.ActionAlertsInfo(),
+        tracker(
+            "quoi de neuf pour les travaux ?", "ask_news", [{"entity": "topic", "value": "travaux"}]
+        ),
+    )
+
+    assert events == []
+    assert len(messages) == 1 and "pas disponibles pour le moment" in messages[0]["text"]
+    assert "01 99 00 10 00" in messages[0]["text"]  # the town hall's phone
+    assert not absent.exists() and not absent.parent.exists()

@@ -335,8 +335,7 @@ def test_subscribe_then_change_topics_then_stop(granted: Page, clean: Site):
     page.get_by_role("button", name=SUBSCRIBE, exact=True).click()
 
     expect(status(page)).to_have_text(
-        "C'est fait\u00a0: cet appareil recevra les alertes sur ces sujets\u00a0: "
-        "Travaux et Écoles."
+        "C'est fait. Cet appareil recevra les alertes sur ces sujets\u00a0: Travaux et Écoles."
     )
     info = find_subscriber(hub, "webpush", ENDPOINT)
     assert info is not None and info.topics == ("ecoles", "travaux")

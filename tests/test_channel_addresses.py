@@ -84,6 +84,26 @@ def test_valid_address_is_normalised(
         ("webpush", "https://10.0.0.5/admin", GOOD_KEYS, "pas publique"),
         ("webpush", "https://[::1]/push", GOOD_KEYS, "pas publique"),
         ("webpush", "https://intranet.local/push", GOOD_KEYS, "pas publique"),
+        # Other spellings of this machine or its network, as a client would read them.
+        ("webpush", "https://localhost./x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://push.localhost./x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://127.0.0.1./x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://127.1/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://2130706433/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://0x7f000001/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://0177.0.0.1/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://10.1/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://0.0.0.0/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://0/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://169.254.169.254/latest", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://100.64.0.1/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://224.0.0.1/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[::]/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[::ffff:127.0.0.1]/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[::ffff:7f00:1]/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[fe80::1%25eth0]/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[fd00::1]/x", GOOD_KEYS, "pas publique"),
+        ("webpush", "https://[ff02::1]/x", GOOD_KEYS, "pas publique"),
         ("webpush", "https://fcm.googleapis.com/a\x00b", GOOD_KEYS, "caractères invalides"),
         ("apprise", "pas une url", None, "adresse apprise invalide"),
         ("apprise", "foo://bar", None, "adresse apprise invalide"),
@@ -100,6 +120,20 @@ def test_invalid_address_says_why_in_french(
         validate_address(channel, address, params)
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com./fcm/send/x",  # a trailing dot is still the public name
+        "https://8.8.8.8/push",
+        "https://134744072/push",  # 8.8.8.8 written as one number
+        "https://[2001:4860:4860::8888]/push",
+        "https://updates.push.services.mozilla.com/wpush/v2/x",
+    ],
+)
+def test_public_push_endpoints_are_accepted(endpoint: str) -> None:
+    assert validate_address("webpush", endpoint, GOOD_KEYS) == (endpoint, GOOD_KEYS)
+
+
 def test_local_push_endpoints_are_accepted_only_when_allowed_for_tests() -> None:
     local = "http://127.0.0.1:8123/push/1"
     assert validate_address("webpush", local, GOOD_KEYS, local_ok=True) == (local, GOOD_KEYS)
@@ -108,7 +142,7 @@ def test_local_push_endpoints_are_accepted_only_when_allowed_for_tests() -> None
 def test_unknown_channel() -> None:
     with pytest.raises(UnknownChannel, match="canal inconnu « sms »"):
         validate_address("sms", "0612345678")
-    with pytest.raises(UnknownChannel):
+    with pytest.raises(UnknownChannel, match="canal inconnu « pigeon » : telegram, email, webpush"):
         check_channel("pigeon")
     assert [check_channel(name) for name in CHANNEL_NAMES] == list(CHANNEL_NAMES)
 

@@ -27,7 +27,7 @@ def fake_server() -> Iterator[FakeWebhook]:
 
 @pytest.fixture
 def fake(fake_server: FakeWebhook) -> FakeWebhook:
-    fake_server.posts.clear()
+    fake_server.reset()
     return fake_server
 
 

@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
 
-from notifications.channels.telegram import ChatLimiters, TelegramChannel
+from notifications.channels.telegram import TelegramChannel, chat_limiters
 from notifications.records import Outcome
 from notifications.render import TELEGRAM_MAX_CHARS, telegram_text
 from tests.fakes.envelopes import envelope, notice
@@ -233,7 +233,7 @@ async def test_bot_is_shared_with_the_front_end(channel: TelegramChannel) -> Non
 
 
 def test_chat_limiters_forget_the_least_recent_chats() -> None:
-    limiters = ChatLimiters(rate=1.0, size=3)
+    limiters = chat_limiters(rate=1.0, size=3)
     first = limiters.get(1)
     for chat in (2, 3, 1, 4):
         limiters.get(chat)

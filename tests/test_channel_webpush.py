@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 from py_vapid import Vapid
+from starlette.applications import Starlette
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
 
 from notifications.channels.addresses import validate_address
 from notifications.channels.webpush import WebPushChannel, retry_seconds
@@ -22,7 +25,7 @@ from tests.fakes.push_service import (
     running_fake_push_service,
     verify_vapid,
 )
-from tests.servers import closed_port_url
+from tests.servers import closed_port_url, serving
 
 CONTACT = "mailto:mairie@trilport.example"
 
@@ -40,9 +43,7 @@ def fake_server() -> Iterator[FakePushService]:
 
 @pytest.fixture
 def fake(fake_server: FakePushService) -> FakePushService:
-    fake_server.gone.clear()
-    fake_server.received.clear()
-    fake_server.refusals.clear()
+    fake_server.reset()
     return fake_server
 
 
@@ -143,6 +144,32 @@ async def test_push_service_down_is_retried(channel: WebPushChannel, fake: FakeP
     )
 
     assert (await channel.send(moved)).outcome is Outcome.RETRY
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_redirect_is_not_followed(
+    channel: WebPushChannel, fake: FakePushService, status: int
+) -> None:
+    """A push service never redirects: following one could reach this machine's network."""
+    target = subscriber(fake, "target")
+    app = Starlette(
+        routes=[
+            Route(
+                "/push/{id}",
+                lambda request: RedirectResponse(target.address, status_code=status),
+                methods=["POST"],
+            )
+        ]
+    )
+    with serving(app) as url:
+        moved = envelope("webpush", f"{url}/push/x", params=target.params)
+        result = await channel.send(moved)
+
+    assert (result.outcome, result.detail) == (
+        Outcome.REJECTED,
+        f"le service de notification refuse l'envoi ({status})",
+    )
+    assert not fake.received.items() and not fake.refusals.items()
 
 
 async def test_unusable_keys_are_rejected(channel: WebPushChannel, fake: FakePushService) -> None:

@@ -4,6 +4,7 @@ French reason and exit code 1, nothing stored changed."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from arobase.cli import app as cli_app
-from notifications.cli import register
+from notifications.cli import count, register
 from notifications.hub import Hub
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
@@ -60,16 +61,26 @@ def test_a_subscriber_is_added_listed_exported_and_erased(app: typer.Typer, tmp_
     assert data["abonne"]["themes"] == ["ecoles", "travaux"]
     assert data["abonne"]["consentement"]
     assert "définitif" in arobase(app, "subscribers", "erase", "1", ok=False)
-    assert "effacé" in arobase(app, "subscribers", "erase", "1", "--yes")
+    erased = arobase(app, "subscribers", "erase", "1", "--yes")
+    assert "Abonné n° 1 effacé (3 enregistrements supprimés)." in erased
     assert "Aucun abonné" in arobase(app, "subscribers", "list")
 
 
 def test_an_email_subscriber_gets_a_confirmation_request_only(app: typer.Typer, hub: Hub) -> None:
     out = arobase(app, "subscribers", "add", "--channel", "email", "--address",
                   "Camille@Trilport.example", "--topic", "travaux", "--consent")  # fmt: skip
-    assert "confirmation" in out
+    assert "Un courriel de confirmation va lui être envoyé" in out
     assert "en attente de confirmation" in arobase(app, "subscribers", "list")
     assert "Confirmez votre abonnement" in arobase(app, "messages", "list")
+    # the request waits for the worker: cancelling it cancels its one delivery
+    assert "(1 envoi annulé)" in arobase(app, "messages", "cancel", "1")
+
+
+@pytest.mark.parametrize(
+    ("number", "text"), [(0, "0 entrée"), (1, "1 entrée"), (2, "2 entrées"), (12, "12 entrées")]
+)
+def test_counts_take_the_french_singular_below_two(number: int, text: str) -> None:
+    assert count(number, "entrée", "entrées") == text
 
 
 @pytest.mark.parametrize(
@@ -120,7 +131,7 @@ def test_an_announcement_is_scheduled_previewed_and_cancelled(app: typer.Typer) 
     assert "<b>Travaux rue de Meaux</b>" in preview
     assert "désabonner" in preview
     assert "scheduled" in arobase(app, "messages", "list")
-    assert "annulé" in arobase(app, "messages", "cancel", "1")
+    assert "(0 envoi annulé)" in arobase(app, "messages", "cancel", "1")
     assert "déjà annulé" in arobase(app, "messages", "cancel", "1", ok=False)
     assert "Aucun envoi" in arobase(app, "deliveries", "stats", "1")
 
@@ -153,11 +164,36 @@ def test_sources_are_added_checked_listed_and_removed(app: typer.Typer, server: 
     out = arobase(app, "sources", "check", "actus")
     assert "entrées" in out and "[travaux]" in out
     listing = arobase(app, "sources", "list")
-    assert "actus" in listing and "jamais lu" in listing
+    assert "actus" in listing and "jamais lue" in listing
     assert "site" in listing and "fichier de la commune" in listing
     assert "fichier de la commune" in arobase(app, "sources", "remove", "site", ok=False)
     arobase(app, "sources", "remove", "actus")
     assert "actus" not in arobase(app, "sources", "list")
+
+
+def test_a_source_address_too_long_is_refused(app: typer.Typer, server: FeedServer) -> None:
+    url = f"{server.url}/trilport-actualites.rss?" + "a" * 2000
+    out = arobase(app, "sources", "add", "longue", "--url", url, ok=False)
+    assert "adresse trop longue" in out and "2000 caractères au plus" in out
+    assert "longue" not in arobase(app, "sources", "list")
+
+
+def test_a_source_address_must_be_a_web_address(app: typer.Typer) -> None:
+    out = arobase(app, "sources", "add", "ftp", "--url", "ftp://ville.example/flux", ok=False)
+    assert "doit commencer par http:// ou https://" in out
+
+
+def test_a_town_source_whose_name_is_taken_is_skipped_with_a_warning(
+    app: typer.Typer, server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    arobase(app, "sources", "add", "site", "--url", f"{server.url}/trilport-actualites.rss")
+    with caplog.at_level(logging.WARNING, logger="notifications.source_store"):
+        listing = arobase(app, "sources", "list")
+    assert "town source 'site' skipped" in caplog.text
+    lines = listing.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("site "))
+    assert "fichier de la commune" not in lines[first + 2]  # it is still the staff's source
+    assert "conseil" in listing and "videos" in listing
 
 
 def test_checking_an_unreachable_feed_says_why(app: typer.Typer, server: FeedServer) -> None:

@@ -22,7 +22,7 @@ from notifications.migrate import upgrade
 from notifications.outbox import delivery_stats, release_due
 from notifications.tables import DeliveryRow
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
-from tests.hub_support import bulk_subscribers, make_test_hub
+from tests.hub_support import bulk_subscribers, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database
 from tests.worker_processes import wait_until, worker_env, workers
 
@@ -73,9 +73,7 @@ def received(fake: FakeTelegram) -> Counter[str]:
 
 
 def sqlite_hub(tmp_path: Path) -> Hub:
-    url = f"sqlite:///{tmp_path / 'hub.db'}"
-    upgrade(url)
-    return make_test_hub(url, system_clock)
+    return make_test_hub(migrated_sqlite(tmp_path / "hub.db"), system_clock)
 
 
 def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from notifications.channels.addresses import BroadcastTarget
 from notifications.hub import Hub
 from notifications.messages import announce, cancel_message
 from notifications.migrate import current_revision, head_revision, upgrade
 from notifications.outbox import (
-    Broadcast,
     claim,
     delivery_stats,
     fan_out,
@@ -25,6 +25,7 @@ from notifications.outbox import (
     release_due,
 )
 from notifications.records import SendResult
+from notifications.render import digest_title
 from notifications.subscribers import add_subscriber, get_subscriber
 from notifications.tables import DeliveryRow, MessageRow
 from notifications.worker import Worker
@@ -129,6 +130,19 @@ async def test_a_digest_groups_the_day_in_one_envelope(hub: Hub, clock: FakeCloc
     assert {row.status for row in deliveries(hub)} == {"sent"}
 
 
+async def test_a_digest_is_dated_by_the_town_s_day(hub: Hub, clock: FakeClock) -> None:
+    subscribe(hub, "101", "evenements", digest_at="18:00")
+    clock.set(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))  # 00:30 on 1 December in Paris
+    for title in ("Concert samedi", "Marché de Noël"):
+        announce(hub, title, topics=["evenements"])
+    release_due(hub)
+    clock.set(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))
+    channel = MemoryChannel()
+    await run_worker_until(hub, channel, settled(hub))
+    (envelope,) = channel.sent
+    assert digest_title(envelope) == "Trilport : 2 nouvelles du 1er décembre 2026"
+
+
 async def test_each_delivery_is_sent_once_and_counted(hub: Hub) -> None:
     for chat in range(200, 260):
         subscribe(hub, str(chat), "actualites")
@@ -213,8 +227,8 @@ def test_town_wide_targets_receive_the_topics_they_follow(hub: Hub) -> None:
     announce(hub, "Concert", topics=["evenements"])
     announce(hub, "Rue fermée", topics=["travaux"])
     targets = [
-        Broadcast("mastodon-1", "json://127.0.0.1:9/all", frozenset()),
-        Broadcast("matrix-1", "json://127.0.0.1:9/travaux", frozenset({"travaux"})),
+        BroadcastTarget("mastodon-1", "json://127.0.0.1:9/all", frozenset()),
+        BroadcastTarget("matrix-1", "json://127.0.0.1:9/travaux", frozenset({"travaux"})),
     ]
     release_due(hub, targets)
     with hub.db.session() as session:

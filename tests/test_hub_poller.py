@@ -122,6 +122,23 @@ async def test_a_source_that_recovers_is_polled_normally_again(
     assert (source.failures, source.state) == (0, "ok")
 
 
+async def test_an_unchanged_feed_after_failures_is_ok_again(
+    hub: Hub, clock: FakeClock, server: FeedServer
+) -> None:
+    original = (FEEDS_DIR / "trilport-actualites.rss").read_bytes()
+    server.put("retour.rss", original)
+    add(hub, "site", "rss", f"{server.url}/retour.rss")
+    await poll(hub)
+    server.put("retour.rss", b"<html>maintenance</html>")
+    clock.set(list_sources(hub)[0].next_poll_at)
+    assert (await poll(hub))["site"].error
+    server.put("retour.rss", original)
+    clock.set(list_sources(hub)[0].next_poll_at)
+    assert (await poll(hub))["site"].not_modified
+    (source,) = list_sources(hub)
+    assert (source.failures, source.state) == (0, "ok")
+
+
 @pytest.mark.parametrize(
     ("path", "reason"),
     [
@@ -167,7 +184,7 @@ async def test_youtube_uploads_become_video_alerts(
     assert message.title.startswith("Nouvelle vidéo : ") and message.topics == ["videos"]
 
 
-async def test_council_meetings_get_two_reminders_withdrawn_if_the_meeting_goes(
+async def test_council_reminders_are_withdrawn_when_the_meeting_goes_and_restored_if_back(
     hub: Hub, clock: FakeClock, server: FeedServer
 ) -> None:
     agenda = (FEEDS_DIR / "conseil-municipal.ics").read_bytes()
@@ -188,7 +205,12 @@ async def test_council_meetings_get_two_reminders_withdrawn_if_the_meeting_goes(
     server.put("conseil.ics", empty)
     clock.advance(hub.settings.poll_interval)
     await poll(hub)
-    assert {m.status for m in messages(hub)} == {"cancelled"}
+    assert {m.status for m in messages(hub)} == {"withdrawn"}
+    # Back on the agenda (an agenda emptied by mistake, say): the reminders are restored.
+    server.put("conseil.ics", agenda)
+    clock.advance(hub.settings.poll_interval)
+    assert (await poll(hub))["conseil"].messages == 0
+    assert [m.status for m in messages(hub)] == ["scheduled"] * len(reminders)
 
 
 def test_bad_sources_are_refused_with_a_reason(hub: Hub, server: FeedServer) -> None:

@@ -1,4 +1,4 @@
-"""Even pacing on a grid (notifications/channels/pacing.py), with explicit times."""
+"""Even pacing on a grid, with explicit times; the rate limit and LRU cache helpers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from notifications.channels.pacing import Pacer
+from notifications.channels.pacing import LruCache, Pacer, rate_limit
 
 
 def test_slots_are_evenly_spaced_when_sends_queue_up() -> None:
@@ -55,3 +55,42 @@ async def test_paced_sends_keep_to_the_window() -> None:
     assert all(
         later - earlier >= 0.05 - 1e-6 for earlier, later in zip(sent, sent[5:], strict=False)
     )
+
+
+async def test_rate_limit_waits_only_with_a_rate() -> None:
+    unlimited = rate_limit(None)
+    for _ in range(100):  # reusable, and never waits
+        async with unlimited:
+            pass
+    limited = rate_limit(50)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for _ in range(60):
+        async with limited:
+            pass
+    assert loop.time() - start >= 0.1  # 10 beyond the first second's 50
+
+
+def test_lru_cache_keeps_the_most_recently_used() -> None:
+    made: list[str] = []
+
+    def make(key: str) -> object:
+        made.append(key)
+        return object()
+
+    cache = LruCache(make, size=2)
+    first = cache.get("a")
+    cache.get("b")
+    assert cache.get("a") is first  # used again: now the most recent
+    cache.get("c")
+
+    assert len(cache) == 2 and "b" not in cache and "a" in cache
+    assert made == ["a", "b", "c"]
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_lru_cache_does_not_keep_nothing() -> None:
+    cache: LruCache[str, object | None] = LruCache(lambda _key: None, size=2)
+    assert cache.get("invalid") is None
+    assert "invalid" not in cache

@@ -18,7 +18,7 @@ from notifications.errors import FetchError, InvalidInput
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
 from notifications.sources import SOURCE_KINDS, get_kind, source_kinds, youtube_feed_url
 from notifications.sources.council import CouncilSource, check_options
-from notifications.sources.feed import plain_text, shorten
+from notifications.sources.feed import http_link, plain_text, shorten, stable_guid
 from notifications.sources.topics import item_topics
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -560,3 +560,13 @@ def write_golden_files() -> None:
 
 if __name__ == "__main__":
     write_golden_files()
+
+
+def test_what_would_not_fit_the_database_is_hashed_or_left_out() -> None:
+    base = "https://www.trilport.example/"
+    long_link = base + "?" + "a" * 2100
+    assert http_link(long_link, base) is None  # items.link holds 2,000 characters
+    assert http_link(long_link[:1990], base) == long_link[:1990]
+    long_guid = "uid-" + "x" * 1200
+    assert stable_guid(long_guid) == stable_guid(long_guid) != long_guid
+    assert len(stable_guid(long_guid)) <= 1000 and stable_guid("court") == "court"

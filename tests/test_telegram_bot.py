@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from arobase.settings import ROOT
 from notifications.hub import Hub
 from notifications.migrate import upgrade
-from notifications.subscribers import add_subscriber, find_subscriber
+from notifications.subscribers import add_subscriber, deactivate_address, find_subscriber
 from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
@@ -230,6 +230,30 @@ def test_stop_asks_first_then_unsubscribes_everything(
     assert find_subscriber(hub, "telegram", str(chat)) is None
 
 
+def test_stop_also_erases_a_suspended_subscription(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    chat = next(chats)
+    add_subscriber(hub, "telegram", str(chat), ["travaux"])
+    deactivate_address(hub, "telegram", str(chat), "le résident a bloqué le bot")
+    telegram.push_text(chat, "/mesdonnees")
+    (data,) = wait_replies(telegram, chat, 1)
+    assert "Travaux" in data.text and "suspendu" in data.text and "bloqué" not in data.text
+    telegram.push_text(chat, "/stop")
+    question = wait_replies(telegram, chat, 2)[1]
+    assert "arrêter toutes les alertes" in question.text
+    telegram.push_callback(chat, buttons(question)[0]["callback_data"], question.message_id)
+    wait_edits(telegram, chat)
+    assert find_subscriber(hub, "telegram", str(chat)) is None
+
+
+def test_stop_without_a_subscription_says_so(bot: None, telegram: FakeTelegram) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "/stop")
+    (reply,) = wait_replies(telegram, chat, 1)
+    assert reply.text == "Vous ne recevez aucune alerte."
+
+
 def test_my_data_then_delete_leaves_no_row_of_the_chat(
     bot: None, telegram: FakeTelegram, hub: Hub, rasa: FakeRasa
 ) -> None:
@@ -250,6 +274,23 @@ def test_my_data_then_delete_leaves_no_row_of_the_chat(
         ):
             assert session.scalar(select(func.count()).select_from(table).where(column)) == 0
     assert rasa.forgotten == [f"telegram:{chat}"]
+
+
+def test_delete_says_when_the_conversation_could_not_be_erased(
+    bot: None, telegram: FakeTelegram, hub: Hub, rasa: FakeRasa
+) -> None:
+    chat = next(chats)
+    add_subscriber(hub, "telegram", str(chat), ["alertes"])
+    rasa.forget_fails = True
+    telegram.push_text(chat, "/supprimer")
+    (question,) = wait_replies(telegram, chat, 1)
+    telegram.push_callback(chat, buttons(question)[0]["callback_data"], question.message_id)
+    (edit,) = wait_edits(telegram, chat)
+    text = edit.params["text"]
+    assert "données d'alertes sont effacées" in text and "n'a pas pu être effacé" in text
+    assert "toutes vos données" not in text and "01 99 00 10 00" in text
+    assert find_subscriber(hub, "telegram", str(chat)) is None
+    assert rasa.forgotten == []
 
 
 def test_a_resident_who_blocked_the_bot_is_deactivated(
@@ -325,7 +366,7 @@ def test_in_a_group_the_bot_answers_only_when_mentioned(
         telegram.push_update({"message": message})
 
     post("on mange où ce soir ?")
-    mention = "@trilport_test_bot"
+    mention = "@Trilport_Test_Bot"  # usernames ignore case
     post(
         f"{mention} la mairie est ouverte ?",
         [{"type": "mention", "offset": 0, "length": len(mention)}],

@@ -1,10 +1,16 @@
-"""The Telegram front-end's pure pieces: splitting, escaping, buttons, merging, flood."""
+"""The Telegram front-end's pure pieces: splitting, escaping, buttons, merging, flood, the
+per-chat locks, retries and a few texts."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.rasa_client import Button, Reply
+from bot.telegram import texts
+from bot.telegram.app import ChatLocks, _transient
 from bot.telegram.flood import ChatFlood
 from bot.telegram.format import (
     MAX_CALLBACK_BYTES,
@@ -92,3 +98,44 @@ def test_a_chat_over_its_limit_is_slowed_down_then_heard_again(per_minute: int) 
     assert not flood.allow(42, 130.0)
     assert flood.allow(7, 130.0)  # other chats are not affected
     assert flood.allow(42, 160.5)  # the first message left the one-minute window
+
+
+async def test_a_chat_lock_is_forgotten_once_nobody_holds_or_waits_for_it() -> None:
+    locks, order = ChatLocks(), []
+
+    async def turn(chat: int, name: str) -> None:
+        async with locks.hold(chat):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+
+    await asyncio.gather(turn(1, "a"), turn(1, "b"), turn(2, "c"))
+    assert order.index("a out") < order.index("b in")  # one turn at a time in a chat
+    assert len(locks) == 0
+
+
+def test_only_idempotent_calls_are_retried_after_a_timeout() -> None:
+    assert not _transient(TimedOut(), idempotent=False)
+    assert _transient(TimedOut(), idempotent=True)
+    assert _transient(NetworkError("connexion perdue"), idempotent=False)
+    assert not _transient(BadRequest("message is not modified"), idempotent=True)
+
+
+@pytest.mark.parametrize(
+    ("topics", "start"),
+    [
+        ((), "Vous ne recevez aucune alerte pour le moment."),
+        (("travaux",), "Vous êtes abonné(e) à 1 thème, marqué ✅."),
+        (("travaux", "ecoles"), "Vous êtes abonné(e) à 2 thèmes, marqués ✅."),
+    ],
+)
+def test_the_alerts_menu_counts_topics_in_plain_french(topics: tuple, start: str) -> None:
+    assert texts.alerts_intro(topics).startswith(start + " Touchez")
+
+
+@pytest.mark.parametrize(
+    ("spec", "spoken"),
+    [("22:00-07:00", "de 22 h à 7 h"), ("21:30-06:45", "de 21 h 30 à 6 h 45"), (None, "aucune")],
+)
+def test_quiet_hours_are_spoken(spec: str | None, spoken: str) -> None:
+    assert texts.quiet_hours(spec) == spoken

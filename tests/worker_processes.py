@@ -20,6 +20,7 @@ def worker_env(
     """The environment of a worker on DATABASE_URL (AROBASE_* variables of ours only)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
     env.update(
+        AROBASE_ENV_FILE="/dev/null",  # a developer's .env stays out of the tests
         AROBASE_DATABASE_URL=database_url,
         AROBASE_TOWN_FILE=str(TOWN_FILE),
         AROBASE_WORKER_TICK="0.05",

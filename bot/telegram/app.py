@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -60,6 +60,7 @@ from bot.telegram.format import (
 from notifications.channels.telegram import forbidden_reason
 from notifications.hub import Hub, make_hub
 from notifications.subscribers import (
+    SubscriberInfo,
     chat_subscribe,
     chat_unsubscribe,
     deactivate_address,
@@ -69,6 +70,31 @@ from notifications.subscribers import (
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s after each chat action
+
+
+class ChatLocks:
+    """One lock per chat, so that its replies never interleave; a chat's lock is forgotten
+    once nobody holds it or waits for it (the event loop's single thread keeps this exact)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
 
 
 @dataclass
@@ -81,7 +107,7 @@ class BotState:
     flood: ChatFlood = field(default_factory=ChatFlood)
     payloads: PayloadStore = field(default_factory=PayloadStore)
     # One conversation at a time per chat, so replies never interleave.
-    locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    locks: ChatLocks = field(default_factory=ChatLocks)
     clock: Callable[[], float] = time.monotonic
 
     @property
@@ -109,15 +135,21 @@ def markup(rows: Sequence[Sequence[KeyButton]]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _transient(error: BaseException) -> bool:
-    """Network trouble worth another try (BadRequest is a NetworkError in PTB: not that)."""
+def _transient(error: BaseException, idempotent: bool) -> bool:
+    """Network trouble worth another try (BadRequest is a NetworkError in PTB: not that).
+
+    A timeout may come after Telegram did the work: only an idempotent call is tried again
+    then (sending a message twice would show it twice).
+    """
+    if isinstance(error, TimedOut) and not idempotent:
+        return False
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
-async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
+async def with_retries(call: Callable[[], Awaitable[Any]], idempotent: bool = False) -> Any:
     """CALL, tried again up to twice on network errors (RetryAfter: the rate limiter's job)."""
     async for attempt in AsyncRetrying(
-        retry=retry_if_exception(_transient),
+        retry=retry_if_exception(lambda error: _transient(error, idempotent)),
         stop=stop_after_attempt(3),
         wait=wait_exponential(multiplier=0.5, max=4),
         reraise=True,
@@ -165,7 +197,7 @@ async def keep_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
     """Send TEXT to Rasa for this chat and send back its replies, in order."""
     state = state_of(context)
-    async with state.locks[chat_id]:
+    async with state.locks.hold(chat_id):
         typing = asyncio.create_task(keep_typing(context, chat_id))
         try:
             replies = await state.rasa.send(sender(chat_id), text)
@@ -203,11 +235,14 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """In a group, answer only a message that mentions the bot or replies to it."""
     message, chat_id = update.effective_message, update.effective_chat.id
     username = f"@{context.bot.username}"
-    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    # Telegram usernames ignore case: "@Trilport_Bot" names "@trilport_bot".
+    mentions = {m.casefold() for m in message.parse_entities([MessageEntity.MENTION]).values()}
     replied = message.reply_to_message
-    if username not in mentions and not (replied and replied.from_user.id == context.bot.id):
+    if username.casefold() not in mentions and not (
+        replied and replied.from_user.id == context.bot.id
+    ):
         return
-    text = message.text.replace(username, " ").strip()
+    text = re.sub(re.escape(username), " ", message.text, flags=re.IGNORECASE).strip()
     if not text:
         return
     if not admitted(context, chat_id):
@@ -239,8 +274,13 @@ def alerts_keyboard(state: BotState, subscribed: Sequence[str]) -> list[list[Key
     ]
 
 
+async def subscriber_of(state: BotState, chat_id: int) -> SubscriberInfo | None:
+    return await asyncio.to_thread(find_subscriber, state.hub, CHANNEL, str(chat_id))
+
+
 async def held_topics(state: BotState, chat_id: int) -> tuple[str, ...]:
-    subscriber = await asyncio.to_thread(find_subscriber, state.hub, CHANNEL, str(chat_id))
+    """The topics this chat receives now (none while it is suspended)."""
+    subscriber = await subscriber_of(state, chat_id)
     return subscriber.topics if subscriber and subscriber.active else ()
 
 
@@ -256,7 +296,8 @@ def confirm_keyboard(action: str, yes: str) -> list[list[KeyButton]]:
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
-    if not await held_topics(state_of(context), chat_id):
+    # A suspended subscription (the bot was blocked) is stopped and erased too.
+    if await subscriber_of(state_of(context), chat_id) is None:
         await send(context, chat_id, texts.STOP_NOTHING)
         return
     await send(context, chat_id, texts.STOP_QUESTION, confirm_keyboard("stop", texts.YES_STOP))
@@ -264,7 +305,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state, chat_id = state_of(context), update.effective_chat.id
-    subscriber = await asyncio.to_thread(find_subscriber, state.hub, CHANNEL, str(chat_id))
+    subscriber = await subscriber_of(state, chat_id)
     await send(context, chat_id, texts.my_data(chat_id, subscriber, state.town, state.hub.zone))
 
 
@@ -278,10 +319,12 @@ async def on_rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query, chat_id = update.callback_query, update.effective_chat.id
     state = state_of(context)
     payload = payload_of(query.data or "", state.payloads)
-    await query.answer()
+    await with_retries(query.answer, idempotent=True)
     # The choice is made: remove the buttons so an old one cannot be tapped twice.
     with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=None)
+        await with_retries(
+            lambda: query.edit_message_reply_markup(reply_markup=None), idempotent=True
+        )
     if payload is None:
         await send(context, chat_id, texts.EXPIRED_BUTTON)
         return
@@ -299,7 +342,7 @@ async def on_alert_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if topic not in state.town.topics:
         await query.answer(texts.EXPIRED_BUTTON)
         return
-    async with state.locks[chat_id]:
+    async with state.locks.hold(chat_id):
         held = await held_topics(state, chat_id)
         if topic in held:
             await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), [topic])
@@ -318,7 +361,7 @@ async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query, chat_id = update.callback_query, update.effective_chat.id
     state = state_of(context)
     _, action, answer = (query.data or "x::").split(":", 2)
-    await query.answer()
+    await with_retries(query.answer, idempotent=True)
     if answer != "oui":
         outcome = texts.CANCELLED
     elif action == "stop":
@@ -326,20 +369,22 @@ async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         outcome = texts.STOP_DONE
     elif action == "del":
         await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), None)
-        await forget_conversation(state, chat_id)
-        outcome = texts.DELETE_DONE
+        forgotten = await forget_conversation(state, chat_id)
+        outcome = texts.DELETE_DONE if forgotten else texts.delete_partly(state.town)
     else:
         outcome = texts.EXPIRED_BUTTON
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(outcome)
 
 
-async def forget_conversation(state: BotState, chat_id: int) -> None:
-    """Ask Rasa to drop this chat's conversation history (kept in memory only)."""
+async def forget_conversation(state: BotState, chat_id: int) -> bool:
+    """Ask Rasa to drop this chat's conversation history (kept in memory only); whether it did."""
     try:
         await state.rasa.forget(sender(chat_id), state.settings.rasa_token.get_secret_value())
     except RasaUnavailable as error:
         log.warning("could not erase the Rasa conversation of chat %s: %s", chat_id, error)
+        return False
+    return True
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

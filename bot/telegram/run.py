@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import secrets
 
 import uvicorn
 from starlette.applications import Starlette
@@ -46,9 +47,15 @@ def webhook_app(application: Application, secret: str) -> Starlette:
     return Starlette(routes=[Route("/telegram", receive, methods=["POST"])])
 
 
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with each update: the setting, or a new random one (the bot
+    registers the webhook itself at each start, so no one else needs to know it)."""
+    return settings.telegram_webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
+
+
 async def serve_webhook(settings: Settings) -> None:
     application = build_application(settings)
-    secret = settings.telegram_webhook_secret.get_secret_value()
+    secret = webhook_secret(settings)
     server = uvicorn.Server(
         uvicorn.Config(
             webhook_app(application, secret),

@@ -37,8 +37,9 @@ def welcome(town: Town, privacy_url: str) -> str:
         "état civil, urbanisme…), adresses et téléphones.\n\n"
         "Vous pouvez aussi recevoir ici les alertes de la commune (travaux, écoles, conseil "
         "municipal, alertes urgentes…) : /alertes.\n\n"
-        "Vos données : nous gardons seulement le numéro de cette conversation et les thèmes "
-        f"que vous choisissez, pour vous envoyer les alertes. En savoir plus : {privacy_url}\n"
+        "Vos données : pour vous envoyer les alertes, nous gardons le numéro de cette "
+        "conversation et les thèmes choisis, entre autres (la liste complète est sur la page "
+        f"Confidentialité : {privacy_url}).\n"
         "/mesdonnees pour les voir, /supprimer pour tout effacer."
     )
 
@@ -57,11 +58,12 @@ def help_text(town: Town) -> str:
 
 
 def alerts_intro(subscribed: Sequence[str]) -> str:
-    state = (
-        "Vous ne recevez aucune alerte pour le moment."
-        if not subscribed
-        else f"Vous recevez {len(subscribed)} thème(s), marqués {CHECKED}."
-    )
+    if not subscribed:
+        state = "Vous ne recevez aucune alerte pour le moment."
+    elif len(subscribed) == 1:
+        state = f"Vous êtes abonné(e) à 1 thème, marqué {CHECKED}."
+    else:
+        state = f"Vous êtes abonné(e) à {len(subscribed)} thèmes, marqués {CHECKED}."
     return (
         f"{state} Touchez un thème pour l'ajouter ou le retirer. Les alertes urgentes "
         "arrivent à toute heure, les autres entre 7 h et 22 h."
@@ -75,8 +77,8 @@ def topic_button(label: str, subscribed: bool) -> str:
 def toggled(label: str, subscribed: bool) -> str:
     """The short notice shown after a tap (answerCallbackQuery: 200 characters at most)."""
     if subscribed:
-        return f"Abonné(e) aux alertes « {label} »"
-    return f"Vous ne recevrez plus les alertes « {label} »"
+        return f"Vous recevrez désormais les alertes « {label} »."
+    return f"Vous ne recevrez plus les alertes « {label} »."
 
 
 STOP_QUESTION = (
@@ -84,7 +86,7 @@ STOP_QUESTION = (
     "vous réabonner quand vous voulez avec /alertes."
 )
 STOP_DONE = "C'est fait : vous ne recevrez plus aucune alerte. Votre abonnement est effacé."
-STOP_NOTHING = "Vous ne receviez aucune alerte : rien à arrêter."
+STOP_NOTHING = "Vous ne recevez aucune alerte."
 DELETE_QUESTION = (
     "Voulez-vous effacer toutes les données gardées sur cette conversation ? Votre abonnement "
     "aux alertes et l'historique de la conversation avec l'assistant seront effacés."
@@ -114,8 +116,32 @@ def no_answer(town: Town) -> str:
     return f"Je n'ai pas de réponse à cette question. Vous pouvez appeler {hall_phone(town)}."
 
 
+def delete_partly(town: Town) -> str:
+    """/supprimer when Rasa could not forget the conversation (the alerts data is gone)."""
+    return (
+        "Vos données d'alertes sont effacées. En revanche, l'historique de votre conversation "
+        "avec l'assistant n'a pas pu être effacé pour le moment. Réessayez /supprimer dans "
+        f"quelques minutes, ou appelez {hall_phone(town)}."
+    )
+
+
 def _day(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
+
+
+def _hour(hhmm: str) -> str:
+    """ "07:00" → "7 h", "21:30" → "21 h 30"."""
+    hours, _, minutes = hhmm.partition(":")
+    spoken = f"{int(hours)} h"
+    return spoken if minutes in ("", "00") else f"{spoken} {minutes}"
+
+
+def quiet_hours(spec: str | None) -> str:
+    """ "22:00-07:00" → "de 22 h à 7 h"."""
+    if not spec:
+        return "aucune"
+    start, _, end = spec.partition("-")
+    return f"de {_hour(start)} à {_hour(end)}"
 
 
 def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: ZoneInfo) -> str:
@@ -126,18 +152,23 @@ def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: Z
     )
     if subscriber is None:
         return (
-            f"Nous ne gardons aucune donnée sur cette conversation (n° {chat_id}) : vous "
-            f"n'êtes abonné(e) à aucune alerte.\n\n{conversation}"
+            "Vous n'êtes abonné(e) à aucune alerte : nous ne gardons donc rien pour les "
+            f"alertes sur cette conversation (n° {chat_id}).\n\n{conversation}"
         )
     labels = [town.topics[t].label for t in subscriber.topics if t in town.topics]
-    state = "actif" if subscriber.active else f"suspendu ({subscriber.deactivated_reason})"
-    quiet = subscriber.quiet.replace("-", " à ") if subscriber.quiet else "aucune"
+    state = (
+        "actif"
+        if subscriber.active
+        else "suspendu, car Telegram nous empêchait de vous écrire (/alertes pour le reprendre)"
+    )
+    quiet = quiet_hours(subscriber.quiet)
     return (
         "Données gardées sur cette conversation :\n"
         f"- numéro de conversation Telegram : {chat_id}\n"
         f"- alertes : {', '.join(labels) or 'aucun thème'}\n"
         f"- accord donné le {_day(subscriber.consent_at, zone)}\n"
         f"- heures calmes : {quiet}\n"
-        f"- abonnement : {state}\n\n"
+        f"- abonnement : {state}\n"
+        "- la liste des alertes qui vous ont été envoyées\n\n"
         f"{conversation}\n\n/supprimer pour tout effacer."
     )

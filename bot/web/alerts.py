@@ -36,7 +36,6 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -58,7 +57,7 @@ from bot.web.app import (
     parse_object,
     render_page,
 )
-from notifications.db import Database
+from notifications.db import Database, missing_sqlite_file
 from notifications.errors import HubError
 from notifications.hub import Hub
 from notifications.migrate import current_revision, head_revision
@@ -228,8 +227,8 @@ def database_problem(url: str) -> str | None:
         # Never create the file: an absent database means the hub is not set up here.
         if not parsed.database or parsed.database == ":memory:":
             return "la base SQLite n'est pas un fichier"
-        if not Path(parsed.database).is_file():
-            return f"la base {parsed.database} n'existe pas (lancez `arobase db upgrade`)"
+        if missing := missing_sqlite_file(url):
+            return f"la base {missing} n'existe pas (lancez `arobase db upgrade`)"
     try:
         revision = current_revision(url)
     except (SQLAlchemyError, OSError) as error:

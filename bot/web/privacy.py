@@ -47,8 +47,9 @@ def privacy_body(town: Town) -> str:
                 "Vos droits",
                 "Sur Telegram : /mesdonnees pour voir ce que nous gardons, /supprimer pour tout "
                 "effacer. Par courriel : le lien « Se désabonner » en bas de chaque message "
-                "efface tout. Sur votre appareil : la page Alertes, bouton « Arrêter ». Vous "
-                f"pouvez aussi écrire à {hall.email} pour obtenir ou effacer vos données.",
+                "efface tout. Sur votre appareil : la page Alertes, bouton « Ne plus recevoir les "
+                "alertes sur cet appareil ». Vous pouvez aussi écrire à "
+                f"{hall.email} pour obtenir ou effacer vos données.",
             ),
         ]
     )

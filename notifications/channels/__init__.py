@@ -19,11 +19,11 @@ CHANNEL_NAMES = ("telegram", "email", "webpush", "apprise")
 __all__ = ["CHANNEL_NAMES", "Channel", "UnknownChannel", "build_channels", "check_channel"]
 
 
-def check_channel(name: str) -> str:
-    """`name` when a channel has it; UnknownChannel otherwise."""
-    if name not in CHANNEL_NAMES:
-        raise UnknownChannel(f"canal inconnu « {name} » : {', '.join(CHANNEL_NAMES)}")
-    return name
+def check_channel(channel: str) -> str:
+    """`channel` when a channel has that name; UnknownChannel otherwise."""
+    if channel not in CHANNEL_NAMES:
+        raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(CHANNEL_NAMES)}")
+    return channel
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

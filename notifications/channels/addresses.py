@@ -11,6 +11,7 @@ import ipaddress
 import json
 import logging
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ import apprise
 from cryptography.hazmat.primitives.asymmetric import ec
 from email_validator import EmailNotValidError, validate_email
 
+from notifications.channels import check_channel
 from notifications.channels.base import AddressBook
-from notifications.errors import InvalidAddress, UnknownChannel
+from notifications.errors import InvalidAddress
 from notifications.vapid import b64url, b64url_decode
 
 MAX_ADDRESS = 2000  # the column's size
@@ -75,10 +77,10 @@ def apprise_address(address: str, params: dict[str, Any]) -> tuple[str, dict[str
     return text, {}
 
 
+# The rules that need only the address; webpush_address also takes `local_ok`.
 ADDRESS_BOOKS: dict[str, AddressBook] = {
     "telegram": telegram_address,
     "email": email_address,
-    "webpush": webpush_address,
     "apprise": apprise_address,
 }
 
@@ -91,16 +93,14 @@ def validate_address(
     LOCAL_OK accepts Web Push endpoints on this machine or a private network (tests only:
     anyone may post a subscription, and the worker then posts to its endpoint).
     """
-    book = ADDRESS_BOOKS.get(channel)
-    if book is None:
-        raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(ADDRESS_BOOKS)}")
+    check_channel(channel)
     if not address or not address.strip():
         raise InvalidAddress("l'adresse est vide")
     if len(address) > MAX_ADDRESS:
         raise InvalidAddress(f"l'adresse est trop longue (plus de {MAX_ADDRESS} caractères)")
     if channel == "webpush":
         return webpush_address(address, dict(params or {}), local_ok)
-    return book(address, dict(params or {}))
+    return ADDRESS_BOOKS[channel](address, dict(params or {}))
 
 
 # --- Web Push -------------------------------------------------------------------------------
@@ -231,22 +231,38 @@ def broadcast_name(url: str) -> str:
     return f"{scheme}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback IP addresses (where tests run a push service)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def is_local(host: str) -> bool:
-    """True for this machine and private, link-local or reserved IP addresses."""
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+    """True for this machine and private, link-local or reserved IP addresses, in any spelling.
+
+    Numeric hosts are read as the socket layer reads them (127.1, 2130706433, 0x7f000001 are
+    127.0.0.1). A public name that resolves to a private address is not caught: no DNS here.
+    """
+    name = host.lower().removesuffix(".")  # "localhost." is localhost
+    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
         return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
+    ip = _host_ip(name)
+    if ip is None:
         return False
-    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or not ip.is_global  # also 100.64.0.0/10, shared by carriers' NAT
+    )
+
+
+def _host_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address HOST stands for when it is numeric (any IPv4 form inet_aton reads)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:  # 127.1, 2130706433, 0x7f000001, 0177.0.0.1: all still 127.0.0.1 to a client
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, UnicodeError, ValueError):
+        return None

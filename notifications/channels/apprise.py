@@ -6,14 +6,13 @@ show the URL with its secrets masked, never as given.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import ClassVar
 
 import apprise
-from aiolimiter import AsyncLimiter
 
 from notifications.channels.addresses import load_apprise, private_url
+from notifications.channels.base import is_urgent
+from notifications.channels.pacing import LruCache, rate_limit
 from notifications.records import Envelope, SendResult
 from notifications.render import plain_body, plain_title
 
@@ -29,18 +28,17 @@ class AppriseChannel:
         self, timeout: float = 20, rate: float | None = None, cache_size: int = CACHED_TARGETS
     ) -> None:
         self._timeout = timeout
-        self._limiter = AsyncLimiter(rate, 1) if rate else None
+        self._turn = rate_limit(rate)
         # Kept between sends: parsing is not free, and a plugin paces its own requests.
-        self._targets: OrderedDict[str, apprise.Apprise] = OrderedDict()
-        self._cache_size = cache_size
+        self._targets = LruCache(load_apprise, cache_size)
 
     async def send(self, envelope: Envelope) -> SendResult:
-        target = self._target(envelope.address)
+        target = self._targets.get(envelope.address)
         if target is None:
             return SendResult.rejected("adresse apprise invalide")
         shown = private_url(target)
-        urgent = any(notice.urgent for notice in envelope.notices)
-        async with self._turn():
+        urgent = is_urgent(envelope)
+        async with self._turn:
             try:
                 result = await target.async_notify(
                     body=plain_body(envelope),
@@ -60,14 +58,3 @@ class AppriseChannel:
 
     async def aclose(self) -> None:
         self._targets.clear()
-
-    def _target(self, url: str) -> apprise.Apprise | None:
-        target = self._targets.pop(url, None) or load_apprise(url)
-        if target is not None:
-            self._targets[url] = target
-            while len(self._targets) > self._cache_size:
-                self._targets.popitem(last=False)
-        return target
-
-    def _turn(self) -> AbstractAsyncContextManager[object]:
-        return self._limiter if self._limiter is not None else nullcontext()

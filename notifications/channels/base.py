@@ -27,3 +27,8 @@ class AddressBook(Protocol):
     def __call__(self, address: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The normalised (address, params); InvalidAddress with a French reason otherwise."""
         ...
+
+
+def is_urgent(envelope: Envelope) -> bool:
+    """True when any notice in the envelope is urgent (a digest may mix both)."""
+    return any(notice.urgent for notice in envelope.notices)

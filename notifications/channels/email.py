@@ -10,7 +10,6 @@ import asyncio
 import re
 import socket
 import unicodedata
-from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -18,8 +17,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import ClassVar
 
 import aiosmtplib
-from aiolimiter import AsyncLimiter
 
+from notifications.channels.pacing import rate_limit
 from notifications.errors import InvalidInput
 from notifications.records import Envelope, SendResult
 from notifications.render import email_content
@@ -47,7 +46,7 @@ class EmailChannel:
         self._host, self._port, self._sender = host, port, check_sender(sender)
         self._user, self._password = user or None, password or None
         self._starttls, self._timeout = starttls, timeout
-        self._limiter = AsyncLimiter(rate, 1) if rate else None
+        self._turn = rate_limit(rate)
         self._local_hostname: str | None = None
 
     async def send(self, envelope: Envelope) -> SendResult:
@@ -55,7 +54,7 @@ class EmailChannel:
             message = build_message(envelope, self._sender, datetime.now().astimezone())
         except ValueError as error:  # an address that slipped past validation
             return SendResult.rejected(f"message impossible à écrire : {error}")
-        async with self._turn():
+        async with self._turn:
             try:
                 await aiosmtplib.send(
                     message,
@@ -75,9 +74,6 @@ class EmailChannel:
 
     async def aclose(self) -> None:
         """Nothing to release: each message uses its own connection."""
-
-    def _turn(self) -> AbstractAsyncContextManager[object]:
-        return self._limiter if self._limiter is not None else nullcontext()
 
     async def _hostname(self) -> str:
         """This machine's name for EHLO, looked up once (getfqdn may query DNS)."""

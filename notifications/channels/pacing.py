@@ -1,4 +1,6 @@
-"""Even pacing of sends at a fixed rate, that never exceeds a platform's per-second window.
+"""Pacing of sends: an even grid (Pacer), a plain per-second limit, and a small LRU cache.
+
+Pacer: even pacing of sends at a fixed rate, that never exceeds a platform's per-second window.
 
 aiolimiter's leaky bucket with a capacity of 1 spaces sends evenly too, but every timer
 overshoot (a millisecond or two on a busy machine) is lost for good: at 29.5 a second it
@@ -12,7 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Generic, TypeVar
+
+from aiolimiter import AsyncLimiter
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class Pacer:
@@ -49,3 +59,41 @@ class Pacer:
         while (delay := self.guard_delay(loop.time())) > 0:
             await asyncio.sleep(delay)
         self._sent.append(loop.time())  # no await since the check: no one slipped in between
+
+
+def rate_limit(rate: float | None) -> AbstractAsyncContextManager[object]:
+    """`async with` it around each send: at most `rate` a second; no limit when None or 0."""
+    return AsyncLimiter(rate, 1) if rate else nullcontext()
+
+
+class LruCache(Generic[K, V]):
+    """Values made on first use by `make`; only the `size` most recently used are kept.
+
+    A None from `make` (nothing usable for that key) is returned but not kept.
+    """
+
+    def __init__(self, make: Callable[[K], V], size: int) -> None:
+        self._make = make
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def get(self, key: K) -> V:
+        """The value for KEY, made if needed; it becomes the most recently used."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = self._make(key)
+        if value is not None:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()

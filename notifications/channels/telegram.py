@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections import OrderedDict
 from datetime import timedelta
 from typing import ClassVar
 
@@ -29,7 +28,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from notifications.channels.pacing import Pacer
+from notifications.channels.pacing import LruCache, Pacer
 from notifications.records import Envelope, SendResult
 from notifications.render import telegram_text
 
@@ -49,30 +48,13 @@ FORBIDDEN_REASONS = {
 }
 
 
-class ChatLimiters:
+def chat_limiters(rate: float, size: int = CHATS_REMEMBERED) -> LruCache[int, AsyncLimiter]:
     """One rate limiter per chat; the least recently used are forgotten beyond `size`.
 
     Forgetting is harmless: a chat idle for 1/rate seconds has a full bucket anyway, and far
     fewer than `size` chats can be served within one second at the overall rate.
     """
-
-    def __init__(self, rate: float, size: int = CHATS_REMEMBERED) -> None:
-        self._period = 1 / rate
-        self._size = size
-        self._limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._limiters)
-
-    def __contains__(self, chat_id: object) -> bool:
-        return chat_id in self._limiters
-
-    def get(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._limiters.pop(chat_id, None) or AsyncLimiter(1, self._period)
-        self._limiters[chat_id] = limiter
-        while len(self._limiters) > self._size:
-            self._limiters.popitem(last=False)
-        return limiter
+    return LruCache(lambda _chat_id: AsyncLimiter(1, 1 / rate), size)
 
 
 class TelegramChannel:
@@ -102,7 +84,7 @@ class TelegramChannel:
         # Sends evenly spaced, 1/rate apart, never in a burst: no 1-second window then holds
         # more than `rate` rounded up, which is what Telegram counts.
         self._overall = Pacer(rate)
-        self._chats = ChatLimiters(chat_rate)
+        self._chats = chat_limiters(chat_rate)
         self._slots = asyncio.Semaphore(concurrency)
         self._resume_at = 0.0  # event-loop time before which Telegram asked us not to send
 

@@ -7,17 +7,17 @@ payload is the JSON the town's service worker shows (render.push_payload).
 from __future__ import annotations
 
 import json
-from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush_async
 
 from notifications.channels.addresses import webpush_address
+from notifications.channels.base import is_urgent
+from notifications.channels.pacing import rate_limit
 from notifications.errors import InvalidAddress, InvalidInput
 from notifications.records import Envelope, SendResult
 from notifications.render import push_payload
@@ -44,7 +44,7 @@ class WebPushChannel:
         self._contact = check_contact(self._vapid, contact)
         self._ttl = ttl
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._limiter = AsyncLimiter(rate, 1) if rate else None
+        self._turn = rate_limit(rate)
         self._session: aiohttp.ClientSession | None = None
 
     async def send(self, envelope: Envelope) -> SendResult:
@@ -56,8 +56,8 @@ class WebPushChannel:
             return SendResult.rejected(f"abonnement inutilisable : {error}")
         subscription = {"endpoint": endpoint, "keys": keys}
         data = json.dumps(push_payload(envelope), ensure_ascii=False)
-        urgent = any(notice.urgent for notice in envelope.notices)
-        async with self._turn():
+        urgent = is_urgent(envelope)
+        async with self._turn:
             try:
                 response = await webpush_async(
                     subscription,  # type: ignore[arg-type]
@@ -68,7 +68,7 @@ class WebPushChannel:
                     ttl=self._ttl,
                     headers={"Urgency": "high" if urgent else "normal"},
                     timeout=self._timeout,  # type: ignore[arg-type]
-                    aiohttp_session=self._client(),
+                    aiohttp_session=NoRedirects(self._client()),  # type: ignore[arg-type]
                 )
             except WebPushException as error:
                 return push_failure(error)
@@ -87,8 +87,19 @@ class WebPushChannel:
             self._session = aiohttp.ClientSession()
         return self._session
 
-    def _turn(self) -> AbstractAsyncContextManager[object]:
-        return self._limiter if self._limiter is not None else nullcontext()
+
+class NoRedirects:
+    """The one session method pywebpush calls, post(), but never following a redirect.
+
+    A push service answers itself; a redirect could send the worker to this machine or its
+    network, past the public-https check made on the endpoint. A 3xx is then a refusal.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._session.post(url, allow_redirects=False, **kwargs)
 
 
 def check_contact(vapid: Vapid, contact: str) -> str:

@@ -17,9 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from arobase.hours_text import format_date, format_time
 from notifications.errors import FetchError, InvalidInput
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
-from notifications.sources.feed import content_hash, dedupe_key, http_link, plain_text, shorten
+from notifications.sources.feed import (
+    content_hash,
+    dedupe_key,
+    http_link,
+    plain_text,
+    shorten,
+    stable_guid,
+)
 
 WINDOW_BEFORE = timedelta(days=1)
 WINDOW_AFTER = timedelta(days=400)
@@ -29,11 +37,6 @@ DEFAULT_TOPICS = ("conseil",)
 DAY_OF_AT = time(8, 0)
 EARLY_MEETING = time(10, 0)  # before this, the day-of reminder comes 2 hours ahead instead
 EARLY_LEAD = timedelta(hours=2)
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 def utc_now() -> datetime:
@@ -85,9 +88,9 @@ class CouncilSource:
             day_of = start - EARLY_LEAD  # in absolute time: right across a DST change too
         else:
             day_of = datetime.combine(local.date(), DAY_OF_AT, zone)
-        at = "" if all_day else f" à {clock_time(local)}"
+        at = "" if all_day else f" à {format_time(local)}"
         reminders = (
-            ("j2", two_days, f"{item.title} le {long_date(local)}{at}"),
+            ("j2", two_days, f"{item.title} le {format_date(local.date())}{at}"),
             ("j0", day_of, f"{item.title} aujourd'hui{at}"),
         )
         body = meeting_body(item)
@@ -151,7 +154,7 @@ def meeting_item(event: icalendar.Event, config: SourceConfig, zone: ZoneInfo) -
     livestream = http_link(config.options.get("livestream"), config.url)
     uid = str(event.get("UID", "")).strip() or content_hash(title, str(event.start))
     return ParsedItem(
-        guid=f"{uid}@{start.isoformat()}",
+        guid=stable_guid(f"{uid}@{start.isoformat()}"),
         title=title,
         link=http_link(str(event.get("URL", "")), config.url) or livestream,
         summary=summary,
@@ -174,17 +177,6 @@ def aware(value: date | datetime, zone: ZoneInfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
-
-
-def long_date(moment: datetime) -> str:
-    """'jeudi 10 décembre', 'mardi 1er juin'."""
-    day = "1er" if moment.day == 1 else str(moment.day)
-    return f"{WEEKDAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]}"
-
-
-def clock_time(moment: datetime) -> str:
-    """'20h30', '9h'."""
-    return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
 
 
 def meeting_body(item: ParsedItem) -> str:

@@ -27,6 +27,8 @@ from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceCo
 
 SUMMARY_MAX = 300  # characters of a summary, ellipsis included
 KEY_MAX = 300  # length of messages.dedupe_key in the database
+GUID_MAX = 1000  # length of items.guid
+LINK_MAX = 2000  # length of items.link and messages.link
 UNTITLED = "Sans titre"
 XML = "application/xml"
 
@@ -72,12 +74,19 @@ def dedupe_key(prefix: str, name: str, guid: str, suffix: str = "") -> str:
 
 
 def http_link(link: str | None, base: str) -> str | None:
-    """LINK made absolute against BASE; None unless http(s) (no javascript: for residents)."""
+    """LINK made absolute against BASE; None unless http(s) (no javascript: for residents)
+    and short enough to store (links hold 2,000 characters)."""
     if not link:
         return None
     absolute = urljoin(base, link.strip())
     parts = urlsplit(absolute)
-    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
+    usable = parts.scheme in ("http", "https") and parts.netloc and len(absolute) <= LINK_MAX
+    return absolute if usable else None
+
+
+def stable_guid(guid: str) -> str:
+    """GUID as stored: hashed when it would not fit the column (items.guid holds 1,000)."""
+    return guid if len(guid) <= GUID_MAX else content_hash(guid)
 
 
 def parse_feed(body: bytes, config: SourceConfig) -> ParsedFeed:
@@ -130,7 +139,7 @@ def entry_guid(entry: Mapping[str, Any], link: str | None, title: str, summary: 
     if video_id := (entry.get("yt_videoid") or "").strip():
         return f"yt:video:{video_id}"
     guid = (entry.get("id") or "").strip() or link or content_hash(title, summary)
-    return guid if len(guid) <= 1000 else content_hash(guid)  # items.guid holds 1000
+    return stable_guid(guid)
 
 
 def entry_published(entry: Mapping[str, Any]) -> datetime | None:

@@ -140,9 +140,12 @@ class FakePushService:
     def fail_next(self, count: int, status: int = 500, retry_after: str | None = None) -> None:
         self._failures.add(count, status=status, retry_after=retry_after)
 
-    def wait_for_pushes(self, count: int, timeout: float = 10.0) -> list[Push]:
-        """Block until `count` pushes arrived (from a coroutine: asyncio.to_thread)."""
-        return self.received.wait_for(count, timeout)
+    def reset(self) -> None:
+        """Forget what was received and configured (subscriptions' keys stay, harmless)."""
+        self.gone.clear()
+        self.received.clear()
+        self.refusals.clear()
+        self._failures.clear()
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/push/{id}", self._push, methods=["POST"])])

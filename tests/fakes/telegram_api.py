@@ -499,8 +499,7 @@ def running_fake_telegram(
 ) -> Iterator[FakeTelegram]:
     """A fake Bot API listening on loopback until the block ends."""
     fake = FakeTelegram(token, max_per_second)
-    stopping = threading.Event()
-    with serving(fake.app(), stopping=stopping) as url:
+    with serving(fake.app()) as url:
         fake.url = url
         try:
             yield fake

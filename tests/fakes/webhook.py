@@ -53,6 +53,11 @@ class FakeWebhook:
         """Block until `count` posts arrived (from a coroutine: asyncio.to_thread)."""
         return self.posts.wait_for(count, timeout)
 
+    def reset(self) -> None:
+        """Forget the posts received and the failures scripted."""
+        self.posts.clear()
+        self._failures.clear()
+
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/{path:path}", self._post, methods=["POST"])])
 

@@ -228,8 +228,8 @@
       var labels = frenchList(saved.map(topicLabel));
       setStatus(
         result.status === 201
-          ? "C'est fait\u00a0: cet appareil recevra les alertes sur ces sujets\u00a0: " + labels + "."
-          : "C'est enregistré\u00a0: cet appareil recevra désormais les alertes sur ces sujets\u00a0: " + labels + ".",
+          ? "C'est fait. Cet appareil recevra les alertes sur ces sujets\u00a0: " + labels + "."
+          : "C'est enregistré. Cet appareil recevra désormais les alertes sur ces sujets\u00a0: " + labels + ".",
         "ok"
       );
     } catch (e) {

@@ -26,13 +26,17 @@ function text(value) {
   return typeof value === "string" ? value : "";
 }
 
-// Only web links are opened; anything else (javascript:, data:…) falls back to the site.
+// Only web links are opened; a missing one, or anything else (javascript:, data:…), opens
+// the alerts page.
 function safeUrl(value) {
-  try {
-    var url = new URL(text(value), self.registration.scope);
-    if (url.protocol === "https:" || url.protocol === "http:") return url.href;
-  } catch (e) {
-    // Not a URL.
+  var link = text(value).trim();
+  if (link) {
+    try {
+      var url = new URL(link, self.registration.scope);
+      if (url.protocol === "https:" || url.protocol === "http:") return url.href;
+    } catch (e) {
+      // Not a URL.
+    }
   }
   return new URL("alertes", self.registration.scope).href;
 }
@@ -45,7 +49,7 @@ self.addEventListener("push", function (event) {
     lang: "fr",
     // Urgent alerts stay on screen until the person acts on them.
     requireInteraction: urgent,
-    data: { url: payload.url ? safeUrl(payload.url) : safeUrl("") },
+    data: { url: safeUrl(payload.url) },
   };
   var tag = text(payload.tag);
   if (tag) {
