@@ -119,12 +119,32 @@ def handoff_answer(town: Town, now: datetime) -> Answer:
     return Answer(text)
 
 
+def hall_phone(town: Town) -> str:
+    """Whom to call: "la mairie au 01 99 00 10 00"."""
+    hall = town.main_service
+    return f"{hall.short} au {hall.phone}"
+
+
+def call_the_hall(town: Town) -> str:
+    """The way out every fallback ends with: "Vous pouvez appeler la mairie au …"."""
+    return f"Vous pouvez appeler {hall_phone(town)}."
+
+
+def apology(town: Town) -> str:
+    """What the assistant says, on every channel, when Rasa cannot answer."""
+    return f"Désolé, l'assistant ne répond pas pour le moment. {call_the_hall(town)}"
+
+
+def no_answer(town: Town) -> str:
+    """What the assistant says, on every channel, when Rasa answered with nothing to show."""
+    return f"Je n'ai pas de réponse à cette question. {call_the_hall(town)}"
+
+
 def alerts_unavailable_answer(town: Town) -> Answer:
     """The hub's database cannot serve now (not set up, or failing)."""
-    hall = town.main_service
     text = (
         "Les alertes et les actualités de la commune ne sont pas disponibles pour le moment. "
-        f"Vous pouvez appeler {hall.short} au {hall.phone}."
+        + call_the_hall(town)
     )
     return Answer(text)
 

@@ -26,7 +26,7 @@ from tests.fakes.feed_server import feed_server
 from tests.fakes.telegram_api import running_fake_telegram
 from tests.fakes.webhook import running_fake_webhook
 from tests.hub_support import FakeClock, bulk_subscribers, make_test_hub, migrated_sqlite
-from tests.worker_processes import worker_env, workers
+from tests.worker_processes import wait_until, worker_env, workers
 
 TELEGRAM_MESSAGES = 5000
 WEBHOOK_MESSAGES = 2000
@@ -38,11 +38,15 @@ def fresh_hub(folder: Path, name: str, clock=system_clock) -> Hub:
 
 
 def wait_sent(hub: Hub, total: int, processes: list[subprocess.Popen], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while sum(s.sent + s.failed for s in delivery_stats(hub)) < total:
-        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-            raise RuntimeError(f"fan-out not finished: {delivery_stats(hub)}")
-        time.sleep(0.1)
+    try:
+        wait_until(
+            lambda: sum(s.sent + s.failed for s in delivery_stats(hub)) >= total,
+            timeout,
+            f"{total} deliveries done",
+            processes,
+        )
+    except (TimeoutError, RuntimeError) as error:
+        raise RuntimeError(f"fan-out not finished: {delivery_stats(hub)}") from error
 
 
 def telegram_fan_out(folder: Path) -> None:

@@ -22,7 +22,7 @@ from arobase.settings import ROOT
 from bench.assistant_bench import figure, rss_mb
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.stack import running_stack
-from tests.test_telegram_bot import bot_env, running_bot
+from tests.worker_processes import bot_env, running_bot
 
 CHATS = 20
 MESSAGES_PER_CHAT = 25
@@ -91,8 +91,9 @@ def main() -> None:
         running_fake_telegram() as telegram,
         tempfile.TemporaryDirectory() as scratch,
     ):
-        env = bot_env(telegram, stack.rasa_url, stack.env["AROBASE_DATABASE_URL"])
-        env["AROBASE_RASA_TIMEOUT"] = "30"
+        env = bot_env(
+            telegram, stack.rasa_url, stack.env["AROBASE_DATABASE_URL"], rasa_timeout="30"
+        )
         with running_bot(env, telegram, Path(scratch) / "bot.log") as bot:
             for label, first_chat, reading in (
                 (f"{CHATS}_chats", 900_000, READING),

@@ -21,7 +21,7 @@ from notifications.messages import insert_draft
 from notifications.planner import poll_backoff
 from notifications.records import ParsedFeed, SourceConfig
 from notifications.source_store import source_config
-from notifications.sources import get_kind, source_kinds
+from notifications.sources import SourceKind, get_kind, source_kinds
 from notifications.sources.topics import item_topics
 from notifications.tables import ItemRow, MessageRow, SourceRow
 
@@ -159,13 +159,14 @@ def _follow_the_agenda(session: Session, source_id: int, guids: list[str], now: 
         )
 
 
-def store_feed(hub: Hub, source: DueSource, feed: ParsedFeed, result: FetchResult) -> PollReport:
+def store_feed(
+    hub: Hub, source: DueSource, kind: SourceKind, feed: ParsedFeed, result: FetchResult
+) -> PollReport:
     """Keep the new items and turn them into messages (none at a source's first poll)."""
-    now, kind = hub.now(), get_kind(source.config.kind, source_kinds(hub.clock))
-    labels = hub.topic_labels()
+    now, labels = hub.now(), hub.topic_labels()
     # The first poll of a new source is silent: what is already published is not news.
-    # Council reminders are the exception: they concern meetings still to come.
-    announce = source.primed or source.config.kind == "council"
+    # An agenda's is not: its events are still to come.
+    announce = source.primed or kind.agenda
     new_items = messages = 0
     guids = [item.guid for item in feed.items]
     with hub.db.session() as session:
@@ -191,7 +192,7 @@ def store_feed(hub: Hub, source: DueSource, feed: ParsedFeed, result: FetchResul
             if announce:
                 for draft in kind.drafts(item, topics, source.config, now, hub.zone):
                     messages += bool(insert_draft(session, draft, now, row.id))
-        if source.config.kind == "council":
+        if kind.agenda:
             _follow_the_agenda(session, source.id, guids, now)
         _mark_ok(
             session,
@@ -214,10 +215,9 @@ async def poll_source(hub: Hub, client: httpx.AsyncClient, source: DueSource) ->
         if result.not_modified:
             await asyncio.to_thread(record_not_modified, hub, source, result)
             return PollReport(name, not_modified=True)
-        feed = get_kind(source.config.kind, source_kinds(hub.clock)).parse(
-            result.body, source.config
-        )
-        return await asyncio.to_thread(store_feed, hub, source, feed, result)
+        kind = get_kind(source.config.kind, source_kinds(hub.clock))
+        feed = kind.parse(result.body, source.config)
+        return await asyncio.to_thread(store_feed, hub, source, kind, feed, result)
     except FetchError as error:
         await asyncio.to_thread(record_failure, hub, source, str(error))
         return PollReport(name, error=str(error))

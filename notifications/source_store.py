@@ -17,7 +17,7 @@ from notifications.errors import Conflict, InvalidInput, NotFound
 from notifications.fetch import fetch, make_http_client
 from notifications.hub import Hub
 from notifications.records import ParsedFeed, SourceConfig
-from notifications.sources import get_kind
+from notifications.sources import get_kind, source_kinds
 from notifications.sources.council import check_options
 from notifications.sources.topics import item_topics
 from notifications.sources.youtube import youtube_feed_url
@@ -26,7 +26,6 @@ from notifications.tables import SourceRow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOPIC = {"rss": "actualites", "youtube": "videos", "council": "conseil"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 MAX_URL = 2000  # the size of SourceRow.url
 
@@ -118,7 +117,7 @@ def make_spec(
     options: dict[str, Any] | None = None,
 ) -> SourceSpec:
     """Validate a source's settings; InvalidInput / UnknownTopic with the reason otherwise."""
-    get_kind(kind)
+    source_kind = get_kind(kind)
     if not _NAME.match(name):
         raise InvalidInput(
             f"nom invalide « {name} » : lettres minuscules, chiffres, - et _ (80 au plus)"
@@ -131,7 +130,7 @@ def make_spec(
         raise InvalidInput("indiquez l'adresse du flux (--url)")
     if kind == "council":
         check_options(options or {})
-    chosen = check_topics(hub, [topic or DEFAULT_TOPIC[kind]])[0]
+    chosen = check_topics(hub, [topic or source_kind.default_topic])[0]
     mapping = dict(categories or {})
     check_topics(hub, mapping.values())
     return SourceSpec(name, kind, check_url(url), chosen, mapping, dict(options or {}))
@@ -264,12 +263,12 @@ async def check_source(
 ) -> tuple[ParsedFeed, list[tuple[str, ...]]]:
     """Fetch and read a source (by name or URL) now, storing nothing: the feed and topics."""
     if target.startswith(("http://", "https://")):
-        get_kind(kind)
-        config = SourceConfig("verification", kind, check_url(target), DEFAULT_TOPIC[kind])
+        topic = get_kind(kind).default_topic
+        config = SourceConfig("verification", kind, check_url(target), topic)
     else:
         _, config = get_source(hub, target)
     async with make_http_client() as client:
         result = await fetch(client, config.url)
-    feed = get_kind(config.kind).parse(result.body, config)
+    feed = get_kind(config.kind, source_kinds(hub.clock)).parse(result.body, config)
     labels = hub.topic_labels()
     return feed, [item_topics(item.categories, config, labels) for item in feed.items]

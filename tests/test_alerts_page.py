@@ -24,13 +24,11 @@ from playwright.sync_api import (
     Page,
     Worker,
     expect,
-    sync_playwright,
 )
 
 from arobase.town import Town
 from bot.web.app import create_app
 from notifications.hub import Hub
-from notifications.migrate import upgrade
 from notifications.subscribers import (
     add_subscriber,
     device_subscribe,
@@ -39,9 +37,9 @@ from notifications.subscribers import (
     list_subscribers,
 )
 from notifications.vapid import b64url_decode
-from tests.hub_support import make_test_hub
+from tests.browser import CHROMIUM_ARGS, launched_chromium
+from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import serving
-from tests.test_chat_page import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
 from tests.test_web_alerts import (
     ENDPOINT,
     KEYS,
@@ -95,23 +93,13 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING_CHROMIUM)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ISOLATED_ARGS)
+    with launched_chromium(ISOLATED_ARGS) as chromium:
         yield chromium
-        chromium.close()
-
-
-def migrated_sqlite(folder: Path) -> str:
-    url = f"sqlite:///{folder / 'hub.db'}"
-    upgrade(url)
-    return url
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    url = migrated_sqlite(tmp_path_factory.mktemp("hub"))
+    url = migrated_sqlite(tmp_path_factory.mktemp("hub") / "hub.db")
     hub = make_test_hub(url)
     with serving(create_app(app_settings(url))) as base:
         yield Site(base, hub)
@@ -467,6 +455,23 @@ def test_pushed_alert_is_shown_and_urgent_ones_stay(
     ]
 
 
+def test_a_pushed_alert_offers_its_unsubscribe_link(
+    notified: tuple[BrowserContext, Page], clean: Site
+):
+    context, page = notified
+    link = clean.url + "/alertes/desabonnement?jeton=" + "a" * 32
+    deliver_push(context, page, clean.url, {"title": "Titre", "unsubscribe": link})
+
+    shown_notifications(page, 1)
+    offered = page.evaluate(
+        """navigator.serviceWorker.ready.then(r => r.getNotifications())
+          .then(list => ({actions: list[0].actions.map(a => ({action: a.action, title: a.title})),
+                          data: list[0].data}))"""
+    )
+    assert offered["actions"] == [{"action": "unsubscribe", "title": "Se désabonner"}]
+    assert offered["data"]["unsubscribe"] == link
+
+
 def test_unsafe_link_in_a_push_is_not_kept(notified: tuple[BrowserContext, Page], clean: Site):
     context, page = notified
     deliver_push(context, page, clean.url, {"title": "Titre", "url": "javascript:alert(1)"})
@@ -554,7 +559,7 @@ def test_a_renewal_for_an_erased_device_records_nothing(
 def test_without_web_push_the_page_says_so_at_once(
     browser: Browser, tmp_path: Path, watched: Watched
 ):
-    url = migrated_sqlite(tmp_path)
+    url = migrated_sqlite(tmp_path / "hub.db")
     with serving(create_app(app_settings(url, webpush_public_key=""))) as base:
         context = open_context(browser, watched)
         tab = context.new_page()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.web.app import create_app
+from tests.browser import CHROMIUM, MISSING_CHROMIUM, launched_chromium
 from tests.fake_rasa import (
     TOWN_PHONE,
     FakeRasa,
@@ -18,20 +18,6 @@ from tests.fake_rasa import (
 )
 from tests.servers import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MISSING_CHROMIUM = (
-    f"Chromium is missing at {CHROMIUM}: run the project set-up, which installs it "
-    "(apt-get install -y chromium). These browser tests must not be skipped."
-)
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -42,12 +28,8 @@ def test_chromium_is_installed():
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING_CHROMIUM)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

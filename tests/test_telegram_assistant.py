@@ -17,8 +17,8 @@ from notifications.subscribers import find_subscriber
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
 from tests.hub_support import make_test_hub
 from tests.stack import RasaStack
-from tests.test_telegram_bot import bot_env, buttons, running_bot, wait_edits, wait_replies
-from tests.worker_processes import worker_env, workers
+from tests.test_telegram_bot import buttons, wait_edits, wait_replies
+from tests.worker_processes import bot_env, running_bot, worker_env, workers
 
 pytestmark = pytest.mark.rasa
 chats = itertools.count(810_001)

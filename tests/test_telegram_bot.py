@@ -5,10 +5,8 @@ behaviour. tests/test_telegram_assistant.py runs it with the real Rasa and actio
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,61 +14,21 @@ from sqlalchemy import func, select
 
 from arobase.settings import ROOT
 from notifications.hub import Hub
-from notifications.migrate import upgrade
 from notifications.subscribers import add_subscriber, deactivate_address, find_subscriber
 from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
-from tests.hub_support import TOWN_FILE, make_test_hub
+from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import closed_port_url
+from tests.worker_processes import (
+    AROBASE,
+    bot_env,
+    environ_without_ours,
+    running_bot,
+    wait_until,
+)
 
 chats = itertools.count(700_001)
-
-
-def bot_env(telegram: FakeTelegram, rasa_url: str, database_url: str, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
-    env.update(
-        AROBASE_TELEGRAM_TOKEN=telegram.token,
-        AROBASE_TELEGRAM_BASE_URL=telegram.base_url,
-        AROBASE_RASA_URL=rasa_url,
-        AROBASE_RASA_TOKEN="jeton-de-test",
-        AROBASE_RASA_TIMEOUT="3",
-        AROBASE_DATABASE_URL=database_url,
-        AROBASE_TOWN_FILE=str(TOWN_FILE),
-        AROBASE_PUBLIC_URL="https://www.trilport.example",
-    )
-    env.update({f"AROBASE_{k.upper()}": v for k, v in extra.items()})
-    return env
-
-
-@contextmanager
-def running_bot(
-    env: dict[str, str], telegram: FakeTelegram, log: Path
-) -> Iterator[subprocess.Popen]:
-    """`arobase telegram` until the block ends; ready once it registered its commands."""
-    before = len(telegram.calls_of("setMyCommands"))
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "arobase"), "telegram"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            telegram.calls.wait_until(
-                lambda calls: sum(c.method == "setMyCommands" for c in calls) > before,
-                timeout=60,
-                what="the bot registering its commands",
-            )
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +45,7 @@ def rasa() -> Iterator[FakeRasa]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('bot') / 'hub.db'}"
-    upgrade(url)
-    hub = make_test_hub(url)
+    hub = make_test_hub(migrated_sqlite(tmp_path_factory.mktemp("bot") / "hub.db"))
     yield hub
     hub.close()
 
@@ -302,7 +258,11 @@ def test_a_resident_who_blocked_the_bot_is_deactivated(
     try:
         telegram.push_text(chat, "bonjour")
         # The reply is refused (403): the subscriber stops receiving alerts.
-        wait_for(lambda: not find_subscriber(hub, "telegram", str(chat)).active)
+        wait_until(
+            lambda: not find_subscriber(hub, "telegram", str(chat)).active,
+            timeout=20,
+            what="the subscriber deactivated",
+        )
     finally:
         telegram.blocked.discard(chat)
     assert "bloqué" in (find_subscriber(hub, "telegram", str(chat)).deactivated_reason or "")
@@ -377,23 +337,13 @@ def test_in_a_group_the_bot_answers_only_when_mentioned(
 
 
 def test_the_bot_needs_a_token(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
+    env = environ_without_ours()
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "arobase"), "telegram"],
+        [str(AROBASE), "telegram"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
     assert "AROBASE_TELEGRAM_TOKEN" in result.stderr and "BotFather" in result.stderr
-
-
-def wait_for(condition, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
-    """Re-check a database state (written by the bot process) until it holds."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_an_unreachable_rasa_is_handled_from_the_start(hub: Hub, tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ from bot.rasa_client import (
     rasa_client_from_settings,
 )
 from bot.web import app as web
-from bot.web.app import clean_message, commune_with_de, create_app
+from bot.web import common
+from bot.web.app import clean_message, create_app
+from bot.web.common import commune_with_de
 from tests.fake_rasa import (
     TOWN_PHONE,
     FakeRasa,
@@ -193,9 +195,9 @@ REFUSED = [
     ("control characters only", b'{"message": "\\u0000\\u0007"}', JSON_TYPE, 422, EMPTY),
     ("10,000 characters", json.dumps({"message": "a" * 10_000}).encode(), JSON_TYPE, 422, TOO_LONG),
     ("1,001 characters", json.dumps({"message": "a" * 1001}).encode(), JSON_TYPE, 422, TOO_LONG),
-    ("invalid UTF-8", b'{"message": "\xff\xfe bonjour"}', JSON_TYPE, 400, web.NOT_UTF8),
-    ("wrong JSON", b'{"message": "bonjour"', JSON_TYPE, 400, web.NOT_JSON),
-    ("empty body", b"", JSON_TYPE, 400, web.NOT_JSON),
+    ("invalid UTF-8", b'{"message": "\xff\xfe bonjour"}', JSON_TYPE, 400, common.NOT_UTF8),
+    ("wrong JSON", b'{"message": "bonjour"', JSON_TYPE, 400, common.NOT_JSON),
+    ("empty body", b"", JSON_TYPE, 400, common.NOT_JSON),
     ("JSON array", b'["bonjour"]', JSON_TYPE, 400, web.NOT_OBJECT),
     ("JSON string", b'"bonjour"', JSON_TYPE, 400, web.NOT_OBJECT),
     ("missing field", b'{"text": "bonjour"}', JSON_TYPE, 400, web.MISSING_MESSAGE),
@@ -207,17 +209,17 @@ REFUSED = [
         b'{"message": "bonjour"}',
         {"content-type": "text/plain"},
         415,
-        web.NOT_JSON_TYPE,
+        common.NOT_JSON_TYPE,
     ),
     (
         "form encoded",
         b"message=bonjour",
         {"content-type": "application/x-www-form-urlencoded"},
         415,
-        web.NOT_JSON_TYPE,
+        common.NOT_JSON_TYPE,
     ),
-    ("no content type", b'{"message": "bonjour"}', {"content-type": ""}, 415, web.NOT_JSON_TYPE),
-    ("oversize body", OVERSIZE, JSON_TYPE, 413, web.TOO_LARGE),
+    ("no content type", b'{"message": "bonjour"}', {"content-type": ""}, 415, common.NOT_JSON_TYPE),
+    ("oversize body", OVERSIZE, JSON_TYPE, 413, common.TOO_LARGE),
 ]
 
 
@@ -258,7 +260,7 @@ async def test_oversize_streamed_body_without_length_is_refused(
     response = await client.post("/api/chat", content=chunks(), headers=JSON_TYPE)
 
     assert response.status_code == 413
-    assert response.json() == {"error": web.TOO_LARGE}
+    assert response.json() == {"error": common.TOO_LARGE}
     assert fake.received == []
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from arobase.town import load_town
 from bot.web import alerts as web_alerts
 from bot.web import app as web
+from bot.web import common
 from bot.web.alerts import render_alerts_page, sentence
 from bot.web.app import create_app
 from notifications.hub import Hub
@@ -395,12 +396,13 @@ OVERSIZE = raw(push_body(["travaux"] * 3000))
 NOT_OBJECT = web_alerts.NOT_OBJECT
 POST_REFUSED = [
     ("text/plain", raw(push_body(["travaux"])), {"content-type": "text/plain"}, 415,
-     web.NOT_JSON_TYPE),
-    ("no content type", raw(push_body(["travaux"])), {"content-type": ""}, 415, web.NOT_JSON_TYPE),
-    ("oversize body", OVERSIZE, JSON_TYPE, 413, web.TOO_LARGE),
-    ("invalid UTF-8", b'{"topics": "\xff"}', JSON_TYPE, 400, web.NOT_UTF8),
-    ("not JSON", b'{"subscription":', JSON_TYPE, 400, web.NOT_JSON),
-    ("empty body", b"", JSON_TYPE, 400, web.NOT_JSON),
+     common.NOT_JSON_TYPE),
+    ("no content type", raw(push_body(["travaux"])), {"content-type": ""}, 415,
+     common.NOT_JSON_TYPE),
+    ("oversize body", OVERSIZE, JSON_TYPE, 413, common.TOO_LARGE),
+    ("invalid UTF-8", b'{"topics": "\xff"}', JSON_TYPE, 400, common.NOT_UTF8),
+    ("not JSON", b'{"subscription":', JSON_TYPE, 400, common.NOT_JSON),
+    ("empty body", b"", JSON_TYPE, 400, common.NOT_JSON),
     ("JSON array", raw([push_body(["travaux"])]), JSON_TYPE, 400, NOT_OBJECT),
     ("no subscription", raw({"topics": ["travaux"]}), JSON_TYPE, 400,
      web_alerts.BAD_SUBSCRIPTION),
@@ -444,8 +446,8 @@ POST_INVALID = [
 ]  # fmt: skip
 DELETE_REFUSED = [
     ("text/plain", raw({"endpoint": ENDPOINT}), {"content-type": "text/plain"}, 415,
-     web.NOT_JSON_TYPE),
-    ("not JSON", b"{", JSON_TYPE, 400, web.NOT_JSON),
+     common.NOT_JSON_TYPE),
+    ("not JSON", b"{", JSON_TYPE, 400, common.NOT_JSON),
     ("JSON string", raw(ENDPOINT), JSON_TYPE, 400, NOT_OBJECT),
     ("no endpoint", raw({}), JSON_TYPE, 400, web_alerts.BAD_ENDPOINT),
     ("endpoint number", raw({"endpoint": 12}), JSON_TYPE, 400, web_alerts.BAD_ENDPOINT),
@@ -470,8 +472,8 @@ def assert_refused(response: httpx.Response, status: int) -> str:
 
 
 PUT_REFUSED = [
-    ("text/plain", raw(renew_body()), {"content-type": "text/plain"}, 415, web.NOT_JSON_TYPE),
-    ("not JSON", b'{"oldEndpoint"', JSON_TYPE, 400, web.NOT_JSON),
+    ("text/plain", raw(renew_body()), {"content-type": "text/plain"}, 415, common.NOT_JSON_TYPE),
+    ("not JSON", b'{"oldEndpoint"', JSON_TYPE, 400, common.NOT_JSON),
     ("no old endpoint", raw({"subscription": renew_body()["subscription"]}), JSON_TYPE, 400,
      web_alerts.BAD_OLD_ENDPOINT),
     ("old endpoint number", raw({**renew_body(), "oldEndpoint": 7}), JSON_TYPE, 400,

@@ -1,4 +1,5 @@
-"""Real `arobase worker` processes for tests and benchmarks, and waiting on their progress."""
+"""Real `arobase worker` and `arobase telegram` processes for tests and benchmarks, and waiting
+on their progress."""
 
 from __future__ import annotations
 
@@ -8,17 +9,25 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO
 
 from arobase.settings import ROOT
 from tests.fakes.telegram_api import FakeTelegram
 from tests.hub_support import TOWN_FILE
+
+AROBASE = ROOT / ".venv" / "bin" / "arobase"
+
+
+def environ_without_ours() -> dict[str, str]:
+    """This process's environment less its AROBASE_* variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
 
 
 def worker_env(
     database_url: str, telegram: FakeTelegram | None = None, **settings: str
 ) -> dict[str, str]:
     """The environment of a worker on DATABASE_URL (AROBASE_* variables of ours only)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AROBASE_")}
+    env = environ_without_ours()
     env.update(
         AROBASE_ENV_FILE="/dev/null",  # a developer's .env stays out of the tests
         AROBASE_DATABASE_URL=database_url,
@@ -34,6 +43,43 @@ def worker_env(
     return env
 
 
+def bot_env(
+    telegram: FakeTelegram, rasa_url: str, database_url: str, **settings: str
+) -> dict[str, str]:
+    """The environment of `arobase telegram` polling TELEGRAM and asking Rasa at RASA_URL."""
+    defaults = {
+        "rasa_url": rasa_url,
+        "rasa_token": "jeton-de-test",
+        "rasa_timeout": "3",
+        "public_url": "https://www.trilport.example",
+    }
+    return worker_env(database_url, telegram, **(defaults | settings))
+
+
+def start(command: str, env: dict[str, str], out: IO[str]) -> subprocess.Popen:
+    """`arobase COMMAND…` in the project folder, its output to OUT."""
+    return subprocess.Popen(
+        [str(AROBASE), *command.split()],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def stop(processes: list[subprocess.Popen], timeout: float) -> None:
+    """SIGTERM to those alive, then SIGKILL to any still running after TIMEOUT seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @contextmanager
 def workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list[subprocess.Popen]]:
     """COUNT `arobase worker --no-poll` processes, stopped (SIGTERM) at the end if alive."""
@@ -41,27 +87,30 @@ def workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list[subpro
     with ExitStack() as stack:
         for number in range(count):
             log = stack.enter_context((logs / f"worker-{number}.log").open("a"))
-            processes.append(
-                subprocess.Popen(
-                    [str(ROOT / ".venv" / "bin" / "arobase"), "worker", "--no-poll"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            )
+            processes.append(start("worker --no-poll", env, log))
         try:
             yield processes
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop(processes, timeout=30)
+
+
+@contextmanager
+def running_bot(
+    env: dict[str, str], telegram: FakeTelegram, log: Path
+) -> Iterator[subprocess.Popen]:
+    """`arobase telegram` until the block ends; ready once it registered its commands."""
+    before = len(telegram.calls_of("setMyCommands"))
+    with log.open("w") as out:
+        process = start("telegram", env, out)
+        try:
+            telegram.calls.wait_until(
+                lambda calls: sum(c.method == "setMyCommands" for c in calls) > before,
+                timeout=60,
+                what="the bot registering its commands",
+            )
+            yield process
+        finally:
+            stop([process], timeout=20)
 
 
 def wait_until(

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from arobase.replies import apology as apology  # the fallbacks, the same as the web chat's
+from arobase.replies import hall_phone
+from arobase.replies import no_answer as no_answer
 from arobase.town import Town
 from notifications.subscribers import SubscriberInfo
 
@@ -23,11 +26,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("supprimer", "Effacer toutes vos données"),
 )
 CHECKED = "✅"
-
-
-def hall_phone(town: Town) -> str:
-    hall = town.main_service
-    return f"{hall.short} au {hall.phone}"
 
 
 def welcome(town: Town, privacy_url: str) -> str:
@@ -104,16 +102,6 @@ NOT_TEXT = (
     "vocaux, autocollants ou positions. Écrivez-moi votre question, par exemple « La mairie "
     "est ouverte samedi ? »."
 )
-
-
-def apology(town: Town) -> str:
-    return (
-        f"Désolé, l'assistant ne répond pas pour le moment. Vous pouvez appeler {hall_phone(town)}."
-    )
-
-
-def no_answer(town: Town) -> str:
-    return f"Je n'ai pas de réponse à cette question. Vous pouvez appeler {hall_phone(town)}."
 
 
 def delete_partly(town: Town) -> str:

@@ -47,27 +47,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from arobase.replies import call_the_hall, hall_phone
 from arobase.settings import Settings
 from arobase.town import Town
-from bot.web.app import (
-    STATIC_DIR,
-    _read_body,
-    _require_json,
-    commune_with_de,
-    parse_object,
-    render_page,
-)
+from bot.web.common import STATIC_DIR, commune_with_de, read_json_object, render_page
 from notifications.db import Database, missing_sqlite_file
 from notifications.errors import HubError
 from notifications.hub import Hub
 from notifications.migrate import current_revision, head_revision
 from notifications.subscribers import (
     SubscriberInfo,
+    chat_unsubscribe,
     confirm_by_token,
     device_moved,
     device_subscribe,
-    find_subscriber,
-    remove_subscriber,
     subscriber_by_token,
     unsubscribe_by_token,
 )
@@ -104,37 +97,38 @@ DEVICE_UNKNOWN = (
 CHANNEL_PHRASES = {
     "email": "par e-mail",
     "webpush": "sur votre appareil (téléphone, tablette ou ordinateur)",
-    "telegram": "sur Telegram",
     "apprise": "par le service que vous avez choisi",
 }
 
-# The small pages (confirmation, unsubscription, unknown link) share this frame. They live
-# under /alertes/, hence the "../" before the stylesheets (the app may sit under a prefix).
+# The small pages (confirmation, unsubscription, unknown link, privacy notice) share this
+# frame; render_page fills the town's details. Its links are relative, since the app may sit
+# under a path prefix: {{to_root}} leads from the page's folder to the app's root.
 FRAME = """<!doctype html>
 <html lang="fr">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="robots" content="noindex">
-  <title>{title} – Mairie {de_commune}</title>
-  <link rel="stylesheet" href="../static/chat.css">
-  <link rel="stylesheet" href="../static/alertes.css">
+  <title>{{title}} – Mairie {{de_commune}}</title>
+  <link rel="stylesheet" href="{{to_root}}static/chat.css">
+  <link rel="stylesheet" href="{{to_root}}static/alertes.css">
 </head>
 <body>
   <header class="top">
-    <p class="site">Mairie {de_commune}</p>
+    <p class="site">Mairie {{de_commune}}</p>
   </header>
   <main class="page notice">
-    <h1>{title}</h1>
-{body}
+    <h1>{{title}}</h1>
+{{body}}
   </main>
   <footer class="bottom">
-    <p>Une question&nbsp;? Appelez {service} au <a href="{phone_href}">{phone}</a>
-      ou écrivez à <a href="mailto:{email}">{email}</a>.</p>
+    <p>Une question&nbsp;? Appelez {{service}} au <a href="{{phone_href}}">{{phone}}</a>
+      ou écrivez à <a href="mailto:{{email}}">{{email}}</a>.</p>
   </footer>
 </body>
 </html>
 """
+FROM_ALERTS = "../"  # to_root of the pages under /alertes/
 
 
 def sentence(reason: str) -> str:
@@ -188,18 +182,12 @@ def render_alerts_page(template: str, town: Town) -> str:
     return render_page(template.replace("{{topics}}", topic_checkboxes(town)), town)
 
 
-def notice_page(town: Town, title: str, body: str) -> str:
-    """A small page: a title and BODY (HTML, already escaped) in the town's frame."""
-    service = town.main_service
-    return FRAME.format(
-        title=html.escape(title, quote=False),
-        body=body,
-        de_commune=html.escape(commune_with_de(town.commune.name)),
-        service=html.escape(service.short),
-        phone=html.escape(service.phone),
-        phone_href=html.escape("tel:" + service.phone.replace(" ", ""), quote=True),
-        email=html.escape(service.email, quote=True),
-    )
+def notice_page(town: Town, title: str, body: str, *, to_root: str) -> str:
+    """A small page: a title and BODY (HTML, already escaped) in the town's frame; TO_ROOT
+    leads from the page's folder to the app's root ("../" under /alertes/, "" at the top)."""
+    page = render_page(FRAME.replace("{{to_root}}", to_root), town)
+    page = page.replace("{{title}}", html.escape(title, quote=False))
+    return page.replace("{{body}}", body)  # last: the body is never read for placeholders
 
 
 def paragraphs(*texts: str) -> str:
@@ -258,8 +246,7 @@ class AlertsContext:
     page: str
     unavailable: str  # the 503 reason
     push_unavailable: str
-    _hub: Hub | None = None
-    _ready: bool = False
+    _hub: Hub | None = None  # set once the database is ready
     _checked_at: float = -RECHECK_SECONDS
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -269,19 +256,18 @@ class AlertsContext:
 
     async def hub(self) -> Hub:
         """The hub, its database migrated; Unavailable if not."""
-        if self._ready and self._hub is not None:
+        if self._hub is not None:
             return self._hub
         async with self._lock:
             now = time.monotonic()
-            if not self._ready and now - self._checked_at >= RECHECK_SECONDS:
+            if self._hub is None and now - self._checked_at >= RECHECK_SECONDS:
                 self._checked_at = now
                 problem = await run_in_threadpool(database_problem, self.settings.database_url)
                 if problem is None:
                     self._hub = Hub(self.settings, Database(self.settings.database_url), self.town)
-                    self._ready = True
                 else:
                     logger.warning("Alerts unavailable: %s", problem)
-        if not self._ready or self._hub is None:
+        if self._hub is None:
             raise Unavailable(self.unavailable)
         return self._hub
 
@@ -302,19 +288,15 @@ class AlertsContext:
 
 def open_alerts(settings: Settings, town: Town) -> AlertsContext:
     """The alerts' state for one process (the web app's lifespan builds it)."""
-    service = town.main_service
     template = (STATIC_DIR / "alertes.html").read_text(encoding="utf-8")
     return AlertsContext(
         settings=settings,
         town=town,
         page=render_alerts_page(template, town),
-        unavailable=(
-            "Les alertes ne sont pas disponibles pour le moment. "
-            f"Vous pouvez appeler {service.short} au {service.phone}."
-        ),
+        unavailable="Les alertes ne sont pas disponibles pour le moment. " + call_the_hall(town),
         push_unavailable=(
             "La mairie ne propose pas encore les alertes sur téléphone et ordinateur. "
-            f"Vous pouvez appeler {service.short} au {service.phone}."
+            + call_the_hall(town)
         ),
     )
 
@@ -328,21 +310,19 @@ def alerts_context(request: Request) -> AlertsContext:
 
 
 def unknown_link_page(town: Town) -> HTMLResponse:
-    service = town.main_service
     body = paragraphs(
         "Ce lien n'est pas valable, ou il a déjà servi.",
         "Si vous vous êtes déjà désabonné(e), vous n'avez plus rien à faire\u00a0: "
         "nous avons effacé vos données.",
-        f"Si vous avez besoin d'aide, appelez {service.short} au {service.phone}.",
+        f"Si vous avez besoin d'aide, appelez {hall_phone(town)}.",
     )
-    page = notice_page(town, "Ce lien n'est pas valable", body)
+    page = notice_page(town, "Ce lien n'est pas valable", body, to_root=FROM_ALERTS)
     return HTMLResponse(page, status_code=404, headers=NO_STORE)
 
 
 def unavailable_page(alerts: AlertsContext) -> HTMLResponse:
-    page = notice_page(
-        alerts.town, "Service momentanément indisponible", paragraphs(alerts.unavailable)
-    )
+    body = paragraphs(alerts.unavailable)
+    page = notice_page(alerts.town, "Service momentanément indisponible", body, to_root=FROM_ALERTS)
     return HTMLResponse(page, status_code=503, headers={**NO_STORE, "retry-after": "300"})
 
 
@@ -369,9 +349,13 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
-def subscribed_sentence(town: Town, info: SubscriberInfo) -> str:
+def subscription_paragraphs(town: Town, info: SubscriberInfo, verb: str) -> str:
+    """ "Vous VERB par e-mail les alertes de la mairie de Trilport", then the topics listed."""
     channel = CHANNEL_PHRASES.get(info.channel, "")
-    return f"Vous recevrez {channel} les alertes de la mairie {commune_with_de(town.commune.name)}"
+    lead = f"Vous {verb} {channel} les alertes de la mairie {commune_with_de(town.commune.name)}"
+    if not info.topics:
+        return paragraphs(lead + ".")
+    return paragraphs(lead + " sur ces sujets\u00a0:") + "\n" + topic_list(town, info.topics)
 
 
 @html_page
@@ -384,16 +368,18 @@ async def confirm_page(request: Request) -> Response:
     if info is None:
         return unknown_link_page(alerts.town)
     town = alerts.town
-    if info.topics:
-        lead = subscribed_sentence(town, info) + " sur ces sujets\u00a0:"
-        body = paragraphs("Merci.", lead) + "\n" + topic_list(town, info.topics)
-    else:
-        body = paragraphs("Merci.", subscribed_sentence(town, info) + ".")
-    body += "\n" + paragraphs(
-        "Pour vous désabonner, utilisez le lien «\u00a0Se désabonner\u00a0» en bas de "
-        "chaque message\u00a0: nous effacerons alors vos données."
+    body = "\n".join(
+        [
+            paragraphs("Merci."),
+            subscription_paragraphs(town, info, "recevrez"),
+            paragraphs(
+                "Pour vous désabonner, utilisez le lien «\u00a0Se désabonner\u00a0» en bas de "
+                "chaque message\u00a0: nous effacerons alors vos données."
+            ),
+        ]
     )
-    return HTMLResponse(notice_page(town, "Votre abonnement est confirmé", body), headers=NO_STORE)
+    page = notice_page(town, "Votre abonnement est confirmé", body, to_root=FROM_ALERTS)
+    return HTMLResponse(page, headers=NO_STORE)
 
 
 @html_page
@@ -403,26 +389,20 @@ async def unsubscribe_page(request: Request) -> Response:
     await alerts.hub()
     token = link_token(request)
     info = await alerts.run(subscriber_by_token, token) if token else None
-    if info is None or token is None:
+    if info is None:
         return unknown_link_page(alerts.town)
     town = alerts.town
-    channel = CHANNEL_PHRASES.get(info.channel, "")
-    name = commune_with_de(town.commune.name)
-    lead = f"Vous recevez {channel} les alertes de la mairie {name}"
-    if info.topics:
-        body = paragraphs(lead + " sur ces sujets\u00a0:") + "\n" + topic_list(town, info.topics)
-    else:
-        body = paragraphs(lead + ".")
+    body = subscription_paragraphs(town, info, "recevez")
     body += "\n" + paragraphs(
         "Appuyez sur le bouton pour ne plus les recevoir. Nous effacerons aussitôt vos données."
     )
-    action = html.escape("desabonnement?jeton=" + quote(token, safe=""), quote=True)
+    action = html.escape("desabonnement?jeton=" + quote(info.token, safe=""), quote=True)
     body += (
         f'\n    <form method="post" action="{action}">\n'
         '      <button type="submit" class="action">Me désabonner</button>\n'
         "    </form>"
     )
-    page = notice_page(town, "Se désabonner des alertes", body)
+    page = notice_page(town, "Se désabonner des alertes", body, to_root=FROM_ALERTS)
     return HTMLResponse(page, headers=NO_STORE)
 
 
@@ -439,7 +419,7 @@ async def unsubscribe_action(request: Request) -> Response:
         "Nous avons effacé vos données.",
         "Vous ne recevrez plus d'alertes de la mairie à cette adresse.",
     )
-    page = notice_page(alerts.town, "Vous êtes désabonné(e)", body)
+    page = notice_page(alerts.town, "Vous êtes désabonné(e)", body, to_root=FROM_ALERTS)
     return HTMLResponse(page, headers=NO_STORE)
 
 
@@ -505,11 +485,6 @@ def text_field(data: dict[str, Any], name: str, reason: str) -> str:
     return value
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
-    _require_json(request)
-    return parse_object(await _read_body(request), NOT_OBJECT)
-
-
 async def topics_endpoint(request: Request) -> Response:
     """GET /api/alertes/themes: the topics one may subscribe to."""
     town = alerts_context(request).town
@@ -534,7 +509,7 @@ async def subscribe_endpoint(request: Request) -> Response:
     alerts = alerts_context(request)
     if not alerts.public_key:
         raise HTTPException(503, alerts.push_unavailable)
-    wanted = parse_push_request(await _json_body(request))
+    wanted = parse_push_request(await read_json_object(request, NOT_OBJECT))
     try:
         info, created = await alerts.run(
             device_subscribe, CHANNEL, wanted.endpoint, wanted.keys, wanted.topics
@@ -548,7 +523,7 @@ async def subscribe_endpoint(request: Request) -> Response:
 async def renew_endpoint(request: Request) -> Response:
     """PUT /api/alertes/webpush: the push service renewed this browser's subscription."""
     alerts = alerts_context(request)
-    data = await _json_body(request)
+    data = await read_json_object(request, NOT_OBJECT)
     previous = text_field(data, "oldEndpoint", BAD_OLD_ENDPOINT)
     endpoint, keys = parse_subscription(data.get("subscription"))
     if has_control_characters(previous):  # never stored (see parse_subscription)
@@ -562,24 +537,16 @@ async def renew_endpoint(request: Request) -> Response:
     return JSONResponse({"topics": topics_in_town_order(alerts.town, info.topics)})
 
 
-def _erase_device(hub: Hub, endpoint: str) -> bool:
-    """Erase the subscriber of this endpoint; False when there was none."""
-    if has_control_characters(endpoint):  # never stored (see parse_subscription)
-        return False
-    info = find_subscriber(hub, CHANNEL, endpoint.strip())
-    if info is None:
-        return False
-    try:
-        remove_subscriber(hub, info.id)
-    except HubError:  # erased meanwhile by another request: the outcome is the same
-        return False
-    return True
+def _erase_device(hub: Hub, endpoint: str) -> None:
+    """Erase the subscriber of this endpoint and everything held on it, if there is one."""
+    if not has_control_characters(endpoint):  # else never stored (see parse_subscription)
+        chat_unsubscribe(hub, CHANNEL, endpoint.strip(), None)  # all topics: all erased
 
 
 async def unsubscribe_endpoint(request: Request) -> Response:
     """DELETE /api/alertes/webpush: this browser stops; everything held on it is erased."""
     alerts = alerts_context(request)
-    endpoint = text_field(await _json_body(request), "endpoint", BAD_ENDPOINT)
+    endpoint = text_field(await read_json_object(request, NOT_OBJECT), "endpoint", BAD_ENDPOINT)
     await alerts.run(_erase_device, endpoint)
     return Response(status_code=204)
 

@@ -17,8 +17,6 @@ Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<Frenc
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import re
 import secrets
@@ -27,7 +25,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -40,16 +37,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from arobase.replies import apology, no_answer
 from arobase.settings import Settings, load_settings
-from arobase.town import Service, Town, load_town
+from arobase.town import load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
+from bot.web.alerts import alert_routes, open_alerts
+from bot.web.common import STATIC_DIR, read_json_object, render_page
+from bot.web.privacy import privacy_routes
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, Any]]]
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_MESSAGE_CHARS = 1000
-MAX_BODY_BYTES = 16 * 1024
 SESSION_COOKIE = "arobase_session"
 SENDER_PREFIX = "web:"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -63,11 +62,9 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 
-# Reasons shown to people (the page displays them as they are).
-NOT_JSON_TYPE = "Le message doit être envoyé au format JSON (application/json)."
-TOO_LARGE = "La requête est trop grande (16\u00a0Kio au maximum)."
-NOT_UTF8 = "La requête n'est pas un texte UTF-8 valide."
-NOT_JSON = "La requête n'est pas un JSON valide."
+# Reasons shown to people (the page displays them as they are); those of a body that is not
+# a JSON object (NOT_JSON_TYPE, TOO_LARGE, NOT_UTF8, NOT_JSON) are in bot/web/common.py,
+# imported above "as" themselves so that they stay readable here.
 NOT_OBJECT = "La requête doit être un objet JSON avec un champ «\u00a0message\u00a0»."
 MISSING_MESSAGE = "Le champ «\u00a0message\u00a0» est absent."
 MESSAGE_NOT_TEXT = "Le champ «\u00a0message\u00a0» doit être un texte."
@@ -91,47 +88,6 @@ class ChatContext:
     no_answer: str
 
 
-def commune_with_de(name: str) -> str:
-    """The commune's name after "de", with French elision: "de Trilport", "d'Esbly", "du Pin"."""
-    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
-        if name.startswith(article):
-            return contracted + name[len(article) :]
-    if unicodedata.normalize("NFD", name[:1]).lower()[:1] in set("aeiou"):
-        return "d'" + name
-    return "de " + name
-
-
-def apology_text(service: Service) -> str:
-    """What the assistant says when Rasa cannot answer."""
-    return (
-        "Désolé, l'assistant ne répond pas pour le moment. "
-        f"Vous pouvez appeler {service.short} au {service.phone}."
-    )
-
-
-def no_answer_text(service: Service) -> str:
-    """What the assistant says when Rasa answered with nothing to show."""
-    return (
-        "Je n'ai pas de réponse à cette question. "
-        f"Vous pouvez appeler {service.short} au {service.phone}."
-    )
-
-
-def render_page(template: str, town: Town) -> str:
-    """Fill the page's {{placeholders}} with the town's escaped details."""
-    service = town.main_service
-    values = {
-        "commune": town.commune.name,
-        "de_commune": commune_with_de(town.commune.name),
-        "service": service.short,
-        "phone": service.phone,
-        "phone_href": "tel:" + service.phone.replace(" ", ""),
-    }
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", html.escape(value, quote=True))
-    return template
-
-
 def clean_message(text: str) -> str:
     """Drop control characters (but keep line breaks) and lone surrogates, then trim."""
     text = text.replace("\r\n", "\n")
@@ -139,24 +95,8 @@ def clean_message(text: str) -> str:
     return "".join(kept).strip()
 
 
-def parse_object(body: bytes, not_object: str = NOT_OBJECT) -> dict[str, Any]:
-    """The JSON object of a request's body; HTTPException 400 with the reason otherwise."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise HTTPException(400, NOT_UTF8) from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise HTTPException(400, NOT_JSON) from None
-    if not isinstance(data, dict):
-        raise HTTPException(400, not_object)
-    return data
-
-
-def parse_message(body: bytes) -> str:
-    """The cleaned message of a chat request's body; HTTPException with the reason if refused."""
-    data = parse_object(body)
+def parse_message(data: dict[str, Any]) -> str:
+    """The cleaned message of a chat request's JSON; HTTPException with the reason if refused."""
     if "message" not in data:
         raise HTTPException(400, MISSING_MESSAGE)
     if not isinstance(data["message"], str):
@@ -167,26 +107,6 @@ def parse_message(body: bytes) -> str:
     if len(message) > MAX_MESSAGE_CHARS:
         raise HTTPException(422, LONG_MESSAGE)
     return message
-
-
-def _require_json(request: Request) -> None:
-    """Refuse a body not declared as JSON."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise HTTPException(415, NOT_JSON_TYPE)
-
-
-async def _read_body(request: Request) -> bytes:
-    """The request body, refused as soon as it is known to exceed MAX_BODY_BYTES."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, TOO_LARGE)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(413, TOO_LARGE)
-    return bytes(body)
 
 
 def _session_id(request: Request) -> tuple[str, bool]:
@@ -215,8 +135,7 @@ async def _ask_rasa(chat: ChatContext, sender: str, message: str) -> list[Reply]
 
 async def chat_endpoint(request: Request) -> Response:
     """POST /api/chat: one message from the page, the bot's replies back."""
-    _require_json(request)
-    message = parse_message(await _read_body(request))
+    message = parse_message(await read_json_object(request, NOT_OBJECT))
     session_id, is_new = _session_id(request)
     chat: ChatContext = request.state.chat
     replies = await _ask_rasa(chat, SENDER_PREFIX + session_id, message)
@@ -285,7 +204,6 @@ class SecurityHeadersMiddleware:
 def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
     """The app's lifespan: load the town and the pages, open the Rasa client (unless injected)
     and the alerts' hub (its database is checked when an alert route first needs it)."""
-    from bot.web.alerts import open_alerts  # alerts imports this module's helpers
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -296,8 +214,7 @@ def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
             if client is None:
                 client = rasa_client_from_settings(settings)
                 stack.push_async_callback(client.aclose)
-            service = town.main_service
-            chat = ChatContext(client, page, apology_text(service), no_answer_text(service))
+            chat = ChatContext(client, page, apology(town), no_answer(town))
             alerts = open_alerts(settings, town)
             stack.callback(alerts.close)
             yield {"chat": chat, "alerts": alerts}
@@ -307,9 +224,6 @@ def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
 
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> Starlette:
     """Build the web chat app; settings from the environment unless given."""
-    from bot.web.alerts import alert_routes  # alerts imports this module's helpers
-    from bot.web.privacy import privacy_routes
-
     settings = settings or load_settings()
     routes = [
         *alert_routes(),

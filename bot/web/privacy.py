@@ -57,7 +57,7 @@ def privacy_body(town: Town) -> str:
 
 async def privacy_page(request: Request) -> Response:
     town = alerts_context(request).town
-    page = notice_page(town, "Vos données personnelles", privacy_body(town))
+    page = notice_page(town, "Vos données personnelles", privacy_body(town), to_root="")
     return HTMLResponse(page, headers={"cache-control": "no-cache"})
 
 

@@ -13,6 +13,10 @@ class SourceKind(Protocol):
     """Pure: bytes in, items out; items in, message drafts out. No I/O, no database."""
 
     kind: ClassVar[str]
+    default_topic: ClassVar[str]  # the topic of its items when the source names none
+    # True for an agenda of future events (council meetings): its first poll is not silent,
+    # and messages of events that leave it are withdrawn (restored if they come back).
+    agenda: ClassVar[bool]
 
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
         """Read a fetched body; FetchError (notifications.errors) with the reason when unusable."""

@@ -33,7 +33,6 @@ WINDOW_BEFORE = timedelta(days=1)
 WINDOW_AFTER = timedelta(days=400)
 DEFAULT_ZONE = "Europe/Paris"
 DEFAULT_TITLE = "Conseil municipal"
-DEFAULT_TOPICS = ("conseil",)
 DAY_OF_AT = time(8, 0)
 EARLY_MEETING = time(10, 0)  # before this, the day-of reminder comes 2 hours ahead instead
 EARLY_LEAD = timedelta(hours=2)
@@ -45,6 +44,8 @@ def utc_now() -> datetime:
 
 class CouncilSource:
     kind: ClassVar[str] = "council"
+    default_topic: ClassVar[str] = "conseil"
+    agenda: ClassVar[bool] = True
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
@@ -99,7 +100,7 @@ class CouncilSource:
                 title=title,
                 body=body,
                 link=item.link,
-                topics=topics or DEFAULT_TOPICS,
+                topics=topics or (self.default_topic,),
                 scheduled_at=when.astimezone(UTC),
                 kind="reminder",
                 dedupe_key=dedupe_key("council", config.name, item.guid, suffix),

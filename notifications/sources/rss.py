@@ -12,6 +12,8 @@ from notifications.sources.feed import item_draft, parse_feed
 
 class RssSource:
     kind: ClassVar[str] = "rss"
+    default_topic: ClassVar[str] = "actualites"
+    agenda: ClassVar[bool] = False
 
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
         return parse_feed(body, config)

@@ -34,6 +34,7 @@ class YouTubeSource(RssSource):
     entry's summary, so only the alert's title differs from an article's."""
 
     kind: ClassVar[str] = "youtube"
+    default_topic: ClassVar[str] = "videos"
 
     def alert_title(self, item: ParsedItem) -> str:
         return f"Nouvelle vidéo : {item.title}"

@@ -1,5 +1,6 @@
 // Arobase service worker: shows the town's Web Push alerts and opens their link on a tap.
-// The payload is JSON {title, body, url, tag, urgent, unsubscribe} (notifications/render.py).
+// The payload is JSON {title, body, url, tag, urgent, unsubscribe} (notifications/render.py
+// push_payload); the unsubscribe link becomes the notification's « Se désabonner » button.
 "use strict";
 
 var FALLBACK_TITLE = "Nouvelle alerte de la mairie";
@@ -51,6 +52,11 @@ self.addEventListener("push", function (event) {
     requireInteraction: urgent,
     data: { url: safeUrl(payload.url) },
   };
+  if (text(payload.unsubscribe)) {
+    // The message's own way out, as every e-mail has one (the link opens a page that asks).
+    options.data.unsubscribe = safeUrl(payload.unsubscribe);
+    options.actions = [{ action: "unsubscribe", title: "Se désabonner" }];
+  }
   var tag = text(payload.tag);
   if (tag) {
     options.tag = tag;
@@ -61,8 +67,8 @@ self.addEventListener("push", function (event) {
 
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
-  var target = event.notification.data && event.notification.data.url;
-  var url = target || safeUrl("");
+  var data = event.notification.data || {};
+  var url = (event.action === "unsubscribe" ? data.unsubscribe : data.url) || safeUrl("");
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
       for (var i = 0; i < windows.length; i += 1) {

@@ -1,0 +1,93 @@
+"""What the chat (bot/web/app.py) and the alerts (bot/web/alerts.py) share: the static files,
+the town's details in a page, and the reading of a JSON request body."""
+
+from __future__ import annotations
+
+import html
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from arobase.town import Town
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 16 * 1024
+
+# Reasons shown to people (the pages display them as they are).
+NOT_JSON_TYPE = "Le message doit être envoyé au format JSON (application/json)."
+TOO_LARGE = "La requête est trop grande (16\u00a0Kio au maximum)."
+NOT_UTF8 = "La requête n'est pas un texte UTF-8 valide."
+NOT_JSON = "La requête n'est pas un JSON valide."
+
+
+def commune_with_de(name: str) -> str:
+    """The commune's name after "de", with French elision: "de Trilport", "d'Esbly", "du Pin"."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    if unicodedata.normalize("NFD", name[:1]).lower()[:1] in set("aeiou"):
+        return "d'" + name
+    return "de " + name
+
+
+def render_page(template: str, town: Town) -> str:
+    """Fill the page's {{placeholders}} with the town's escaped details."""
+    service = town.main_service
+    values = {
+        "commune": town.commune.name,
+        "de_commune": commune_with_de(town.commune.name),
+        "service": service.short,
+        "phone": service.phone,
+        "phone_href": "tel:" + service.phone.replace(" ", ""),
+        "email": service.email,
+    }
+    for key, value in values.items():
+        template = template.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return template
+
+
+def parse_object(body: bytes, not_object: str) -> dict[str, Any]:
+    """The JSON object of a request's body; HTTPException 400 with the reason otherwise
+    (NOT_OBJECT when the body is JSON but not an object)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, NOT_UTF8) from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise HTTPException(400, NOT_JSON) from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, not_object)
+    return data
+
+
+def _require_json(request: Request) -> None:
+    """Refuse a body not declared as JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(415, NOT_JSON_TYPE)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to exceed MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, TOO_LARGE)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise HTTPException(413, TOO_LARGE)
+    return bytes(body)
+
+
+async def read_json_object(request: Request, not_object: str) -> dict[str, Any]:
+    """The JSON object a request carries; HTTPException with the reason otherwise: 415 not
+    declared as JSON, 413 too large, 400 not UTF-8, not JSON or (NOT_OBJECT) not an object."""
+    _require_json(request)
+    return parse_object(await _read_body(request), not_object)

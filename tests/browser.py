@@ -1,0 +1,36 @@
+"""The headless Chromium of the browser tests (the chat page, the alerts page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = (
+    f"Chromium is missing at {CHROMIUM}: run the project set-up, which installs it "
+    "(apt-get install -y chromium). These browser tests must not be skipped."
+)
+
+
+@contextmanager
+def launched_chromium(args: list[str] = CHROMIUM_ARGS) -> Iterator[Browser]:
+    """Chromium started with ARGS until the block ends; fails (never skips) without it."""
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING_CHROMIUM)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield chromium
+        chromium.close()
