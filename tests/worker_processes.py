@@ -118,13 +118,14 @@ def wait_until(
     timeout: float,
     what: str,
     processes: list[subprocess.Popen] | None = None,
+    every: float = 0.02,
 ) -> None:
-    """Check CONDITION (a database or fake-server state) until it holds; fail at once if a
-    worker process died."""
+    """Check CONDITION (a database or fake-server state) every EVERY seconds until it holds;
+    fail at once if a worker process died."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not reached within {timeout} s")
         if any(p.poll() is not None for p in processes or []):
             raise RuntimeError(f"a worker exited early ({what}): see its log")
-        time.sleep(0.02)
+        time.sleep(every)
