@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arobase.town import FeedSource
@@ -221,6 +222,13 @@ def town_specs(hub: Hub, sources: dict[str, FeedSource]) -> list[SourceSpec]:
 def sync_town_sources(hub: Hub, specs: Iterable[SourceSpec] | None = None) -> list[str]:
     """Make the database's town sources match the town file; the names changed."""
     wanted = {s.name: s for s in (town_specs(hub, hub.town.sources) if specs is None else specs)}
+    try:
+        return _sync(hub, wanted)
+    except IntegrityError:  # another worker, starting too, added them first: match its result
+        return _sync(hub, wanted)
+
+
+def _sync(hub: Hub, wanted: dict[str, SourceSpec]) -> list[str]:
     now, changed = hub.now(), []
     with hub.db.session() as session:
         rows = {row.name: row for row in session.scalars(select(SourceRow))}

@@ -9,4 +9,4 @@ port="${AROBASE_RASA_PORT:-5005}"
 model="$(.venv/bin/arobase model path)"
 [ -f "$model" ] || { echo "model $model missing: run 'make run' or '.venv/bin/arobase model train'" >&2; exit 1; }
 exec .venv-rasa/bin/rasa run --model "$model" --endpoints endpoints.yml --credentials credentials.yml \
-  --enable-api --auth-token "$AROBASE_RASA_TOKEN" -i 127.0.0.1 -p "$port" --response-timeout 30
+  --enable-api --auth-token="$AROBASE_RASA_TOKEN" -i 127.0.0.1 -p "$port" --response-timeout 30

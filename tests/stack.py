@@ -68,7 +68,9 @@ def stack_env(actions_port: int, rasa_port: int, token: str, database_url: str) 
 @contextmanager
 def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
     actions_port, rasa_port = free_port(), free_port()
-    token = secrets.token_urlsafe(24)
+    # A random token may start with "-" (1 in 64): this one always does, so that every run
+    # proves the server's command line takes it as a value, not as an option.
+    token = "-" + secrets.token_urlsafe(24)
     logs.mkdir(parents=True, exist_ok=True)
     # The actions read and write the hub's database (alerts from Telegram, news): a fresh one.
     database_url = migrated_sqlite(logs / "hub.db")
