@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,33 @@ class Settings(BaseSettings):
     # Freezes the assistant's clock (ISO date-time, town zone when no offset): tests, demos.
     now: datetime | None = None
 
+    # Shared secret that Rasa sends to the action server (which refuses any other caller).
+    # `make run` and the tests make one per run when none is set.
+    actions_token: SecretStr = SecretStr("")
+
+    # Data folder (owner-only): the SQLite file, generated secrets (Web Push keys).
+    data_dir: Path = ROOT / "var"
+
+    # Public endpoints. Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are
+    # believed (IP addresses or networks, space-separated); any other client is its own
+    # address.
+    trusted_proxies: str = ""
+    # Per-client limits ("N/second|minute|hour"): chat messages per IP address and per
+    # conversation; Web Push subscription changes per IP address.
+    chat_rate_ip: str = "60/minute"
+    chat_rate_session: str = "20/minute"
+    alerts_rate: str = "10/minute"
+    # Strict-Transport-Security max-age sent on responses served over https (0: never).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Rasa keeps a conversation in memory this many seconds after its last message, and at
+    # most this many conversations (the least recently active go first). Read by the Rasa
+    # engine's tracker store too (rasa_addons/), from the same environment variables.
+    conversation_idle: float = Field(default=1800, gt=0)
+    conversation_max: int = Field(default=5000, gt=0)
+
     # Notification hub.
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'arobase.db'}"
+    # Empty: the SQLite file arobase.db in the data folder.
+    database_url: str = ""
     # Where residents reach the web app (links in e-mails: confirm, unsubscribe).
     public_url: str = "http://127.0.0.1:8000"
     poll_interval: float = Field(default=900, gt=0)  # seconds between two polls of a feed
@@ -39,6 +65,18 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=8, gt=0)
     retry_base: float = Field(default=30, gt=0)  # first retry delay, seconds (doubles each time)
     retry_cap: float = Field(default=6 * 3600, gt=0)
+    # A service may postpone a delivery (429, Retry-After, a busy destination) at most this
+    # many times; then the delivery fails visibly instead of looping.
+    max_throttled: int = Field(default=50, gt=0)
+    # Sends in flight to one destination (a push service's or a webhook's host) at once:
+    # endpoints that hang cannot hold a whole channel.
+    destination_concurrency: int = Field(default=4, gt=0)
+    # Feeds: new items taken from one reading (the newest), seconds allowed to parse one, and
+    # whether feed addresses on this machine or a private network are allowed (tests, an
+    # intranet; keep false on a server).
+    feed_max_items: int = Field(default=50, gt=0)
+    feed_parse_timeout: float = Field(default=20, gt=0)
+    feeds_allow_local: bool = False
 
     telegram_token: SecretStr = SecretStr("")
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -56,7 +94,9 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
-    smtp_starttls: bool = False
+    # auto: STARTTLS whenever the server offers it (a password is never sent in clear);
+    # required: refuse a server without it; off: never (then no password may be set).
+    smtp_starttls: Literal["auto", "required", "off"] = "auto"
     smtp_from: str = "Mairie <alertes@localhost>"
     email_rate: float = Field(default=10, gt=0)
 
@@ -66,17 +106,41 @@ class Settings(BaseSettings):
     webpush_rate: float = Field(default=50, gt=0)
     # Accept push endpoints on this machine or a private network: for tests only.
     webpush_allow_local: bool = False
+    # Push services accepted besides the known ones (FCM, Mozilla, Windows, Apple): host
+    # names, space-separated; ".example.net" accepts its subdomains.
+    webpush_services: str = ""
+    webpush_timeout: float = Field(default=10, gt=0)  # seconds for one send
+
+    # Personal data kept no longer than this (stated on the privacy page): an e-mail
+    # subscription never confirmed (its link expires), a subscriber a channel refused.
+    confirm_days: int = Field(default=7, gt=0)
+    deactivated_days: int = Field(default=30, gt=0)
 
     apprise_rate: float = Field(default=50, gt=0)
     # Town-wide targets (the town's Mastodon account, a Matrix room…): apprise URLs separated
     # by spaces, each optionally "topic1,topic2=URL" to receive only those topics.
     apprise_broadcast: SecretStr = SecretStr("")
 
+    @field_validator("smtp_starttls", mode="before")
+    @classmethod
+    def _starttls_words(cls, value: object) -> object:
+        # Older .env files said true/false. "false" was the old default, copied from
+        # .env.example by many: it means "not required", so opportunistic, never clear text.
+        words = {"true": "required", "1": "required", "yes": "required", "false": "auto",
+                 "0": "auto", "no": "auto"}  # fmt: skip
+        return words.get(str(value).strip().lower(), value) if value is not None else value
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         # Links are built as f"{public_url}/alertes…": "https://x.fr/" would give "//alertes".
         return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'arobase.db'}"
+        return self
 
 
 def load_settings() -> Settings:

@@ -120,6 +120,7 @@ class SubscriberRow(Base):
     confirmed_at: Mapped[datetime | None]  # e-mail double opt-in; others at consent
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(Text)
+    deactivated_at: Mapped[datetime | None]  # erased after the stated retention period
     quiet_start: Mapped[str | None] = mapped_column(String(5), default="22:00")
     quiet_end: Mapped[str | None] = mapped_column(String(5), default="07:00")
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -149,6 +150,7 @@ class DeliveryRow(Base):
         UniqueConstraint("message_id", "target", name="uq_deliveries_message_target"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_subscriber", "subscriber_id"),
+        Index("ix_deliveries_claim", "channel", "status", "urgent", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -161,7 +163,10 @@ class DeliveryRow(Base):
     # pending → sending → sent | failed ; pending → cancelled
     status: Mapped[str] = mapped_column(String(10), default="pending")
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # claimed before the others
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Postponed at the service's request (429, Retry-After) or for a busy destination.
+    throttled: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_until: Mapped[datetime | None]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from arobase.settings import ROOT, Settings
 from notifications.hub import Clock, Hub, make_hub
@@ -35,10 +39,20 @@ class FakeClock:
         self.moment = moment.astimezone(UTC)
 
 
+def data_dir_for_tests(database_url: str) -> Path:
+    """A data folder for a test's generated secrets, never the project's var/: beside a
+    SQLite file, else one per test process."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database).parent / "data"
+    return Path(tempfile.gettempdir()) / f"arobase-test-data-{os.getpid()}"
+
+
 def hub_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test: no .env file, the sample town, quick retries."""
     values: dict[str, Any] = {
         "database_url": database_url,
+        "data_dir": data_dir_for_tests(database_url),
         "town_file": TOWN_FILE,
         "public_url": "http://alertes.test",
         "worker_tick": 0.05,
@@ -47,6 +61,7 @@ def hub_settings(database_url: str, **overrides: Any) -> Settings:
         "max_attempts": 3,
         "apprise_broadcast": "",
         "webpush_allow_local": True,  # the fake push service listens on loopback
+        "feeds_allow_local": True,  # so does the feed server
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

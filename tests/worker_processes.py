@@ -13,7 +13,7 @@ from typing import IO
 
 from arobase.settings import ROOT
 from tests.fakes.telegram_api import FakeTelegram
-from tests.hub_support import TOWN_FILE
+from tests.hub_support import TOWN_FILE, data_dir_for_tests
 
 AROBASE = ROOT / ".venv" / "bin" / "arobase"
 
@@ -31,8 +31,10 @@ def worker_env(
     env.update(
         AROBASE_ENV_FILE="/dev/null",  # a developer's .env stays out of the tests
         AROBASE_DATABASE_URL=database_url,
+        AROBASE_DATA_DIR=str(data_dir_for_tests(database_url)),
         AROBASE_TOWN_FILE=str(TOWN_FILE),
         AROBASE_WORKER_TICK="0.05",
+        AROBASE_FEEDS_ALLOW_LOCAL="true",  # the feed server listens on loopback
         AROBASE_APPRISE_BROADCAST="",
     )
     if telegram is not None:

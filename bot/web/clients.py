@@ -1,0 +1,100 @@
+"""Who is calling, and how often: the client behind trusted proxies, per-client rate limits.
+
+A request's client is the peer that opened the connection, unless that peer is one of the
+town's reverse proxies (AROBASE_TRUSTED_PROXIES): then X-Forwarded-For is read from the
+right, skipping trusted proxies, and the first other address is the client. Anything to its
+left was written by the client itself and proves nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> tuple[Network, ...]:
+    """ "10.0.0.1 192.168.0.0/24" → networks; ValueError naming the entry that is not one."""
+    networks = []
+    for entry in spec.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as error:
+            raise ValueError(
+                f"AROBASE_TRUSTED_PROXIES : « {entry} » n'est ni une adresse IP ni un réseau"
+            ) from error
+    return tuple(networks)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Clients:
+    """Reads who a request comes from, believing only the trusted proxies."""
+
+    trusted: tuple[Network, ...] = ()
+
+    def _is_trusted(self, host: str) -> bool:
+        ip = _ip(host)
+        return ip is not None and any(ip in network for network in self.trusted)
+
+    def _peer(self, request: Request) -> str:
+        return request.client.host if request.client else "inconnu"
+
+    def address(self, request: Request) -> str:
+        """The client's IP address (as text), past the trusted proxies."""
+        peer = self._peer(request)
+        if not self._is_trusted(peer):
+            return peer
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if _ip(hop) is None:  # garbage from the client: stop believing the header
+                return peer
+            if not self._is_trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+    def is_https(self, request: Request) -> bool:
+        """Whether the person's browser reached us over https (directly or via our proxy)."""
+        if request.url.scheme == "https":
+            return True
+        if not self._is_trusted(self._peer(request)):
+            return False
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        return proto == "https"
+
+
+class RateLimit:
+    """A moving-window limit such as "10/minute", counted per key, in this process' memory."""
+
+    def __init__(self, spec: str) -> None:
+        try:
+            self.item: RateLimitItem = parse(spec)
+        except ValueError as error:
+            raise ValueError(
+                f"limite illisible « {spec} » : écrivez par exemple 10/minute"
+            ) from error
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, *key: str) -> bool:
+        """Count one request for KEY; False when it is over the limit (then not counted)."""
+        return self._limiter.hit(self.item, *key)
+
+    def retry_after(self, *key: str) -> int:
+        """Whole seconds until KEY may be heard again (at least 1)."""
+        stats = self._limiter.get_window_stats(self.item, *key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
