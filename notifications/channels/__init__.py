@@ -49,7 +49,8 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         settings.smtp_from,
         user=settings.smtp_user,
         password=settings.smtp_password.get_secret_value(),
-        starttls=settings.smtp_starttls,
+        # aiosmtplib: None upgrades when the server offers STARTTLS, True requires it.
+        starttls={"auto": None, "required": True, "off": False}[settings.smtp_starttls],
         rate=settings.email_rate,
     )
     private_key = settings.webpush_private_key.get_secret_value()

@@ -39,7 +39,7 @@ class EmailChannel:
         sender: str,
         user: str = "",
         password: str = "",
-        starttls: bool = False,
+        starttls: bool | None = None,
         timeout: float = 20,
         rate: float | None = None,
     ) -> None:
