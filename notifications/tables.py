@@ -121,8 +121,10 @@ class SubscriberRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(Text)
     deactivated_at: Mapped[datetime | None]  # erased after the stated retention period
-    quiet_start: Mapped[str | None] = mapped_column(String(5), default="22:00")
-    quiet_end: Mapped[str | None] = mapped_column(String(5), default="07:00")
+    # No column default: the ORM would store it for an explicit None, and "no quiet hours"
+    # (None, None) would silently become 22:00-07:00. new_subscriber always sets both.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_at: Mapped[str] = mapped_column(String(5), default="18:00")
     created_at: Mapped[datetime]
@@ -164,6 +166,9 @@ class DeliveryRow(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # claimed before the others
+    # Where the send goes, for the per-destination cap (notifications/destinations.py): a
+    # push service's origin, an apprise URL's digest; None for Telegram and e-mail.
+    destination: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Postponed at the service's request (429, Retry-After) or for a busy destination.
     throttled: Mapped[int] = mapped_column(Integer, default=0)
