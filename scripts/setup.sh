@@ -2,7 +2,7 @@
 # Creates or updates the two Python environments from their lock files (idempotent).
 #   .venv       app environment (Python >= 3.11): our code, the action server, the web app
 #   .venv-rasa  Rasa engine (Python 3.10, rasa==3.6.21): train, run, test, validate
-# Usage: scripts/setup.sh [app|rasa|browser|postgres|all]   (default: app rasa)
+# Usage: scripts/setup.sh [app|rasa|browser|postgres|faketime|all]   (default: app rasa)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,6 +92,9 @@ setup_browser() { need_root_apt chromium; }
 # PostgreSQL server binaries for the hub's tests (each test run starts its own private cluster).
 setup_postgres() { need_root_apt postgresql; }
 
+# libfaketime: `make test` runs the hub's delivery tests again with the clock at 03:00.
+setup_faketime() { need_root_apt faketime; }
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(app rasa)
 for t in "${targets[@]}"; do
@@ -100,7 +103,8 @@ for t in "${targets[@]}"; do
     rasa) setup_rasa ;;
     browser) setup_browser ;;
     postgres) setup_postgres ;;
-    all) setup_app; setup_rasa; setup_browser; setup_postgres ;;
+    faketime) setup_faketime ;;
+    all) setup_app; setup_rasa; setup_browser; setup_postgres; setup_faketime ;;
     *) die "unknown target: $t" ;;
   esac
 done
