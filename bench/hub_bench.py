@@ -4,12 +4,15 @@
   API enforcing 30 messages a second (like Telegram): the effective rate at the fake server;
 - webhook fan-out through apprise `json://` to a local server: messages per second;
 - one poll cycle over 500 unchanged feeds answering 304;
-- the worker's resident memory after the Telegram fan-out.
+- the worker's resident memory after the Telegram fan-out;
+- an urgent alert's latency, through a real worker, to a resident subscribed after 1,000 Web
+  Push subscribers whose push service never answers (target: under 5 s).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import tempfile
 import time
@@ -22,15 +25,20 @@ from notifications.messages import announce
 from notifications.outbox import delivery_stats, release_due
 from notifications.poller import poll_due
 from notifications.source_store import add_source, make_spec
+from notifications.vapid import generate_vapid_keys
 from tests.fakes.feed_server import feed_server
+from tests.fakes.hanging import running_hanging_server
+from tests.fakes.push_service import running_fake_push_service
 from tests.fakes.telegram_api import running_fake_telegram
 from tests.fakes.webhook import running_fake_webhook
 from tests.hub_support import FakeClock, bulk_subscribers, make_test_hub, migrated_sqlite
+from tests.push_crowd import push_subscribers, subscription_keys
 from tests.worker_processes import wait_until, worker_env, workers
 
 TELEGRAM_MESSAGES = 5000
 WEBHOOK_MESSAGES = 2000
 FEEDS = 500
+HANGING_SUBSCRIBERS = 1000
 
 
 def fresh_hub(folder: Path, name: str, clock=system_clock) -> Hub:
@@ -101,7 +109,7 @@ def poll_cycle(folder: Path) -> None:
             )
 
         async def cycle() -> tuple[float, int]:
-            async with make_http_client() as client:
+            async with make_http_client(allow_local=True) as client:  # the feed server
                 await poll_due(hub, client)  # first poll: 200, silent
                 clock.advance(hub.settings.poll_interval)
                 started = time.perf_counter()
@@ -114,12 +122,51 @@ def poll_cycle(folder: Path) -> None:
     figure("poll_cycle_500_unchanged_feeds", elapsed * 1000, "ms")
 
 
+def urgent_behind_hanging_push(folder: Path) -> None:
+    """1,000 subscribers on a push service that never answers, an ordinary message already
+    going out to them, then an urgent alert to them and to one resident on a good service,
+    subscribed last (claimed last among the urgent rows): seconds from the announcement to the
+    resident's push service receiving it.
+
+    The same at any hour: the subscribers have no quiet hours and the alert is urgent, so
+    nothing waits for the morning whatever the worker's clock says.
+    """
+    hub = fresh_hub(folder, "hostage.db")
+    private_key, public_key = generate_vapid_keys()
+    env = worker_env(
+        hub.settings.database_url,
+        webpush_private_key=private_key,
+        webpush_public_key=public_key,
+        webpush_allow_local="true",  # both push services listen on loopback
+    )
+    with running_fake_push_service() as good, running_hanging_server() as hanging:
+        endpoints = [f"{hanging.url}/push/{n}" for n in range(HANGING_SUBSCRIBERS)]
+        keys = subscription_keys(endpoints[0])
+        push_subscribers(hub, endpoints, ["travaux", "alertes"], keys)
+        resident = json.loads(good.subscribe("resident"))
+        push_subscribers(hub, [resident["endpoint"]], ["alertes"], resident["keys"])
+        announce(hub, "Travaux rue de Meaux", body="De 9 h à 12 h.", topics=["travaux"])
+        release_due(hub)
+        with workers(1, env, folder):
+            try:
+                hanging.requests.wait_for(hub.settings.destination_concurrency, timeout=60)
+                started = time.perf_counter()
+                alert = "Crue de la Marne"
+                announce(hub, alert, body="Évacuez les berges.", topics=["alertes"], urgent=True)
+                good.received.wait_for(1, timeout=120)
+                latency = time.perf_counter() - started
+            finally:
+                hanging.release()  # the worker's sends fail at once: it stops without waiting
+    figure("urgent_alert_latency_1000_hanging_push", latency, "s")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         telegram_fan_out(folder)
         webhook_fan_out(folder)
         poll_cycle(folder)
+        urgent_behind_hanging_push(folder)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,15 @@ Exactly once, or visibly failed:
 - a row whose lease ran out (its worker died mid-send, or was stopped while a send was
   still running) goes back to "pending" and is sent again. The only window for a duplicate
   is a send the service accepted without our recording it (a crash in those milliseconds,
-  or a send that outlived a stopping worker's drain); Telegram, e-mail and Web Push offer
-  no idempotency key that would close it.
+  a send that outlived a stopping worker's drain, or an outcome the database would not
+  take even after a few quick tries: the worker then stops renewing that row's lease, so
+  that it returns to "pending" and is sent again rather than stay "sending" for as long as
+  the worker lives); Telegram, e-mail and Web Push offer no idempotency key that would
+  close it.
+
+Urgent deliveries are claimed first on every channel, and a claim never takes more sends
+to one destination (a push service, a webhook's host) than it has room for: see
+notifications/destinations.py.
 """
 
 from __future__ import annotations
@@ -23,19 +30,31 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, select, update
+from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, noload
 
 from notifications.channels.addresses import BroadcastTarget
+from notifications.destinations import (
+    CAPPED_CHANNELS,
+    OPEN_GATE,
+    Candidate,
+    ClaimGate,
+    describe,
+    destination_of,
+    pick,
+)
 from notifications.hub import Hub
 from notifications.messages import notice_of
-from notifications.planner import plan_fanout, retry_delay, subscriber_target
+from notifications.planner import RetryLimits, plan_fanout, plan_retry, subscriber_target
 from notifications.records import Envelope, Outcome, Recipient, SendResult
 from notifications.subscribers import deactivate, preferences_of
 from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 
 FANOUT_CHUNK = 1000
+# On a channel with capped destinations, a claim reads this many times the rows it may take,
+# so that a destination with little room does not leave the other slots empty until the next.
+CLAIM_LOOKAHEAD = 4
 _JITTER = random.Random()  # spreads retries so that failed sends do not come back together
 
 
@@ -66,7 +85,13 @@ def _recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
         topics_of[subscriber.id].add(topic)
         subscribers[subscriber.id] = subscriber
     return [
-        Recipient(s.id, s.channel, frozenset(topics_of[s.id]), preferences_of(s))
+        Recipient(
+            s.id,
+            s.channel,
+            frozenset(topics_of[s.id]),
+            preferences_of(s),
+            destination_of(s.channel, s.address),
+        )
         for s in subscribers.values()
     ]
 
@@ -82,7 +107,7 @@ def fan_out(
         now,
         _recipients(session, message.topics),
         hub.zone,
-        [(b.name, b.topics) for b in broadcasts],
+        [(b.name, b.topics, destination_of("apprise", b.url)) for b in broadcasts],
     )
     rows = [
         {
@@ -92,6 +117,8 @@ def fan_out(
             "channel": intent.channel,
             "status": "pending",
             "digest": intent.digest,
+            "urgent": intent.urgent,
+            "destination": intent.destination,
             "attempts": 0,
             "next_attempt_at": intent.not_before,
             "created_at": now,
@@ -135,14 +162,17 @@ def send_confirmation_request(hub: Hub, subscriber_id: int) -> int:
     The message holds no link: the subscriber's own is added when it is sent.
     """
     now = hub.now()
+    days = hub.settings.confirm_days  # then the link expires and the address is erased
     with hub.db.session() as session:
         message = MessageRow(
             kind="confirmation",
             title=f"Confirmez votre abonnement aux alertes de {hub.town.commune.name}",
             body=(
                 "Vous avez demandé à recevoir les alertes de la commune par courriel. "
-                "Pour confirmer, ouvrez le lien ci-dessous. Si vous n'avez rien demandé, "
-                "ignorez ce message : vous ne recevrez rien."
+                "Pour confirmer, ouvrez le lien ci-dessous, puis appuyez sur le bouton "
+                f"« Confirmer mon abonnement ». Ce lien sert {days} jour{'s' if days > 1 else ''}. "
+                "Si vous n'avez rien demandé, ignorez ce message : vous ne recevrez rien, et "
+                "votre adresse sera effacée."
             ),
             link=None,
             topics=[],
@@ -164,6 +194,8 @@ def send_confirmation_request(hub: Hub, subscriber_id: int) -> int:
                     "channel": "email",
                     "status": "pending",
                     "digest": False,
+                    "urgent": True,  # the person is waiting for it
+                    "destination": None,  # the SMTP relay: not capped
                     "attempts": 0,
                     "next_attempt_at": now,
                     "created_at": now,
@@ -182,23 +214,40 @@ class Claim:
 
     envelope: Envelope
     subscriber_id: int | None
+    destination: str | None = None  # where the send goes (capped), None when uncapped
 
 
-def renew_leases(hub: Hub, worker: str) -> int:
-    """Extend the leases of what WORKER is still sending (a long RetryAfter pause, say), so
-    that only the rows of a worker that died expire."""
+def renew_leases(hub: Hub, worker: str, sending: Collection[int]) -> int:
+    """Extend the leases of the sends WORKER still has running (a long RetryAfter pause, say),
+    so that only the rows of a worker that died expire.
+
+    Only SENDING, never every row claimed by WORKER: a row whose outcome could not be
+    written must see its lease end, so that `recover_expired` gives it back.
+    """
+    if not sending:
+        return 0
+    ids = sorted(sending)
+    lease_end = hub.now() + timedelta(seconds=hub.settings.worker_lease)
+    renewed = 0
     with hub.db.session() as session:
-        result = session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.claimed_by == worker, DeliveryRow.status == "sending")
-            .values(claimed_until=hub.now() + timedelta(seconds=hub.settings.worker_lease))
-        )
-        return result.rowcount or 0
+        for start in range(0, len(ids), FANOUT_CHUNK):
+            result = session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(ids[start : start + FANOUT_CHUNK]),
+                    DeliveryRow.claimed_by == worker,
+                    DeliveryRow.status == "sending",
+                )
+                .values(claimed_until=lease_end)
+            )
+            renewed += result.rowcount or 0
+    return renewed
 
 
 def release_claims(hub: Hub, worker: str, in_doubt: Collection[int] = ()) -> int:
-    """A stopping WORKER hands back what it claimed but did not send, for another to take at
-    once; rows IN_DOUBT (a send still running when it stopped) wait for their lease to end."""
+    """A stopping WORKER hands back what it claimed but did not send (or sent without being
+    able to record it, as its lease would), for another to take at once; rows IN_DOUBT (a
+    send still running when it stopped) wait for their lease to end."""
     query = update(DeliveryRow).where(
         DeliveryRow.claimed_by == worker, DeliveryRow.status == "sending"
     )
@@ -235,25 +284,38 @@ def _due(channel: str, now: datetime) -> Any:
     )
 
 
+def _not_to(blocked: list[str]) -> ColumnElement[bool]:
+    if not blocked:
+        return true()
+    return or_(DeliveryRow.destination.is_(None), DeliveryRow.destination.not_in(blocked))
+
+
 def claim(
-    hub: Hub, channel: str, worker: str, limit: int, broadcasts: dict[str, BroadcastTarget]
+    hub: Hub,
+    channel: str,
+    worker: str,
+    limit: int,
+    broadcasts: dict[str, BroadcastTarget],
+    gate: ClaimGate = OPEN_GATE,
 ) -> list[Claim]:
     """Take up to LIMIT due deliveries of CHANNEL for this worker, grouped into envelopes.
 
-    A subscriber's due digest rows are taken together and become one digest envelope.
+    Urgent rows first, then the longest due. GATE says how many more sends each destination
+    may take: rows to a full destination are left untouched for a later claim, so that the
+    channel goes on with the others. A subscriber's due digest rows are taken together and
+    become one digest envelope.
     """
     now = hub.now()
     lease_end = now + timedelta(seconds=hub.settings.worker_lease)
     with hub.db.session() as session:
-        ids = list(
-            session.scalars(
-                select(DeliveryRow.id)
-                .where(_due(channel, now))
-                .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        rows = session.execute(
+            select(DeliveryRow.id, DeliveryRow.destination)
+            .where(_due(channel, now), _not_to(gate.sql_blocked()))
+            .order_by(DeliveryRow.urgent.desc(), DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit * CLAIM_LOOKAHEAD if channel in CAPPED_CHANNELS else limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        ids = list(pick((Candidate(i, d) for i, d in rows), gate, limit))
         if not ids:
             return []
         digest_owners = select(DeliveryRow.subscriber_id).where(
@@ -336,8 +398,41 @@ def _envelopes(
             unsubscribe_url=unsubscribe,
             kind=kind,
         )
-        claims.append(Claim(envelope, delivery.subscriber_id))
+        claims.append(Claim(envelope, delivery.subscriber_id, delivery.destination))
     return claims
+
+
+def hold_destination(hub: Hub, destination: str, until: datetime) -> tuple[int, int]:
+    """DESTINATION stopped answering: its pending deliveries wait until UNTIL without being
+    tried, each postponement counted in `throttled`; those postponed `max_throttled` times
+    fail visibly. The numbers held and given up."""
+    limit, label = hub.settings.max_throttled, describe(destination)
+    waiting = and_(
+        DeliveryRow.status == "pending",
+        DeliveryRow.destination == destination,
+        DeliveryRow.next_attempt_at < until,
+    )
+    local = until.astimezone(hub.zone).strftime("%H:%M:%S")
+    with hub.db.session() as session:
+        failed = session.execute(
+            update(DeliveryRow)
+            .where(waiting, DeliveryRow.throttled + 1 >= limit)
+            .values(
+                status="failed",
+                throttled=DeliveryRow.throttled + 1,
+                last_error=f"abandon après {limit} reports : {label} ne répond pas",
+            )
+        ).rowcount
+        held = session.execute(
+            update(DeliveryRow)
+            .where(waiting)
+            .values(
+                next_attempt_at=until,
+                throttled=DeliveryRow.throttled + 1,
+                last_error=f"{label} ne répond pas : envois suspendus jusqu'à {local}",
+            )
+        ).rowcount
+    return held or 0, failed or 0
 
 
 # --- outcomes ------------------------------------------------------------------------------
@@ -360,7 +455,7 @@ def record(hub: Hub, claim_: Claim, result: SendResult, worker: str) -> int:
             values |= {"status": "failed", "last_error": result.detail[:1000]}
         held = session.execute(update(DeliveryRow).where(mine).values(**values)).rowcount or 0
         if result.outcome is Outcome.GONE and claim_.subscriber_id is not None:
-            deactivate(session, claim_.subscriber_id, result.detail)
+            deactivate(session, claim_.subscriber_id, result.detail, now)
             session.execute(
                 update(DeliveryRow)
                 .where(
@@ -372,31 +467,30 @@ def record(hub: Hub, claim_: Claim, result: SendResult, worker: str) -> int:
         return held
 
 
+def retry_limits(hub: Hub) -> RetryLimits:
+    settings = hub.settings
+    return RetryLimits(
+        settings.max_attempts, settings.max_throttled, settings.retry_base, settings.retry_cap
+    )
+
+
 def _retry_values(
     session: Session, hub: Hub, ids: list[int], result: SendResult, now: datetime
 ) -> dict[str, Any]:
-    settings = hub.settings
-    if result.retry_after is not None:
-        # The service asked us to slow down: not a failure of this delivery.
-        return {
-            "status": "pending",
-            "attempts": DeliveryRow.attempts - 1,
-            "next_attempt_at": now + timedelta(seconds=result.retry_after),
-            "last_error": result.detail[:1000],
-        }
-    attempts = session.scalar(select(func.max(DeliveryRow.attempts)).where(DeliveryRow.id.in_(ids)))
-    attempts = attempts or 1
-    if attempts >= settings.max_attempts:
-        return {
-            "status": "failed",
-            "last_error": f"abandon après {attempts} essais : {result.detail}",
-        }
-    delay = retry_delay(attempts, settings.retry_base, settings.retry_cap, _JITTER)
-    return {
-        "status": "pending",
-        "next_attempt_at": now + timedelta(seconds=delay),
-        "last_error": result.detail[:1000],
-    }
+    attempts, throttled = session.execute(
+        select(func.max(DeliveryRow.attempts), func.max(DeliveryRow.throttled)).where(
+            DeliveryRow.id.in_(ids)
+        )
+    ).one()
+    plan = plan_retry(
+        attempts or 1, throttled or 0, result.detail, result.retry_after, retry_limits(hub), _JITTER
+    )
+    values: dict[str, Any] = {"last_error": plan.reason[:1000]}
+    if plan.throttled:  # the service asked us to slow down: not a failure of this delivery
+        values |= {"attempts": DeliveryRow.attempts - 1, "throttled": DeliveryRow.throttled + 1}
+    if plan.failed:
+        return values | {"status": "failed"}
+    return values | {"status": "pending", "next_attempt_at": now + timedelta(seconds=plan.delay)}
 
 
 # --- statistics ----------------------------------------------------------------------------

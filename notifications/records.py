@@ -134,6 +134,7 @@ class Recipient:
     channel: str
     topics: frozenset[str]
     preferences: Preferences
+    destination: str | None = None  # where its sends go (notifications/destinations.py)
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,5 @@ class DeliveryIntent:
     channel: str
     not_before: datetime
     digest: bool = False
+    urgent: bool = False  # claimed before the others on its channel
+    destination: str | None = None

@@ -1,7 +1,9 @@
 """`arobase worker`: polls sources, releases scheduled messages and dispatches the outbox.
 
 One asyncio loop per channel, so a slow channel (Telegram's 30 messages a second) never
-holds back another. Database calls run in threads: SQLite may make a writer wait.
+holds back another; within a channel, urgent deliveries are claimed first and no destination
+may hold more than `destination_concurrency` of its slots (notifications/destinations.py).
+Database calls run in threads: SQLite may make a writer wait.
 """
 
 from __future__ import annotations
@@ -15,15 +17,20 @@ import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from tenacity import AsyncRetrying, before_sleep_log, stop_after_attempt, wait_exponential
 
 from notifications.channels import build_channels
 from notifications.channels.addresses import BroadcastTarget, parse_broadcast_targets
 from notifications.channels.base import Channel
+from notifications.destinations import Change, Destinations, Policy
 from notifications.fetch import make_http_client
 from notifications.hub import Hub
 from notifications.outbox import (
     Claim,
     claim,
+    hold_destination,
     record,
     recover_expired,
     release_claims,
@@ -31,11 +38,29 @@ from notifications.outbox import (
     renew_leases,
 )
 from notifications.poller import poll_due
-from notifications.records import SendResult
+from notifications.records import Outcome, SendResult
 from notifications.source_store import sync_town_sources
+from notifications.subscribers import Purged, purge_expired
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 15  # on stop, how long in-flight sends may take to finish
+# Retention purges at start and then hourly: at most an hour late on periods of days.
+PURGE_SECONDS = 3600
+# Writing an outcome is tried this many times, the waits doubling from RECORD_WAIT seconds
+# (a busy SQLite file, a PostgreSQL failover); then the row is left to its lease.
+RECORD_TRIES = 3
+RECORD_WAIT = 0.1
+
+Recorder = Callable[[Hub, Claim, SendResult, str], int]
+
+
+def answered(result: SendResult) -> bool:
+    """Whether the destination answered: a refusal counts, a timeout or a 5xx does not.
+
+    A 429 or 503 with Retry-After is an answer too: that delivery waits as asked, and the
+    destination's other deliveries go on.
+    """
+    return result.outcome is not Outcome.RETRY or result.retry_after is not None
 
 
 def worker_id() -> str:
@@ -59,11 +84,23 @@ class Worker:
     recorded: asyncio.Condition = field(default_factory=asyncio.Condition)
     outcomes: Counter[str] = field(default_factory=Counter)  # deliveries per outcome
     # Deliveries handed to a channel and not yet recorded: on stop, those are in doubt.
+    # Only their leases are renewed.
     sending: set[int] = field(default_factory=set)
+    # Sends in flight and circuit breakers per destination (cap from the settings if None).
+    destinations: Destinations | None = None
+    recorder: Recorder = record  # writes an outcome (tests inject failures here)
+    # Set after each retention purge, with what it erased (tests wait on it).
+    purged: asyncio.Event = field(default_factory=asyncio.Event)
+    last_purge: Purged | None = None
+
+    def __post_init__(self) -> None:
+        if self.destinations is None:
+            cap = self.hub.settings.destination_concurrency
+            self.destinations = Destinations(Policy(cap=cap))
 
     async def run(self) -> None:
         """Work until `stop()`; then finish the sends in flight and hand back the rest."""
-        loops = [self._housekeeping()]
+        loops = [self._housekeeping(), self._purging()]
         if self.poll:
             loops.append(self._polling())
         loops += [self._dispatching(name, ch) for name, ch in self.channels.items()]
@@ -99,7 +136,7 @@ class Worker:
 
     async def _housekeeping(self) -> None:
         async def step() -> None:
-            await asyncio.to_thread(renew_leases, self.hub, self.name)
+            await asyncio.to_thread(renew_leases, self.hub, self.name, set(self.sending))
             recovered = await asyncio.to_thread(recover_expired, self.hub)
             if recovered:
                 log.warning("%d deliveries were left mid-send by a stopped worker", recovered)
@@ -109,8 +146,25 @@ class Worker:
 
         await self._every(self.hub.settings.worker_tick, step)
 
+    async def _purging(self) -> None:
+        """Erase what the privacy page says is kept no longer (never-confirmed e-mails,
+        subscribers a channel refused long ago)."""
+
+        async def step() -> None:
+            purged = await asyncio.to_thread(purge_expired, self.hub)
+            if purged.subscribers:
+                log.info(
+                    "retention: erased %d never-confirmed and %d deactivated subscribers",
+                    purged.unconfirmed,
+                    purged.deactivated,
+                )
+            self.last_purge = purged
+            self.purged.set()
+
+        await self._every(PURGE_SECONDS, step)
+
     async def _polling(self) -> None:
-        async with make_http_client() as client:
+        async with make_http_client(allow_local=self.hub.settings.feeds_allow_local) as client:
 
             async def step() -> None:
                 for report in await poll_due(self.hub, client):
@@ -129,16 +183,20 @@ class Worker:
     async def _dispatching(self, name: str, channel: Channel) -> None:
         """Keep up to `capacity` envelopes of this channel in flight."""
         capacity = self._capacity(name)
+        destinations = self._destinations()
         in_flight: set[asyncio.Task[None]] = set()
         while not self.stopping.is_set():
             claims: list[Claim] = []
             if len(in_flight) < capacity:
+                gate = destinations.claim_gate(self.hub.now())
+                free = capacity - len(in_flight)
                 try:
                     claims = await asyncio.to_thread(
-                        claim, self.hub, name, self.name, capacity - len(in_flight), self.broadcasts
+                        claim, self.hub, name, self.name, free, self.broadcasts, gate
                     )
                 except Exception:
                     log.exception("claiming %s deliveries failed", name)
+                destinations.started([item.destination for item in claims])
             for item in claims:
                 in_flight.add(asyncio.create_task(self._deliver(channel, item)))
             if in_flight:
@@ -159,6 +217,10 @@ class Worker:
         settings = self.hub.settings
         return {"telegram": settings.telegram_concurrency}.get(name, 8)
 
+    def _destinations(self) -> Destinations:
+        assert self.destinations is not None  # set by __post_init__
+        return self.destinations
+
     async def _deliver(self, channel: Channel, item: Claim) -> None:
         ids = item.envelope.delivery_ids
         self.sending.update(ids)
@@ -167,18 +229,53 @@ class Worker:
         except Exception as error:  # an adapter bug: keep the delivery, try again later
             log.exception("channel %s failed on %s", channel.name, ids)
             result = SendResult.retry(f"erreur interne : {error!r}")
+        gate, change = self._destinations().finished(
+            item.destination, answered(result), self.hub.now()
+        )
         try:
-            held = await asyncio.to_thread(record, self.hub, item, result, self.name)
-        except Exception:  # left in doubt: the lease decides
-            log.exception("could not record %s for %s", result, ids)
-            return
-        self.sending.difference_update(ids)
-        if not held:
-            log.warning("deliveries %s were no longer ours", ids)
+            held = await self._record(item, result)
+        except Exception:
+            # Not renewed any more: the lease ends, `recover_expired` gives the row back and
+            # it is sent again (the duplicate window of outbox.py's docstring).
+            log.exception("could not record %s for %s; left to its lease", result, ids)
+            self.sending.difference_update(ids)
+            self.outcomes["unrecorded"] += len(ids)
         else:
-            self.outcomes[result.outcome.value] += len(item.envelope.delivery_ids)
+            self.sending.difference_update(ids)
+            if not held:
+                log.warning("deliveries %s were no longer ours", ids)
+            else:
+                self.outcomes[result.outcome.value] += len(ids)
+        if change is Change.OPENED and item.destination and gate.open_until:
+            await self._hold(item.destination, gate.open_until, gate.failures)
         async with self.recorded:
             self.recorded.notify_all()
+
+    async def _record(self, item: Claim, result: SendResult) -> int:
+        """Write the outcome, trying again a few times quickly if the database fails."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(RECORD_TRIES),
+            wait=wait_exponential(multiplier=RECORD_WAIT, max=1),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=True,
+        )
+        return await retrying(asyncio.to_thread, self.recorder, self.hub, item, result, self.name)
+
+    async def _hold(self, destination: str, until: datetime, failures: int) -> None:
+        """The breaker of DESTINATION opened: its waiting deliveries are postponed to UNTIL."""
+        try:
+            held, failed = await asyncio.to_thread(hold_destination, self.hub, destination, until)
+        except Exception:  # the breaker still keeps its deliveries out of the claims
+            log.exception("could not postpone the deliveries to %s", destination)
+            return
+        log.warning(
+            "%s: %d sends in a row without an answer; %d deliveries wait until %s, %d given up",
+            destination,
+            failures,
+            held,
+            until.isoformat(timespec="seconds"),
+            failed,
+        )
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30) -> None:
         """Wait until PREDICATE holds, checking it after each recorded outcome."""

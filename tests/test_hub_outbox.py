@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 
 from notifications.channels.addresses import BroadcastTarget
+from notifications.destinations import ClaimGate
 from notifications.hub import Hub
 from notifications.messages import announce, cancel_message
-from notifications.migrate import current_revision, head_revision, upgrade
+from notifications.migrate import alembic_config, current_revision, head_revision, upgrade
 from notifications.outbox import (
     claim,
     delivery_stats,
     fan_out,
+    record,
     recover_expired,
     release_due,
+    send_confirmation_request,
 )
 from notifications.records import SendResult
 from notifications.render import digest_title
@@ -30,7 +34,10 @@ from notifications.subscribers import add_subscriber, get_subscriber
 from notifications.tables import DeliveryRow, MessageRow
 from notifications.worker import Worker
 from tests.fakes.memory_channel import MemoryChannel
-from tests.hub_support import FakeClock
+from tests.hub_support import FakeClock, make_test_hub
+from tests.push_crowd import push_subscribers, subscription_keys
+
+PUSH_KEYS = subscription_keys("https://push.example.net/push/1")
 
 
 def deliveries(hub: Hub) -> list[DeliveryRow]:
@@ -254,3 +261,104 @@ def test_bad_announcements_are_refused_with_a_reason(hub: Hub, kwargs: dict, rea
         announce(hub, "Titre", **kwargs)
     with hub.db.session() as session:
         assert session.scalar(select(func.count(MessageRow.id))) == 0
+
+
+# --- urgent first, destinations, throttling ------------------------------------------------
+
+
+def test_urgent_rows_are_claimed_before_older_ordinary_ones(hub: Hub, clock: FakeClock) -> None:
+    for chat in ("801", "802"):
+        subscribe(hub, chat, "travaux", "alertes")
+    ordinary = announce(hub, "Marché de Noël", topics=["travaux"])
+    release_due(hub)
+    clock.advance(60)
+    urgent = announce(hub, "Crue de la Marne", topics=["alertes"], urgent=True)
+    release_due(hub)
+    assert [(row.message_id, row.urgent) for row in deliveries(hub)] == [
+        (ordinary.id, False),
+        (ordinary.id, False),
+        (urgent.id, True),
+        (urgent.id, True),
+    ]
+    first, second = claim(hub, "telegram", "w", 2, {}), claim(hub, "telegram", "w", 2, {})
+    assert [c.envelope.notices[0].message_id for c in first] == [urgent.id, urgent.id]
+    assert [c.envelope.notices[0].message_id for c in second] == [ordinary.id, ordinary.id]
+
+
+def test_a_confirmation_e_mail_is_urgent(hub: Hub) -> None:
+    person = add_subscriber(hub, "email", "camille@trilport.example", ["travaux"]).id
+    send_confirmation_request(hub, person)
+    (row,) = deliveries(hub)
+    assert (row.channel, row.urgent, row.destination) == ("email", True, None)
+
+
+def test_a_claim_skips_a_full_destination_and_leaves_its_rows_untouched(hub: Hub) -> None:
+    busy = [f"json://busy.example.net/{n}" for n in range(3)]
+    free = [f"json://free.example.net/{n}" for n in range(2)]
+    ids = {url: add_subscriber(hub, "apprise", url, ["travaux"]).id for url in busy + free}
+    announce(hub, "Rue fermée", topics=["travaux"])
+    release_due(hub)
+    by_subscriber = {row.subscriber_id: row for row in deliveries(hub)}
+    busy_at = by_subscriber[ids[busy[0]]].destination
+    assert busy_at is not None and busy_at != by_subscriber[ids[free[0]]].destination
+
+    taken = claim(hub, "apprise", "w", 10, {}, ClaimGate(cap=4, rooms={busy_at: 0}))
+    assert sorted(c.envelope.address for c in taken) == free
+    assert [
+        (row.status, row.attempts) for row in deliveries(hub) if row.destination == busy_at
+    ] == [("pending", 0)] * 3
+    # With room for one more there, one is taken.
+    (one,) = claim(hub, "apprise", "w", 10, {}, ClaimGate(cap=4, rooms={busy_at: 1}))
+    assert (one.envelope.address, one.destination) == (busy[0], busy_at)
+
+
+@pytest.mark.parametrize(
+    ("asked", "waited"),
+    [(1e12, 4.0), (float("inf"), 4.0), (float("nan"), 4.0), (-5.0, 0.0), (2.5, 2.5)],
+)
+def test_retry_after_is_recorded_within_the_retry_cap(
+    hub: Hub, clock: FakeClock, asked: float, waited: float
+) -> None:
+    subscribe(hub, "901", "travaux")
+    announce(hub, "Rue fermée", topics=["travaux"])
+    release_due(hub)
+    (taken,) = claim(hub, "telegram", "w", 10, {})
+    assert record(hub, taken, SendResult.retry("trop de messages (429)", after=asked), "w") == 1
+    (row,) = deliveries(hub)
+    assert (row.status, row.attempts, row.throttled) == ("pending", 0, 1)
+    assert row.next_attempt_at == clock() + timedelta(seconds=waited)  # retry_cap: 4 s in tests
+
+
+async def test_a_service_that_always_asks_to_wait_fails_after_max_throttled(
+    database_url: str, clock: FakeClock
+) -> None:
+    hub = make_test_hub(database_url, clock, max_throttled=5)
+    try:
+        subscribe(hub, "902", "travaux")
+        announce(hub, "Rue fermée", topics=["travaux"])
+        release_due(hub)
+        channel = MemoryChannel()
+        channel.script("902", *[SendResult.retry("trop de messages (429)", after=1)] * 100)
+        await run_worker_until(hub, channel, settled(hub, clock))
+        (row,) = deliveries(hub)
+        assert (row.status, row.attempts, row.throttled) == ("failed", 0, 5)
+        assert row.last_error == "abandon après 5 demandes d'attendre : trop de messages (429)"
+        assert channel.sent == []
+    finally:
+        hub.close()
+
+
+def test_migration_0002_gives_waiting_deliveries_their_urgency_and_destination(
+    database_url: str, hub: Hub
+) -> None:
+    push_subscribers(hub, ["https://fcm.googleapis.com/fcm/send/abc"], ["travaux"], PUSH_KEYS)
+    subscribe(hub, "903", "travaux")
+    announce(hub, "Rue fermée", topics=["travaux"], urgent=True)
+    release_due(hub)
+    hub.db.dispose()  # no connection of ours in the way of the schema change
+    command.downgrade(alembic_config(database_url), "0001")
+    assert upgrade(database_url) == head_revision()
+    assert sorted((row.channel, row.destination, row.urgent) for row in deliveries(hub)) == [
+        ("telegram", None, True),
+        ("webpush", "https://fcm.googleapis.com", True),
+    ]
