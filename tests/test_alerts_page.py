@@ -10,6 +10,7 @@ would; everything else (service worker, permission, the page's requests, the dat
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from arobase.town import Town
+from arobase.town import Town, load_town
 from bot.web.app import create_app
 from notifications.hub import Hub
 from notifications.subscribers import (
@@ -34,11 +35,12 @@ from notifications.subscribers import (
     device_subscribe,
     erase_subscriber,
     find_subscriber,
+    get_subscriber,
     list_subscribers,
 )
-from notifications.vapid import b64url_decode
+from notifications.vapid import b64url_decode, town_vapid_keys
 from tests.browser import CHROMIUM_ARGS, launched_chromium
-from tests.hub_support import make_test_hub, migrated_sqlite
+from tests.hub_support import TOWN_FILE, make_test_hub, migrated_sqlite
 from tests.servers import serving
 from tests.test_web_alerts import (
     ENDPOINT,
@@ -313,6 +315,24 @@ def test_unsubscribe_link_in_the_browser(context: BrowserContext, clean: Site, w
     assert watched.console_errors == []
 
 
+def test_confirm_link_in_the_browser(context: BrowserContext, clean: Site, watched: Watched):
+    info = add_subscriber(clean.hub, "email", "jeanne@exemple.example", ["travaux"])
+    tab = context.new_page()
+    watch_console(tab, watched)
+    tab.goto(f"{clean.url}/alertes/confirmer?jeton={info.token}")
+    expect(tab.get_by_role("heading", level=1)).to_have_text(
+        "Confirmer votre abonnement aux alertes"
+    )
+    expect(tab.get_by_role("listitem")).to_have_text(["Travaux"])
+    assert not get_subscriber(clean.hub, info.id).confirmed
+
+    tab.get_by_role("button", name="Confirmer mon abonnement").click()
+
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Votre abonnement est confirmé")
+    assert get_subscriber(clean.hub, info.id).confirmed
+    assert watched.console_errors == []
+
+
 # --- Subscribing and stopping, with notifications allowed --------------------------------------
 
 
@@ -559,13 +579,83 @@ def test_a_renewal_for_an_erased_device_records_nothing(
 def test_without_web_push_the_page_says_so_at_once(
     browser: Browser, tmp_path: Path, watched: Watched
 ):
+    """No key configured, and none can be made (the data folder is a file)."""
     url = migrated_sqlite(tmp_path / "hub.db")
-    with serving(create_app(app_settings(url, webpush_public_key=""))) as base:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings = app_settings(url, webpush_public_key="", data_dir=blocked)
+    with serving(create_app(settings)) as base:
         context = open_context(browser, watched)
         tab = context.new_page()
         tab.goto(base + "/alertes")
         expect(tab.locator("body")).to_have_attribute("data-state", "ready")
 
         expect(status(tab)).to_contain_text("La mairie ne propose pas encore les alertes")
+        context.close()
+    assert_stayed_home(watched, base)
+
+
+def test_with_no_key_configured_the_page_offers_push_alerts(
+    browser: Browser, tmp_path: Path, watched: Watched
+):
+    """`make run` as it comes: the town's key is made in the data folder on first need."""
+    url = migrated_sqlite(tmp_path / "hub.db")
+    hub = make_test_hub(url)
+    settings = app_settings(url, webpush_public_key="", data_dir=tmp_path / "var")
+    with serving(create_app(settings)) as base:
+        context = open_context(browser, watched)
+        context.grant_permissions(["notifications"], origin=base)
+        context.add_init_script(FAKE_PUSH)
+        tab = context.new_page()
+        watch_console(tab, watched)
+        tab.goto(base + "/alertes")
+        expect(tab.locator("body")).to_have_attribute("data-state", "ready")
+        expect(status(tab)).to_have_text("")
+        tab.get_by_role("checkbox", name="Travaux", exact=True).check()
+        tab.get_by_role("button", name=SUBSCRIBE, exact=True).click()
+
+        expect(status(tab)).to_have_text(
+            "C'est fait. Cet appareil recevra les alertes sur ces sujets\u00a0: Travaux."
+        )
+        options: dict[str, Any] = tab.evaluate("window.__pushOptions")
+        context.close()
+    generated = town_vapid_keys(settings).public_key
+    assert options["key"] == list(b64url_decode(generated))
+    assert [(s.address, s.topics) for s in list_subscribers(hub)] == [(ENDPOINT, ("travaux",))]
+    hub.close()
+    assert watched.console_errors == []
+    assert_stayed_home(watched, base)
+
+
+def test_too_many_changes_are_explained_with_when_to_try_again(
+    browser: Browser, tmp_path: Path, watched: Watched
+):
+    url = migrated_sqlite(tmp_path / "hub.db")
+    settings = app_settings(url, alerts_rate="1/minute")
+    with serving(create_app(settings)) as base:
+        context = open_context(browser, watched)
+        context.grant_permissions(["notifications"], origin=base)
+        context.add_init_script(FAKE_PUSH)
+        tab = context.new_page()
+        tab.goto(base + "/alertes")
+        expect(tab.locator("body")).to_have_attribute("data-state", "ready")
+        tab.get_by_role("checkbox", name="Travaux", exact=True).check()
+        tab.get_by_role("button", name=SUBSCRIBE, exact=True).click()
+        expect(status(tab)).to_contain_text("C'est fait.")
+
+        tab.get_by_role("checkbox", name="Écoles", exact=True).check()
+        tab.get_by_role("button", name=SUBSCRIBE, exact=True).click()
+
+        hall = load_town(TOWN_FILE).main_service
+        expect(status(tab)).to_have_text(
+            re.compile(
+                re.escape(
+                    "Beaucoup de demandes sont venues de votre connexion en peu de temps. "
+                    "Merci de réessayer dans "
+                )
+                + r"(\d\d? secondes|1 minute)\. "
+                + re.escape(f"Vous pouvez aussi appeler {hall.short} au {hall.phone}.")
+            )
+        )
         context.close()
     assert_stayed_home(watched, base)

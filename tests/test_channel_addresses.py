@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from arobase.settings import Settings
 from notifications.channels import CHANNEL_NAMES, build_channels, check_channel
 from notifications.channels.addresses import (
+    UNKNOWN_SERVICE,
     BroadcastTarget,
+    PushPolicy,
+    canonical_host,
+    is_local,
     parse_broadcast_targets,
+    parse_push_services,
+    push_policy,
     validate_address,
 )
-from notifications.errors import InvalidAddress, UnknownChannel
+from notifications.errors import InvalidAddress, InvalidInput, UnknownChannel
 from notifications.vapid import b64url, generate_vapid_keys
 from tests.fakes.push_service import make_subscription
 
@@ -123,20 +132,162 @@ def test_invalid_address_says_why_in_french(
 @pytest.mark.parametrize(
     "endpoint",
     [
+        "https://fcm.googleapis.com/fcm/send/dXk3:APA91b",  # Chrome, Edge on Android…
         "https://fcm.googleapis.com./fcm/send/x",  # a trailing dot is still the public name
-        "https://8.8.8.8/push",
-        "https://134744072/push",  # 8.8.8.8 written as one number
-        "https://[2001:4860:4860::8888]/push",
-        "https://updates.push.services.mozilla.com/wpush/v2/x",
+        "https://FCM.GoogleAPIs.com/fcm/send/x",
+        "https://android.googleapis.com/gcm/send/x",  # FCM's former name
+        "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk",  # Firefox
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAB",  # Edge on Windows
+        "https://web.push.apple.com/QGuQyavXutnMH",  # Safari
+        "https://fcm.googleapis.com:443/fcm/send/x",
     ],
 )
-def test_public_push_endpoints_are_accepted(endpoint: str) -> None:
+def test_known_push_services_are_accepted(endpoint: str) -> None:
     assert validate_address("webpush", endpoint, GOOD_KEYS) == (endpoint, GOOD_KEYS)
+
+
+# Endpoints measured to get past the public-address check, and their like: each is refused
+# whatever the spelling, since the host is read as the HTTP client reads it.
+BYPASSES = [
+    ("full-width digits", "https://１２７.０.０.１/push", "pas publique"),
+    ("full-width localhost", "https://ｌｏｃａｌｈｏｓｔ/push", "pas publique"),
+    ("full-width dots", "https://127．0．0．1/push", "pas publique"),
+    ("ideographic dot", "https://fcm.googleapis.com\u3002evil.example/push", "pas reconnu"),
+    ("DNS name of loopback", "https://127.0.0.1.nip.io/push", "pas reconnu"),
+    ("6to4 of loopback", "https://[2002:7f00:1::]/push", "pas publique"),
+    ("NAT64 of loopback", "https://[64:ff9b::7f00:1]/push", "pas publique"),
+    ("NAT64 of a private address", "https://[64:ff9b::a00:5]/push", "pas publique"),
+    ("Teredo", "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/push", "pas publique"),
+    ("IPv4-mapped, written long", "https://[0:0:0:0:0:ffff:7f00:1]/push", "pas publique"),
+    ("public address", "https://8.8.8.8/push", "pas reconnu"),
+    ("public IPv6 address", "https://[2001:4860:4860::8888]/push", "pas reconnu"),
+    ("public address as a number", "https://134744072/push", "pas reconnu"),
+    ("not a push service", "https://push.example.net/wpush/x", "pas reconnu"),
+    ("a known name inside another", "https://fcm.googleapis.com.evil.example/x", "pas reconnu"),
+    ("a known name as a prefix", "https://evilfcm.googleapis.com/x", "pas reconnu"),
+    ("the bare domain of a subdomain rule", "https://push.apple.com/x", "pas reconnu"),
+    ("Cyrillic letter (IDNA)", "https://fсm.googleapis.com/fcm/send/x", "pas reconnu"),
+    ("Cyrillic in punycode", "https://xn--fm-omc.googleapis.com/fcm/send/x", "pas reconnu"),
+    ("full-width slash", "https://evil.example／.fcm.googleapis.com/x", "illisible"),
+    ("percent in the host", "https://fcm%2egoogleapis.com/x", "illisible"),
+    ("backslash before @", "https://evil.example\\@fcm.googleapis.com/x", "illisible"),
+    ("login in the URL", "https://user@fcm.googleapis.com/fcm/send/x", "illisible"),
+    ("empty label", "https://fcm..googleapis.com/x", "illisible"),
+    ("zero-width space", "https://fcm.googleapis.com\u200b/x", "illisible"),
+    ("port out of range", "https://fcm.googleapis.com:99999/x", "illisible"),
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "phrase"), [case[1:] for case in BYPASSES], ids=[case[0] for case in BYPASSES]
+)
+def test_endpoints_outside_the_known_push_services_are_refused(endpoint: str, phrase: str):
+    with pytest.raises(InvalidAddress, match=phrase):
+        validate_address("webpush", endpoint, GOOD_KEYS)
+    # Tests' own allowance for loopback does not open the door to the others.
+    if "publique" not in phrase:
+        with pytest.raises(InvalidAddress, match=phrase):
+            validate_address("webpush", endpoint, GOOD_KEYS, push=PushPolicy(local_ok=True))
+
+
+def test_unknown_service_reason_is_plain_french() -> None:
+    with pytest.raises(InvalidAddress) as refused:
+        validate_address("webpush", "https://push.example.net/x", GOOD_KEYS)
+    assert str(refused.value) == UNKNOWN_SERVICE
+    assert str(refused.value).startswith("ce service de notification n'est pas reconnu")
+
+
+@pytest.mark.parametrize(
+    ("spec", "endpoint", "accepted"),
+    [
+        ("push.example.net", "https://push.example.net/x", True),
+        ("push.example.net", "https://PUSH.example.net./x", True),
+        ("push.example.net", "https://a.push.example.net/x", False),  # no dot, no subdomains
+        (".example.net", "https://a.push.example.net/x", True),
+        (".example.net", "https://example.net/x", False),
+        (".example.net", "https://badexample.net/x", False),
+        ("Push.Example.NET.", "https://push.example.net/x", True),
+        ("push.example.net, push.example.org", "https://push.example.org/x", True),
+        ("pûsh.example.net", "https://xn--psh-doa.example.net/x", True),
+        ("", "https://push.example.net/x", False),
+    ],
+)
+def test_a_town_adds_push_services(spec: str, endpoint: str, accepted: bool, tmp_path: Path):
+    settings = Settings(_env_file=None, webpush_services=spec)  # type: ignore[call-arg]
+    policy = push_policy(settings)
+    if accepted:
+        assert validate_address("webpush", endpoint, GOOD_KEYS, push=policy)[0] == endpoint
+    else:
+        with pytest.raises(InvalidAddress, match="pas reconnu"):
+            validate_address("webpush", endpoint, GOOD_KEYS, push=policy)
+    # The known services stay accepted.
+    assert validate_address("webpush", ENDPOINT, GOOD_KEYS, push=policy)[0] == ENDPOINT
+
+
+@pytest.mark.parametrize("entry", ["1.2.3.4", "[::1]", "push.example.net/x", "a..b", ".", "-a.fr"])
+def test_a_town_service_that_is_not_a_host_name_is_refused_at_start(entry: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(f"AROBASE_WEBPUSH_SERVICES : « {entry} »")):
+        parse_push_services(f"push.example.net {entry}")
 
 
 def test_local_push_endpoints_are_accepted_only_when_allowed_for_tests() -> None:
     local = "http://127.0.0.1:8123/push/1"
-    assert validate_address("webpush", local, GOOD_KEYS, local_ok=True) == (local, GOOD_KEYS)
+    tests_only = PushPolicy(local_ok=True)
+    assert validate_address("webpush", local, GOOD_KEYS, push=tests_only) == (local, GOOD_KEYS)
+    for spelling in ("http://１２７.０.０.１:8123/push/1", "https://[::1]:8123/push/1"):
+        assert validate_address("webpush", spelling, GOOD_KEYS, push=tests_only)[0] == spelling
+    with pytest.raises(InvalidAddress, match="https://"):
+        validate_address("webpush", local, GOOD_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("127.0.0.1", True),
+        ("１２７.０.０.１", True),  # full-width digits
+        ("127。0。0。1", True),  # ideographic full stops
+        ("ＬＯＣＡＬＨＯＳＴ", True),
+        ("localhost.", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),  # IPv4-mapped
+        ("::ffff:8.8.8.8", False),
+        ("2002:7f00:1::", True),  # 6to4 of 127.0.0.1
+        ("2002:c0a8:101::1", True),  # 6to4 of 192.168.1.1
+        ("2002:808:808::", False),  # 6to4 of 8.8.8.8
+        ("64:ff9b::7f00:1", True),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
+        ("64:ff9b::808:808", False),  # NAT64 of 8.8.8.8
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", True),  # Teredo: never a server's address
+        ("2001:4860:4860::8888", False),
+        ("0x7f.1", True),
+        ("fcm.googleapis.com", False),
+        ("a%2eb", True),  # unreadable: never reached
+        ("", True),
+    ],
+)
+def test_is_local_reads_every_spelling(host: str, local: bool) -> None:
+    assert is_local(host) is local
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ＦＣＭ.googleapis.com/x",
+        "https://fcm.googleapis.com./x",
+        "https://ｆｃｍ．ｇｏｏｇｌｅａｐｉｓ．ｃｏｍ/x",
+        "https://ⓕⓒⓜ.googleapis.com/x",
+        "https://straße.example/x",
+        "https://xn--strae-oqa.example/x",
+        "https://１２７.０.０.１:8443/x",
+        "https://[::FFFF:127.0.0.1]/x",
+    ],
+)
+def test_canonical_host_is_the_host_aiohttp_connects_to(url: str) -> None:
+    """The HTTP client (aiohttp) reads a URL with yarl: the check must see the same host."""
+    host = URL(url).raw_host
+    assert host is not None
+    assert canonical_host(host) == host.removesuffix(".")
+    assert canonical_host(host).isascii()
 
 
 def test_unknown_channel() -> None:
@@ -206,16 +357,20 @@ def test_broadcast_target_is_plain_data() -> None:
     assert target.wants(set())
 
 
-def test_only_configured_channels_are_built() -> None:
-    bare = build_channels(Settings(_env_file=None))  # type: ignore[call-arg]
+def test_only_configured_channels_are_built(tmp_path: Path) -> None:
+    # Web Push needs no setting: its key is made in the data folder.
+    bare = build_channels(Settings(_env_file=None, data_dir=tmp_path))  # type: ignore[call-arg]
     full = build_channels(
         Settings(
             _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp_path / "unused",
             telegram_token="123:abc",
             webpush_private_key=generate_vapid_keys()[0],
         )
     )
 
-    assert sorted(bare) == ["apprise", "email"]
+    assert sorted(bare) == ["apprise", "email", "webpush"]
+    assert (tmp_path / "webpush-vapid-private.key").is_file()
     assert sorted(full) == sorted(CHANNEL_NAMES)
     assert all(channel.name == name for name, channel in full.items())
+    assert not (tmp_path / "unused").exists()  # configured keys win: nothing made

@@ -3,31 +3,41 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
+import aiohttp
 import pytest
 from py_vapid import Vapid
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from notifications.channels.addresses import validate_address
-from notifications.channels.webpush import WebPushChannel, retry_seconds
+from notifications.channels import build_channels
+from notifications.channels.addresses import UNKNOWN_SERVICE, PushPolicy, validate_address
+from notifications.channels.webpush import REPLY_LIMIT, PushSession, WebPushChannel, retry_seconds
 from notifications.errors import InvalidInput
-from notifications.records import Outcome
+from notifications.records import Envelope, Outcome
 from notifications.render import PUSH_MAX_BYTES, push_payload
 from notifications.vapid import b64url_decode, generate_vapid_keys, vapid_public_key
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
 from tests.fakes.push_service import (
     FakePushService,
     Refusal,
+    UnrulyPushService,
+    make_subscription,
     running_fake_push_service,
+    unruly_push_service,
     verify_vapid,
 )
+from tests.hub_support import hub_settings
 from tests.servers import closed_port_url, serving
 
 CONTACT = "mailto:mairie@trilport.example"
+TESTS_ONLY = PushPolicy(local_ok=True)  # the fake push services listen on loopback
+MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +59,14 @@ def fake(fake_server: FakePushService) -> FakePushService:
 
 @pytest.fixture
 async def channel(vapid_keys: tuple[str, str]) -> AsyncIterator[WebPushChannel]:
-    channel = WebPushChannel(vapid_keys[0], CONTACT, ttl=3600, timeout=5)
+    channel = WebPushChannel(vapid_keys[0], CONTACT, ttl=3600, timeout=5, policy=TESTS_ONLY)
     yield channel
     await channel.aclose()
 
 
 def subscriber(fake: FakePushService, id: str, *notices, **kwargs):
     """An envelope for a new browser subscription, its address checked as on sign-up."""
-    address, params = validate_address("webpush", fake.subscribe(id), local_ok=True)
+    address, params = validate_address("webpush", fake.subscribe(id), push=TESTS_ONLY)
     return envelope("webpush", address, *notices, params=params, **kwargs)
 
 
@@ -234,3 +244,129 @@ async def test_huge_link_does_not_hang_the_payload_builder() -> None:
 
     assert payload["body"] == "…"
     assert len(payload["url"]) > PUSH_MAX_BYTES  # too long for the service: rejected later
+
+
+# --- A push service is checked again at each send, and cannot cost more than a few KB -------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        ("{fake}/push/marie", "doit commencer par https://"),  # stored while tests allowed it
+        ("https://127.0.0.1.nip.io/push/marie", UNKNOWN_SERVICE),  # edited in the database
+        ("https://１２７.０.０.１/push/marie", "pas publique"),
+    ],
+)
+async def test_an_endpoint_outside_the_policy_is_rejected_without_posting(
+    vapid_keys: tuple[str, str], fake: FakePushService, endpoint: str, reason: str
+) -> None:
+    stored = subscriber(fake, "marie")
+    row = envelope("webpush", endpoint.format(fake=fake.url), params=stored.params)
+    channel = WebPushChannel(vapid_keys[0], CONTACT)  # a server's policy: known services only
+    try:
+        result = await channel.send(row)
+    finally:
+        await channel.aclose()
+
+    assert result.outcome is Outcome.REJECTED
+    assert result.detail.startswith("abonnement inutilisable : ")
+    assert reason in result.detail
+    assert fake.received.items() == [] and fake.refusals.items() == []
+
+
+def unruly_envelope(service: UnrulyPushService) -> Envelope:
+    subscription, _ = make_subscription(service.url, "x")
+    address, params = validate_address("webpush", subscription, push=TESTS_ONLY)
+    return envelope("webpush", address, params=params)
+
+
+def rss_kib(field: str) -> int:
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+async def peak_memory_growth_mib(run: Callable[[], object]) -> float:
+    """How far above its resident memory before RUN this process went while awaiting it."""
+    Path("/proc/self/clear_refs").write_text("5")  # Linux: the peak starts again from now
+    before = rss_kib("VmRSS")
+    await run()  # type: ignore[misc]
+    return (rss_kib("VmHWM") - before) / 1024
+
+
+@pytest.mark.parametrize(
+    ("status", "size", "outcome"),
+    [
+        (201, 400 * MiB, Outcome.SENT),  # the reply measured on main: 69 MB → 1.4 GB
+        (201, None, Outcome.SENT),  # endless
+        (400, None, Outcome.REJECTED),  # pywebpush reads a refusal's body too
+        (503, 400 * MiB, Outcome.RETRY),
+    ],
+    ids=["accepted, 400 MB", "accepted, endless", "refused, endless", "down, 400 MB"],
+)
+async def test_a_huge_reply_costs_neither_memory_nor_time(
+    channel: WebPushChannel, status: int, size: int | None, outcome: Outcome
+) -> None:
+    async with unruly_push_service(status=status, size=size) as service:
+        alert = unruly_envelope(service)
+        results = []
+
+        async def send() -> None:
+            results.append(await asyncio.wait_for(channel.send(alert), timeout=10))
+
+        growth = await peak_memory_growth_mib(send)
+        await asyncio.wait_for(service.closed.wait(), 10)  # the worker hung up
+
+    [result] = results
+    assert result.outcome is outcome
+    # What the server managed to hand over before the worker hung up: the kernel's socket
+    # buffers on both sides, a few MiB, never the 400 MB.
+    assert service.sent < 32 * MiB, f"{service.sent / MiB:.0f} MiB sent"
+    assert growth < 48, f"the worker grew by {growth:.0f} MiB"
+
+
+async def test_only_the_first_kilobytes_of_a_reply_are_read() -> None:
+    async with (
+        unruly_push_service(status=201, size=None) as service,
+        aiohttp.ClientSession() as session,
+    ):
+        reply = await PushSession(session).post(f"{service.url}/push/x", data=b"")
+        await asyncio.wait_for(service.closed.wait(), 10)
+
+    assert reply.status == 201
+    assert len(reply.body) == REPLY_LIMIT == 4096
+    assert await reply.text() == "x" * REPLY_LIMIT
+
+
+async def test_a_reply_that_stalls_after_the_status_is_cut_at_the_timeout(
+    vapid_keys: tuple[str, str],
+) -> None:
+    """The status line said "accepted": the notification is sent, whatever the body does."""
+    channel = WebPushChannel(vapid_keys[0], CONTACT, timeout=0.5, policy=TESTS_ONLY)
+    async with unruly_push_service(status=201, size=100 * MiB, stall=True) as service:
+        started = time.monotonic()
+        result = await channel.send(unruly_envelope(service))
+        elapsed = time.monotonic() - started
+        await channel.aclose()
+
+    assert result.outcome is Outcome.SENT
+    assert 0.5 <= elapsed < 3
+
+
+async def test_a_silent_push_service_is_given_up_after_the_configured_timeout(
+    tmp_path: Path,
+) -> None:
+    settings = hub_settings(f"sqlite:///{tmp_path / 'hub.db'}", webpush_timeout=0.5)
+    channel = build_channels(settings)["webpush"]
+    async with unruly_push_service(hang=True) as service:
+        started = time.monotonic()
+        result = await channel.send(unruly_envelope(service))
+        elapsed = time.monotonic() - started
+        await channel.aclose()
+
+    assert result.outcome is Outcome.RETRY
+    assert result.detail.startswith("service de notification injoignable")
+    assert service.requests == 1
+    assert 0.5 <= elapsed < 3

@@ -38,12 +38,13 @@ from notifications.subscribers import (
 from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.vapid import b64url, generate_vapid_keys
 from tests.fake_rasa import TOWN_YAML
-from tests.hub_support import TOWN_FILE, hub_settings
+from tests.hub_support import START, TOWN_FILE, hub_settings
 from tests.servers import closed_port_url, serving
 
 PUBLIC_KEY = generate_vapid_keys()[1]
 PHONE = load_town(TOWN_FILE).main_service.phone  # the town hall's, in every page
-ENDPOINT = "https://push.example.net/wpush/v2/abc123"
+# Firefox's push service: only browser makers' push services are accepted.
+ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/abc123"
 JSON_TYPE = {"content-type": "application/json"}
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)")
 ONE_CLICK = {"content-type": "application/x-www-form-urlencoded"}
@@ -69,7 +70,7 @@ def push_body(
     return {"subscription": subscription, "topics": topics}
 
 
-RENEWED = "https://push.example.net/wpush/v2/def456"  # what the push service renews it to
+RENEWED = "https://updates.push.services.mozilla.com/wpush/v2/def456"  # after a renewal
 
 
 def renew_body(
@@ -81,7 +82,12 @@ def renew_body(
 
 def app_settings(database_url: str, **overrides: Any):
     """The hub's test settings for the web app (Rasa is never asked here)."""
-    values = {"rasa_url": closed_port_url(), "webpush_public_key": PUBLIC_KEY, **overrides}
+    # The web app's clock stands at the tests' START, so that links expire by the tests' clock.
+    values = {"rasa_url": closed_port_url(), "webpush_public_key": PUBLIC_KEY, "now": START}
+    # A browser test's site serves a whole module: its clicks must not meet the per-client
+    # limit, which tests/test_webpush_intake.py checks at its real value.
+    values["alerts_rate"] = "1000/minute"
+    values |= overrides
     return hub_settings(database_url, **values)
 
 
@@ -147,7 +153,7 @@ async def test_confirm_link_confirms_and_lists_the_topics(client: httpx.AsyncCli
     info = add_subscriber(hub, "email", "jeanne.martin@exemple.example", ["ecoles", "travaux"])
     assert not info.confirmed
 
-    response = await client.get("/alertes/confirmer", params={"jeton": info.token})
+    response = await client.post("/alertes/confirmer", params={"jeton": info.token})
 
     assert_french_page(response, 200)
     assert "Votre abonnement est confirmé" in response.text
@@ -156,7 +162,7 @@ async def test_confirm_link_confirms_and_lists_the_topics(client: httpx.AsyncCli
     assert response.text.index("<li>Travaux</li>") < response.text.index("<li>Écoles</li>")
     assert response.headers["cache-control"] == "no-store"
     assert get_subscriber(hub, info.id).confirmed
-    again = await client.get("/alertes/confirmer", params={"jeton": info.token})
+    again = await client.post("/alertes/confirmer", params={"jeton": info.token})
     assert again.status_code == 200
 
 
@@ -209,8 +215,8 @@ async def test_the_button_unsubscribes_and_erases_everything(client: httpx.Async
     info = add_subscriber(hub, "email", address, ["travaux", "ecoles"])
     other = add_subscriber(hub, "email", "paul@exemple.example", ["travaux"])
     send_confirmation_request(hub, info.id)
-    await client.get("/alertes/confirmer", params={"jeton": info.token})
-    await client.get("/alertes/confirmer", params={"jeton": other.token})
+    await client.post("/alertes/confirmer", params={"jeton": info.token})
+    await client.post("/alertes/confirmer", params={"jeton": other.token})
     announce(hub, "Rue de la Gare fermée", topics=["travaux"])
     release_due(hub)
     assert delivery_count(hub, info.id) == 2  # the confirmation request and the message
@@ -314,7 +320,7 @@ async def test_subscribing_again_reactivates_a_deactivated_device(
     info = find_subscriber(hub, "webpush", ENDPOINT)
     assert info is not None
     with hub.db.session() as session:
-        deactivate(session, info.id, "abonnement expiré (410)")
+        deactivate(session, info.id, "abonnement expiré (410)", hub.now())
 
     response = await client.post("/api/alertes/webpush", json=push_body(["travaux"]))
 
@@ -332,7 +338,7 @@ async def test_a_renewed_subscription_keeps_the_topics_and_the_deliveries(
     announce(hub, "Rue de la Gare fermée", body="Travaux lundi.", topics=["travaux"])
     release_due(hub)
     with hub.db.session() as session:
-        deactivate(session, info.id, "abonnement expiré (410)")
+        deactivate(session, info.id, "abonnement expiré (410)", hub.now())
     new_keys = browser_keys()
 
     response = await client.put("/api/alertes/webpush", json=renew_body(keys=new_keys))
@@ -427,6 +433,8 @@ POST_REFUSED = [
 POST_INVALID = [
     ("unknown topic", push_body(["travaux", "meteo"]), "Thème inconnu « meteo »"),
     ("http endpoint", push_body(["travaux"], endpoint="http://push.example.net/a"), "https://"),
+    ("unknown push service", push_body(["travaux"], endpoint="https://push.example.net/a"),
+     "Ce service de notification n'est pas reconnu"),
     ("empty endpoint", push_body(["travaux"], endpoint="  "), "L'adresse est vide"),
     ("no host", push_body(["travaux"], endpoint="https:///a"), "adresse de service"),
     (
@@ -544,8 +552,13 @@ async def test_wrong_method_is_refused_in_french(client: httpx.AsyncClient):
     assert response.json() == {"error": web.HTTP_REASONS[405]}
 
 
-async def test_web_push_not_configured_answers_503(database_url: str, hub: Hub):
-    settings = app_settings(database_url, webpush_public_key="")
+async def test_web_push_without_a_key_to_be_had_answers_503(
+    database_url: str, hub: Hub, tmp_path: Path
+):
+    """No key configured, and the data folder cannot hold one: the rest goes on."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings = app_settings(database_url, webpush_public_key="", data_dir=blocked)
     with serving(create_app(settings)) as url:
         async with httpx.AsyncClient(base_url=url, trust_env=False) as http:
             key = await http.get("/api/alertes/cle")

@@ -1,7 +1,10 @@
 """Residents' alerts on the web: confirm an e-mail subscription, unsubscribe, Web Push.
 
 Pages (HTML, plain French), reached from the links of the hub's messages:
-- `GET /alertes/confirmer?jeton=…`: the e-mail double opt-in; 404 page for an unknown link;
+- `GET /alertes/confirmer?jeton=…`: the e-mail double opt-in's page, with one button (mail
+  scanners open links, so a GET never confirms); `POST` the same URL confirms. A link not
+  used within `confirm_days` has expired: 410 page, and the subscriber is erased (the period
+  the privacy page states is over); 404 page for an unknown link;
 - `GET /alertes/desabonnement?jeton=…`: a page with one button (mail scanners open links, so
   a GET never unsubscribes); `POST` the same URL unsubscribes and erases the subscriber. A
   mail client's RFC 8058 one-click POST (`List-Unsubscribe=One-Click`) is the same POST: the
@@ -11,8 +14,8 @@ Pages (HTML, plain French), reached from the links of the hub's messages:
 
 JSON API, each error with a body `{"error": "<French reason>"}`:
 - `GET /api/alertes/themes`: the town's topics;
-- `GET /api/alertes/cle`: the VAPID public key the browser subscribes with (503 when the town
-  has not configured Web Push);
+- `GET /api/alertes/cle`: the VAPID public key the browser subscribes with: the configured
+  one, else the one made once in the data folder (503 when no key can be had there);
 - `POST /api/alertes/webpush` `{"subscription": {endpoint, keys: {p256dh, auth}}, "topics":
   [...]}`: subscribes this browser (201) or replaces its topics (200), `{"topics": [...]}` back;
 - `PUT /api/alertes/webpush` `{"oldEndpoint": …, "subscription": {…}}`: the service worker's
@@ -21,8 +24,12 @@ JSON API, each error with a body `{"error": "<French reason>"}`:
 - `DELETE /api/alertes/webpush` `{"endpoint": …}`: erases that browser's subscription (204,
   also when it was already gone, so that the person's "stop" always succeeds).
 Refused requests: 415 not JSON, 413 over 16 KiB, 400 malformed (a broken client), 422 a value
-refused (invalid subscription, unknown topic, no topic), 503 when the hub's database is not
-configured or not migrated — the chat keeps working meanwhile.
+refused (invalid subscription, a push service that is not a browser maker's, unknown topic, no
+topic), 503 when the hub's database is not configured or not migrated — the chat keeps working
+meanwhile. The three `/api/alertes/webpush` methods change what is stored, so they are also
+refused with 403 when a browser says the request comes from another site (`Origin`, or
+`Sec-Fetch-Site: cross-site`), and with 429 and `Retry-After` beyond `alerts_rate` per client
+(its address past the trusted proxies; counted in this process' memory).
 """
 
 from __future__ import annotations
@@ -31,13 +38,14 @@ import asyncio
 import functools
 import html
 import logging
+import math
 import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -47,23 +55,30 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from arobase.clock import current_time
 from arobase.replies import call_the_hall, hall_phone
 from arobase.settings import Settings
 from arobase.town import Town
+from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, commune_with_de, read_json_object, render_page
+from notifications.channels.addresses import push_policy
 from notifications.db import Database, missing_sqlite_file
-from notifications.errors import HubError
-from notifications.hub import Hub
+from notifications.errors import HubError, InvalidInput
+from notifications.hub import Clock, Hub
 from notifications.migrate import current_revision, head_revision
 from notifications.subscribers import (
+    ConfirmationLink,
+    LinkState,
     SubscriberInfo,
     chat_unsubscribe,
     confirm_by_token,
+    confirmation_link_opened,
     device_moved,
     device_subscribe,
     subscriber_by_token,
     unsubscribe_by_token,
 )
+from notifications.vapid import configured_vapid_keys, town_vapid_keys
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,6 +107,10 @@ NO_TOPIC = "Choisissez au moins un thème."
 BAD_OLD_ENDPOINT = "Le champ «\u00a0oldEndpoint\u00a0» est absent ou n'est pas un texte."
 DEVICE_UNKNOWN = (
     "Cet appareil n'est plus abonné aux alertes. Abonnez-le de nouveau depuis la page des alertes."
+)
+FOREIGN_SITE = (
+    "Cette demande ne vient pas du site de la mairie, elle a été refusée. Pour recevoir les "
+    "alertes, ouvrez la page des alertes sur le site de la mairie."
 )
 
 CHANNEL_PHRASES = {
@@ -246,13 +265,25 @@ class AlertsContext:
     page: str
     unavailable: str  # the 503 reason
     push_unavailable: str
+    clients: Clients  # who a request comes from, past the trusted proxies
+    limit: RateLimit  # state changes per client (alerts_rate)
+    site_origins: frozenset[str]  # the site's origins besides a request's own (public_url)
+    _public_key: str | None = None  # the configured key, or the data folder's once read
     _hub: Hub | None = None  # set once the database is ready
     _checked_at: float = -RECHECK_SECONDS
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    @property
-    def public_key(self) -> str:
-        return self.settings.webpush_public_key.strip()
+    async def public_key(self) -> str:
+        """The VAPID public key browsers subscribe with; with none configured, the data
+        folder's (made on first need). 503 when there is none to be had (logged)."""
+        if self._public_key is None:
+            try:
+                keys = await run_in_threadpool(town_vapid_keys, self.settings)
+            except InvalidInput as error:
+                logger.error("Web Push unavailable: %s", error)
+                raise HTTPException(503, self.push_unavailable) from error
+            self._public_key = keys.public_key
+        return self._public_key
 
     async def hub(self) -> Hub:
         """The hub, its database migrated; Unavailable if not."""
@@ -264,7 +295,9 @@ class AlertsContext:
                 self._checked_at = now
                 problem = await run_in_threadpool(database_problem, self.settings.database_url)
                 if problem is None:
-                    self._hub = Hub(self.settings, Database(self.settings.database_url), self.town)
+                    database = Database(self.settings.database_url)
+                    clock = web_clock(self.settings, self.town)
+                    self._hub = Hub(self.settings, database, self.town, clock)
                 else:
                     logger.warning("Alerts unavailable: %s", problem)
         if self._hub is None:
@@ -286,9 +319,20 @@ class AlertsContext:
             self._hub.close()
 
 
+def web_clock(settings: Settings, town: Town) -> Clock:
+    """The hub's clock in the web app: the system's, or the moment AROBASE_NOW freezes, as
+    the assistant's (tests and demonstrations see links expire when they say)."""
+    return functools.partial(current_time, town.commune.zone, settings.now)
+
+
 def open_alerts(settings: Settings, town: Town) -> AlertsContext:
-    """The alerts' state for one process (the web app's lifespan builds it)."""
+    """The alerts' state for one process (the web app's lifespan builds it). Settings that
+    cannot work fail here, at start: a VAPID pair that does not match, an unreadable proxy,
+    rate or push service."""
     template = (STATIC_DIR / "alertes.html").read_text(encoding="utf-8")
+    configured = configured_vapid_keys(settings)
+    push_policy(settings)  # AROBASE_WEBPUSH_SERVICES checked now, not at the first subscriber
+    site = web_origin(settings.public_url)
     return AlertsContext(
         settings=settings,
         town=town,
@@ -298,6 +342,10 @@ def open_alerts(settings: Settings, town: Town) -> AlertsContext:
             "La mairie ne propose pas encore les alertes sur téléphone et ordinateur. "
             + call_the_hall(town)
         ),
+        clients=Clients(parse_networks(settings.trusted_proxies)),
+        limit=RateLimit(settings.alerts_rate),
+        site_origins=frozenset({site} if site else ()),
+        _public_key=configured.public_key if configured else None,
     )
 
 
@@ -358,28 +406,113 @@ def subscription_paragraphs(town: Town, info: SubscriberInfo, verb: str) -> str:
     return paragraphs(lead + " sur ces sujets\u00a0:") + "\n" + topic_list(town, info.topics)
 
 
-@html_page
-async def confirm_page(request: Request) -> Response:
-    """GET /alertes/confirmer?jeton=…: the e-mail double opt-in."""
-    alerts = alerts_context(request)
-    await alerts.hub()  # an unusable database is said first, whatever the link
-    token = link_token(request)
-    info = await alerts.run(confirm_by_token, token) if token else None
-    if info is None:
-        return unknown_link_page(alerts.town)
-    town = alerts.town
+# --- The e-mail double opt-in -------------------------------------------------------------------
+
+CONFIRM_BUTTON = "Confirmer mon abonnement"
+UNSUBSCRIBE_HINT = (
+    "Pour vous désabonner, utilisez le lien «\u00a0Se désabonner\u00a0» en bas de chaque "
+    "message\u00a0: nous effacerons alors vos données."
+)
+
+
+def days_text(days: int) -> str:
+    """'1 jour', '7 jours'."""
+    return f"{days} jour{'s' if days > 1 else ''}"
+
+
+def subscribe_again(town: Town) -> str:
+    return (
+        f"Pour vous abonner de nouveau, appelez {hall_phone(town)} ou passez à l'accueil\u00a0: "
+        "vous recevrez un nouveau lien par e-mail."
+    )
+
+
+def pending_page(town: Town, info: SubscriberInfo, confirm_days: int) -> HTMLResponse:
+    """The link's page: what was asked, and the one button that confirms it."""
+    body = subscription_paragraphs(town, info, "avez demandé à recevoir")
+    body += "\n" + paragraphs("Appuyez sur le bouton pour confirmer.")
+    action = html.escape("confirmer?jeton=" + quote(info.token, safe=""), quote=True)
+    body += (
+        f'\n    <form method="post" action="{action}">\n'
+        f'      <button type="submit" class="action">{CONFIRM_BUTTON}</button>\n'
+        "    </form>\n"
+    )
+    body += paragraphs(
+        "Si vous n'avez rien demandé, fermez simplement cette page\u00a0: sans confirmation, "
+        f"votre adresse sera effacée {days_text(confirm_days)} après la demande."
+    )
+    page = notice_page(town, "Confirmer votre abonnement aux alertes", body, to_root=FROM_ALERTS)
+    return HTMLResponse(page, headers=NO_STORE)
+
+
+def confirmed_page(town: Town, info: SubscriberInfo) -> HTMLResponse:
     body = "\n".join(
         [
             paragraphs("Merci."),
             subscription_paragraphs(town, info, "recevrez"),
-            paragraphs(
-                "Pour vous désabonner, utilisez le lien «\u00a0Se désabonner\u00a0» en bas de "
-                "chaque message\u00a0: nous effacerons alors vos données."
-            ),
+            paragraphs(UNSUBSCRIBE_HINT),
         ]
     )
     page = notice_page(town, "Votre abonnement est confirmé", body, to_root=FROM_ALERTS)
     return HTMLResponse(page, headers=NO_STORE)
+
+
+def expired_page(town: Town, confirm_days: int) -> HTMLResponse:
+    body = paragraphs(
+        f"Un lien de confirmation sert {days_text(confirm_days)}. Celui-ci n'a pas servi à "
+        "temps\u00a0: votre abonnement n'est pas confirmé, et nous avons effacé votre adresse.",
+        subscribe_again(town),
+    )
+    page = notice_page(town, "Ce lien a expiré", body, to_root=FROM_ALERTS)
+    return HTMLResponse(page, status_code=410, headers=NO_STORE)
+
+
+def unknown_confirmation_page(town: Town, confirm_days: int) -> HTMLResponse:
+    body = paragraphs(
+        "Ce lien n'est pas valable, ou il a expiré\u00a0: un lien de confirmation sert "
+        f"{days_text(confirm_days)}.",
+        subscribe_again(town),
+    )
+    page = notice_page(town, "Ce lien n'est pas valable", body, to_root=FROM_ALERTS)
+    return HTMLResponse(page, status_code=404, headers=NO_STORE)
+
+
+def confirmation_response(
+    alerts: AlertsContext, link: ConfirmationLink, *, opened: bool
+) -> HTMLResponse:
+    """The page for a confirmation link in LINK's state; OPENED: the GET that shows the button."""
+    town, days = alerts.town, alerts.settings.confirm_days
+    match link.state, link.subscriber:
+        case LinkState.PENDING, SubscriberInfo() as info if opened:
+            return pending_page(town, info, days)
+        case LinkState.CONFIRMED, SubscriberInfo() as info:
+            return confirmed_page(town, info)
+        case LinkState.EXPIRED, _:
+            return expired_page(town, days)
+        case _:
+            return unknown_confirmation_page(town, days)
+
+
+@html_page
+async def confirm_page(request: Request) -> Response:
+    """GET /alertes/confirmer?jeton=…: the page with one button; opening it confirms nothing."""
+    alerts = alerts_context(request)
+    await alerts.hub()  # an unusable database is said first, whatever the link
+    token = link_token(request)
+    link = await alerts.run(confirmation_link_opened, token) if token else None
+    return confirmation_response(alerts, link or ConfirmationLink(LinkState.UNKNOWN), opened=True)
+
+
+@html_page
+async def confirm_action(request: Request) -> Response:
+    """POST /alertes/confirmer?jeton=…: the button; the subscription is confirmed."""
+    alerts = alerts_context(request)
+    await alerts.hub()
+    token = link_token(request)
+    link = await alerts.run(confirm_by_token, token) if token else None
+    if link is not None and link.state is LinkState.CONFIRMED:
+        logger.info("Alerts: an e-mail subscription was confirmed by its link")
+    return confirmation_response(alerts, link or ConfirmationLink(LinkState.UNKNOWN), opened=False)
 
 
 @html_page
@@ -495,20 +628,80 @@ async def topics_endpoint(request: Request) -> Response:
     return JSONResponse({"topics": topics})
 
 
+def web_origin(url: str) -> str | None:
+    """A URL's or an Origin header's origin as browsers compare them ("https://mairie.fr":
+    lower case, default port dropped); None when it has none ("null", not http or https)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == {"http": 80, "https": 443}[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def from_another_site(origin: str | None, fetch_site: str | None, site: frozenset[str]) -> bool:
+    """Whether a browser says the request comes from a page of another site than SITE (its
+    origins). Without Origin (curl, a mail client, an old browser), only an explicit
+    `Sec-Fetch-Site: cross-site` does."""
+    if origin is not None:
+        return web_origin(origin) not in site
+    return (fetch_site or "").strip().lower() == "cross-site"
+
+
+def too_many_requests(seconds: int) -> str:
+    """The 429 reason, with the wait in words a person reads at once."""
+    if seconds < 60:
+        wait = "1 seconde" if seconds <= 1 else f"{seconds} secondes"
+    else:
+        minutes = math.ceil(seconds / 60)
+        wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return (
+        "Beaucoup de demandes sont venues de votre connexion en peu de temps. "
+        f"Merci de réessayer dans {wait}."
+    )
+
+
+def guard_change(request: Request, alerts: AlertsContext) -> None:
+    """Before a state change: 403 when a browser says it comes from another site (a page
+    elsewhere cannot subscribe its visitors' browsers, nor stop them), 429 beyond the client's
+    rate (one client cannot fill the outbox with subscriptions)."""
+    own = web_origin(f"{request_scheme(request, alerts)}://{request.url.netloc}")
+    site = alerts.site_origins | ({own} if own else set())
+    origin = request.headers.get("origin")
+    if from_another_site(origin, request.headers.get("sec-fetch-site"), site):
+        logger.info("Alerts: refused a change from another site (Origin %r)", origin)
+        raise HTTPException(403, FOREIGN_SITE)
+    client = alerts.clients.address(request)
+    if not alerts.limit.hit(CHANNEL, client):
+        seconds = alerts.limit.retry_after(CHANNEL, client)
+        raise HTTPException(429, too_many_requests(seconds), headers={"retry-after": str(seconds)})
+
+
+def request_scheme(request: Request, alerts: AlertsContext) -> str:
+    """The scheme the browser used: https behind a trusted proxy that says so."""
+    return "https" if alerts.clients.is_https(request) else request.url.scheme
+
+
 async def key_endpoint(request: Request) -> Response:
     """GET /api/alertes/cle: the VAPID public key, once Web Push and the database are ready."""
     alerts = alerts_context(request)
-    if not alerts.public_key:
-        raise HTTPException(503, alerts.push_unavailable)
+    public_key = await alerts.public_key()
     await alerts.hub()
-    return JSONResponse({"publicKey": alerts.public_key})
+    return JSONResponse({"publicKey": public_key})
 
 
 async def subscribe_endpoint(request: Request) -> Response:
     """POST /api/alertes/webpush: this browser subscribes, or changes its topics."""
     alerts = alerts_context(request)
-    if not alerts.public_key:
-        raise HTTPException(503, alerts.push_unavailable)
+    guard_change(request, alerts)
+    await alerts.public_key()  # no subscription the town cannot send to
     wanted = parse_push_request(await read_json_object(request, NOT_OBJECT))
     try:
         info, created = await alerts.run(
@@ -523,6 +716,7 @@ async def subscribe_endpoint(request: Request) -> Response:
 async def renew_endpoint(request: Request) -> Response:
     """PUT /api/alertes/webpush: the push service renewed this browser's subscription."""
     alerts = alerts_context(request)
+    guard_change(request, alerts)
     data = await read_json_object(request, NOT_OBJECT)
     previous = text_field(data, "oldEndpoint", BAD_OLD_ENDPOINT)
     endpoint, keys = parse_subscription(data.get("subscription"))
@@ -546,6 +740,7 @@ def _erase_device(hub: Hub, endpoint: str) -> None:
 async def unsubscribe_endpoint(request: Request) -> Response:
     """DELETE /api/alertes/webpush: this browser stops; everything held on it is erased."""
     alerts = alerts_context(request)
+    guard_change(request, alerts)
     endpoint = text_field(await read_json_object(request, NOT_OBJECT), "endpoint", BAD_ENDPOINT)
     await alerts.run(_erase_device, endpoint)
     return Response(status_code=204)
@@ -556,6 +751,7 @@ def alert_routes() -> list[Route]:
     return [
         Route("/alertes", alerts_page, methods=["GET"]),
         Route("/alertes/confirmer", confirm_page, methods=["GET"]),
+        Route("/alertes/confirmer", confirm_action, methods=["POST"]),
         Route("/alertes/desabonnement", unsubscribe_page, methods=["GET"]),
         Route("/alertes/desabonnement", unsubscribe_action, methods=["POST"]),
         Route("/sw.js", service_worker, methods=["GET"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from notifications.channels.base import Channel
-from notifications.errors import UnknownChannel
+from notifications.errors import InvalidInput, UnknownChannel
 
 if TYPE_CHECKING:
     from arobase.settings import Settings
@@ -27,7 +27,9 @@ def check_channel(channel: str) -> str:
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The configured channels by name: Telegram needs a token, Web Push a VAPID key."""
+    """The configured channels by name: Telegram needs a token; Web Push uses the town's VAPID
+    key, made in the data folder when none is configured."""
+    from notifications.channels.addresses import push_policy
     from notifications.channels.apprise import AppriseChannel
     from notifications.channels.email import EmailChannel
     from notifications.channels.telegram import TelegramChannel
@@ -49,14 +51,30 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         settings.smtp_from,
         user=settings.smtp_user,
         password=settings.smtp_password.get_secret_value(),
-        # aiosmtplib: None upgrades when the server offers STARTTLS, True requires it.
-        starttls={"auto": None, "required": True, "off": False}[settings.smtp_starttls],
+        starttls=settings.smtp_starttls,
         rate=settings.email_rate,
+        ca_file=settings.smtp_ca_file,
     )
-    private_key = settings.webpush_private_key.get_secret_value()
-    if private_key:
-        channels["webpush"] = WebPushChannel(
-            private_key, settings.webpush_contact, rate=settings.webpush_rate
-        )
+    channels["webpush"] = WebPushChannel(
+        webpush_signing_key(settings),
+        settings.webpush_contact,
+        timeout=settings.webpush_timeout,
+        rate=settings.webpush_rate,
+        policy=push_policy(settings),
+    )
     channels["apprise"] = AppriseChannel(rate=settings.apprise_rate)
     return channels
+
+
+def webpush_signing_key(settings: Settings) -> str:
+    """The town's VAPID private key (configured, or made once in the data folder); InvalidInput
+    when only the public key is configured here, since the worker signs every push."""
+    from notifications.vapid import town_vapid_keys
+
+    keys = town_vapid_keys(settings)
+    if not keys.private_key:
+        raise InvalidInput(
+            "AROBASE_WEBPUSH_PUBLIC_KEY est défini sans AROBASE_WEBPUSH_PRIVATE_KEY : le worker "
+            "signe chaque notification, donnez-lui la clé privée (ou laissez les deux vides)"
+        )
+    return keys.private_key

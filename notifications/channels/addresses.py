@@ -6,6 +6,7 @@ store, or raises InvalidAddress with a reason in plain French.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -15,22 +16,47 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import apprise
 from cryptography.hazmat.primitives.asymmetric import ec
 from email_validator import EmailNotValidError, validate_email
+from yarl import URL
 
 from notifications.channels import check_channel
 from notifications.channels.base import AddressBook
-from notifications.errors import InvalidAddress
+from notifications.errors import InvalidAddress, InvalidInput
 from notifications.vapid import b64url, b64url_decode
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 
 MAX_ADDRESS = 2000  # the column's size
 CHAT_ID = re.compile(r"-?\d{1,20}")
 P256DH_BYTES, AUTH_BYTES = 65, 16
 TOPIC = re.compile(r"[a-z0-9_-]+")
+# A host name once IDNA has made it ASCII: letters, digits, inner hyphens; and underscores,
+# which resolvers accept (some intranet and CDN names have them), unlike "%", "/" or "@".
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+
+# The push services of browser makers, the only ones a browser subscribes with: a host name,
+# or ".domain" for any of its subdomains. A town may add others (AROBASE_WEBPUSH_SERVICES).
+KNOWN_PUSH_SERVICES = (
+    "fcm.googleapis.com",  # Chrome, Edge on Android, Opera, Samsung Internet… (FCM)
+    "android.googleapis.com",  # FCM's former name, in subscriptions made years ago
+    ".push.services.mozilla.com",  # Firefox (autopush)
+    ".notify.windows.com",  # Edge on Windows (WNS)
+    ".push.apple.com",  # Safari (Apple Web Push)
+)
+UNKNOWN_SERVICE = (
+    "ce service de notification n'est pas reconnu : seuls ceux des navigateurs courants "
+    "(Chrome, Firefox, Edge, Safari) sont acceptés"
+)
+UNREADABLE_ENDPOINT = "l'adresse du service de notification est illisible"
 
 
 def telegram_address(address: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -53,8 +79,60 @@ def email_address(address: str, params: dict[str, Any]) -> tuple[str, dict[str, 
     return checked.normalized, {}
 
 
+@dataclass(frozen=True)
+class PushPolicy:
+    """The push services a subscription may name: the known ones and the town's (SERVICES);
+    LOCAL_OK also accepts endpoints on this machine or a private network, http included (tests
+    only: anyone may post a subscription, and the worker then posts to its endpoint)."""
+
+    services: tuple[str, ...] = KNOWN_PUSH_SERVICES
+    local_ok: bool = False
+
+    def knows(self, host: str) -> bool:
+        """Whether HOST (canonical, see canonical_host) is one of the services."""
+        return any(
+            host.endswith(service) and len(host) > len(service)
+            if service.startswith(".")
+            else host == service
+            for service in self.services
+        )
+
+
+# The policy of a server: browsers' push services only.
+KNOWN_SERVICES_ONLY = PushPolicy()
+
+
+def push_policy(settings: Settings) -> PushPolicy:
+    """The policy of AROBASE_WEBPUSH_SERVICES and AROBASE_WEBPUSH_ALLOW_LOCAL (InvalidInput
+    naming a service that is not a host name)."""
+    return _push_policy(settings.webpush_services, settings.webpush_allow_local)
+
+
+@functools.cache
+def _push_policy(services: str, local_ok: bool) -> PushPolicy:
+    return PushPolicy(KNOWN_PUSH_SERVICES + parse_push_services(services), local_ok)
+
+
+def parse_push_services(spec: str) -> tuple[str, ...]:
+    """ "push.example.net .push.example.org" → canonical names (a leading "." kept)."""
+    services = []
+    for entry in spec.replace(",", " ").split():
+        dot, name = (".", entry[1:]) if entry.startswith(".") else ("", entry)
+        try:
+            host = canonical_host(name)
+        except InvalidAddress:
+            host = ""
+        if not HOST_NAME.fullmatch(host) or _host_ip(host) is not None:
+            raise InvalidInput(
+                f"AROBASE_WEBPUSH_SERVICES : « {entry} » n'est pas un nom de serveur "
+                "(écrivez par exemple push.example.net, ou .example.net pour ses sous-domaines)"
+            )
+        services.append(dot + host)
+    return tuple(services)
+
+
 def webpush_address(
-    address: str, params: dict[str, Any], local_ok: bool = False
+    address: str, params: dict[str, Any], policy: PushPolicy = KNOWN_SERVICES_ONLY
 ) -> tuple[str, dict[str, Any]]:
     """A browser's push subscription: its JSON as the address, or its endpoint and keys."""
     text = address.strip()
@@ -62,7 +140,7 @@ def webpush_address(
         endpoint, keys = _subscription_json(text)
     else:
         endpoint, keys = text, params
-    return _endpoint(endpoint, local_ok), {
+    return _endpoint(endpoint, policy), {
         "p256dh": _key(keys.get("p256dh"), P256DH_BYTES, "p256dh"),
         "auth": _key(keys.get("auth"), AUTH_BYTES, "auth"),
     }
@@ -77,7 +155,7 @@ def apprise_address(address: str, params: dict[str, Any]) -> tuple[str, dict[str
     return text, {}
 
 
-# The rules that need only the address; webpush_address also takes `local_ok`.
+# The rules that need only the address; webpush_address also takes a PushPolicy.
 ADDRESS_BOOKS: dict[str, AddressBook] = {
     "telegram": telegram_address,
     "email": email_address,
@@ -86,20 +164,21 @@ ADDRESS_BOOKS: dict[str, AddressBook] = {
 
 
 def validate_address(
-    channel: str, address: str, params: dict[str, Any] | None = None, *, local_ok: bool = False
+    channel: str,
+    address: str,
+    params: dict[str, Any] | None = None,
+    *,
+    push: PushPolicy = KNOWN_SERVICES_ONLY,
 ) -> tuple[str, dict[str, Any]]:
-    """The normalised (address, params) for `channel`; InvalidAddress says why not.
-
-    LOCAL_OK accepts Web Push endpoints on this machine or a private network (tests only:
-    anyone may post a subscription, and the worker then posts to its endpoint).
-    """
+    """The normalised (address, params) for `channel`; InvalidAddress says why not. PUSH
+    says which push services a Web Push subscription may name (push_policy(settings))."""
     check_channel(channel)
     if not address or not address.strip():
         raise InvalidAddress("l'adresse est vide")
     if len(address) > MAX_ADDRESS:
         raise InvalidAddress(f"l'adresse est trop longue (plus de {MAX_ADDRESS} caractères)")
     if channel == "webpush":
-        return webpush_address(address, dict(params or {}), local_ok)
+        return webpush_address(address, dict(params or {}), push)
     return ADDRESS_BOOKS[channel](address, dict(params or {}))
 
 
@@ -117,27 +196,56 @@ def _subscription_json(text: str) -> tuple[str, dict[str, Any]]:
     return str(subscription.get("endpoint") or ""), subscription["keys"]
 
 
-def _endpoint(url: str, local_ok: bool = False) -> str:
-    """A public https endpoint (local ones, http included, only when LOCAL_OK: tests)."""
+def _endpoint(url: str, policy: PushPolicy) -> str:
+    """An https endpoint of a known push service (local ones, http included, when the policy
+    allows them: tests), checked on its host as the HTTP client will read it."""
     if any(ord(c) < 32 or ord(c) == 127 for c in url):
         raise InvalidAddress(
             "l'adresse du service de notification contient des caractères invalides"
         )
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError as error:
-        raise InvalidAddress("l'adresse du service de notification est illisible") from error
-    if not host:
-        raise InvalidAddress("l'abonnement n'a pas d'adresse de service de notification")
-    if local_ok and parts.scheme in ("http", "https") and is_local(host):
+    scheme, host = _scheme_and_host(url)
+    if policy.local_ok and scheme in ("http", "https") and is_local(host):
         return url
-    if parts.scheme != "https":
+    if scheme != "https":
         raise InvalidAddress("l'adresse du service de notification doit commencer par https://")
     if is_local(host):
         # The worker posts to this address: never let it reach this machine or its network.
         raise InvalidAddress("l'adresse du service de notification n'est pas publique")
+    if not policy.knows(host):
+        raise InvalidAddress(UNKNOWN_SERVICE)
     return url
+
+
+def _scheme_and_host(url: str) -> tuple[str, str]:
+    """The scheme and canonical host of URL, read by yarl as aiohttp will when it posts."""
+    try:
+        parsed = URL(url)
+        raw_host = parsed.raw_host
+    except (ValueError, UnicodeError) as error:
+        raise InvalidAddress(UNREADABLE_ENDPOINT) from error
+    if not raw_host:
+        raise InvalidAddress("l'abonnement n'a pas d'adresse de service de notification")
+    if parsed.raw_user is not None or parsed.raw_password is not None:
+        raise InvalidAddress(UNREADABLE_ENDPOINT)  # no push service takes a login in its URL
+    return parsed.scheme.lower(), canonical_host(raw_host)
+
+
+def canonical_host(host: str) -> str:
+    """HOST as the HTTP client connects to it: NFKC and IDNA (UTS 46) applied as yarl applies
+    them (full-width letters, digits and dots become ASCII), lower case, no trailing dot.
+
+    InvalidAddress when it is neither a host name nor an IP address once normalised (an
+    encoding that fails, a "/" or "%" that appears, an empty label).
+    """
+    text = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        raw = URL.build(scheme="https", host=text).raw_host or ""
+    except (ValueError, UnicodeError) as error:
+        raise InvalidAddress(UNREADABLE_ENDPOINT) from error
+    name = raw.lower().removesuffix(".")
+    if not (HOST_NAME.fullmatch(name) or (":" in name and _host_ip(name) is not None)):
+        raise InvalidAddress(UNREADABLE_ENDPOINT)
+    return name
 
 
 def _key(value: Any, size: int, name: str) -> str:
@@ -232,19 +340,25 @@ def broadcast_name(url: str) -> str:
 
 
 def is_local(host: str) -> bool:
-    """True for this machine and private, link-local or reserved IP addresses, in any spelling.
+    """True for this machine and private, link-local or reserved IP addresses, in any spelling,
+    and for a host that no client could read (what cannot be checked is never reached).
 
-    Numeric hosts are read as the socket layer reads them (127.1, 2130706433, 0x7f000001 are
-    127.0.0.1). A public name that resolves to a private address is not caught: no DNS here.
+    The host is first read as the HTTP client reads it (canonical_host: full-width digits are
+    digits), numeric hosts as the socket layer reads them (127.1, 2130706433, 0x7f000001 are
+    127.0.0.1), and an IPv6 address that carries an IPv4 one (IPv4-mapped, 6to4, NAT64) is
+    judged by that IPv4 address. A public name that resolves to a private address is not
+    caught: no DNS here (the allowlist of push services is what keeps such names out).
     """
-    name = host.lower().removesuffix(".")  # "localhost." is localhost
+    try:
+        name = canonical_host(host)
+    except InvalidAddress:
+        return True
     if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
         return True
     ip = _host_ip(name)
     if ip is None:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = carried_ipv4(ip)
     return (
         ip.is_loopback
         or ip.is_private
@@ -252,11 +366,25 @@ def is_local(host: str) -> bool:
         or ip.is_reserved
         or ip.is_multicast
         or ip.is_unspecified
-        or not ip.is_global  # also 100.64.0.0/10, shared by carriers' NAT
+        or not ip.is_global  # also 100.64.0.0/10 (carriers' NAT), Teredo's 2001::/32
     )
 
 
-def _host_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def carried_ipv4(ip: Address) -> Address:
+    """The IPv4 address that packets to IP really reach when IP only carries one: IPv4-mapped
+    (::ffff:127.0.0.1), 6to4 (2002:7f00:1::), NAT64 (64:ff9b::7f00:1); else IP itself."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def _host_ip(host: str) -> Address | None:
     """The IP address HOST stands for when it is numeric (any IPv4 form inet_aton reads)."""
     try:
         return ipaddress.ip_address(host)

@@ -5,16 +5,19 @@ POST /push/<id> is a subscription's endpoint. The fake verifies the VAPID header
 within 24 h, a `sub` contact), decrypts the aes128gcm body with the subscriber's private key
 and auth secret, as the browser would, and records the JSON payload with its TTL and Urgency.
 Ids in `gone` answer 410; `fail_next(n, status, retry_after)` scripts failures.
+
+UnrulyPushService is a hostile endpoint instead: a huge or endless reply, or no answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,3 +205,74 @@ def running_fake_push_service() -> Iterator[FakePushService]:
     with serving(fake.app()) as url:
         fake.url = url
         yield fake
+
+
+class UnrulyPushService:
+    """A push endpoint that misbehaves in the ways a hostile one could: it accepts (or refuses,
+    STATUS) with a reply of SIZE bytes (None: endless, until the client hangs up), or never
+    answers when HANG is set, or stops sending its reply after 100 bytes when STALL is set.
+
+    Plain asyncio streams rather than uvicorn, so that `sent` counts the bytes the network
+    took (each write waits for the socket to drain, and fails once the client has hung up);
+    `closed` is set when the reply has ended either way.
+    """
+
+    CHUNK = b"x" * 65536
+
+    def __init__(
+        self, status: int = 201, size: int | None = None, hang: bool = False, stall: bool = False
+    ) -> None:
+        self.url = ""
+        self.status, self.size, self.hang, self.stall = status, size, hang, stall
+        self.sent = 0
+        self.requests = 0
+        self.closed = asyncio.Event()
+        self.stopping = asyncio.Event()  # set when the server stops: a hang or a stall ends
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._read_request(reader)
+            self.requests += 1
+            if self.hang:
+                await self.stopping.wait()
+                return
+            length = f"Content-Length: {self.size}\r\n" if self.size is not None else ""
+            writer.write(f"HTTP/1.1 {self.status} Whatever\r\n{length}\r\n".encode())
+            if self.stall:
+                writer.write(self.CHUNK[:100])
+                self.sent = 100
+                await self.stopping.wait()
+                return
+            while self.size is None or self.sent < self.size:
+                left = len(self.CHUNK) if self.size is None else self.size - self.sent
+                writer.write(self.CHUNK[:left])
+                await writer.drain()
+                self.sent += min(left, len(self.CHUNK))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client hung up: what a worker should do with such a reply
+        finally:
+            self.closed.set()
+            writer.close()
+
+    @staticmethod
+    async def _read_request(reader: asyncio.StreamReader) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                await reader.readexactly(int(value))
+
+
+@asynccontextmanager
+async def unruly_push_service(**behaviour: Any) -> AsyncIterator[UnrulyPushService]:
+    """An UnrulyPushService listening on loopback (in the test's event loop) until the block
+    ends."""
+    service = UnrulyPushService(**behaviour)
+    server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
+    service.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield service
+    finally:
+        service.stopping.set()
+        server.close()
+        await server.wait_closed()

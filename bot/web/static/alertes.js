@@ -25,6 +25,10 @@
     pushService:
       "Le service de notification de votre navigateur ne répond pas. Réessayez dans quelques minutes.",
     failed: "La demande n'a pas abouti. Réessayez dans quelques minutes.",
+    // When a proxy, not the town's server, answers 429 (the server's own reason says more).
+    tooMany:
+      "Beaucoup de demandes sont venues de votre connexion en peu de temps. " +
+      "Réessayez dans quelques minutes.",
     working: "Un instant, s'il vous plaît…",
     already: "Cet appareil reçoit les alertes. Vous pouvez changer vos sujets, ou arrêter.",
     stopped:
@@ -138,7 +142,10 @@
       }
     }
     if (!response.ok) {
-      var reason = data && typeof data.error === "string" ? data.error : fallback;
+      // The server's reason is written for the person (429: when to try again; 403: open
+      // the town's own page); the fallback covers an answer from something in between.
+      var reason = data && typeof data.error === "string" ? data.error : null;
+      if (!reason) reason = response.status === 429 ? TEXT.tooMany : fallback;
       throw refusal(phoneHint(reason));
     }
     return { status: response.status, data: data };
