@@ -1,6 +1,7 @@
 """The polling pipeline: due sources → fetch → parse → new items → messages.
 
 Each source's failure is recorded on that source (reason, back-off); the others go on.
+Parsing runs in child processes (notifications/parsing.py): never on the event loop.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from notifications.errors import FetchError
 from notifications.fetch import FetchResult, fetch
 from notifications.hub import Hub
 from notifications.messages import insert_draft
+from notifications.parsing import ParseJob, ParseLimits, Parser
 from notifications.planner import poll_backoff
 from notifications.records import ParsedFeed, SourceConfig
 from notifications.source_store import source_config
@@ -206,7 +208,9 @@ def store_feed(
     return PollReport(source.config.name, new_items, messages, warning=feed.warning)
 
 
-async def poll_source(hub: Hub, client: httpx.AsyncClient, source: DueSource) -> PollReport:
+async def poll_source(
+    hub: Hub, client: httpx.AsyncClient, source: DueSource, parser: Parser
+) -> PollReport:
     name = source.config.name
     try:
         result = await fetch(
@@ -216,7 +220,10 @@ async def poll_source(hub: Hub, client: httpx.AsyncClient, source: DueSource) ->
             await asyncio.to_thread(record_not_modified, hub, source, result)
             return PollReport(name, not_modified=True)
         kind = get_kind(source.config.kind, source_kinds(hub.clock))
-        feed = kind.parse(result.body, source.config)
+        job = ParseJob(
+            kind.kind, result.body, source.config, hub.now(), hub.settings.feed_max_items
+        )
+        feed = await parser.parse(job)
         return await asyncio.to_thread(store_feed, hub, source, kind, feed, result)
     except FetchError as error:
         await asyncio.to_thread(record_failure, hub, source, str(error))
@@ -228,13 +235,16 @@ async def poll_source(hub: Hub, client: httpx.AsyncClient, source: DueSource) ->
         return PollReport(name, error=reason)
 
 
-async def poll_due(hub: Hub, client: httpx.AsyncClient) -> list[PollReport]:
+async def poll_due(
+    hub: Hub, client: httpx.AsyncClient, parser: Parser | None = None
+) -> list[PollReport]:
     """Poll every due source, a few at a time; one report per source."""
     due = await asyncio.to_thread(claim_due_sources, hub)
     gate = asyncio.Semaphore(hub.settings.poll_concurrency)
+    parser = parser or Parser(ParseLimits.from_settings(hub.settings))
 
     async def guarded(source: DueSource) -> PollReport:
         async with gate:
-            return await poll_source(hub, client, source)
+            return await poll_source(hub, client, source, parser)
 
     return list(await asyncio.gather(*(guarded(s) for s in due)))

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from arobase.town import FeedSource
 from notifications.errors import Conflict, InvalidInput, NotFound
-from notifications.fetch import fetch, make_http_client
+from notifications.fetch import fetch, is_local_url, make_http_client
 from notifications.hub import Hub
+from notifications.parsing import ParseJob, ParseLimits, Parser
 from notifications.records import ParsedFeed, SourceConfig
-from notifications.sources import get_kind, source_kinds
+from notifications.sources import get_kind
 from notifications.sources.council import check_options
 from notifications.sources.topics import item_topics
 from notifications.sources.youtube import youtube_feed_url
@@ -94,6 +95,16 @@ def check_url(url: str) -> str:
     return url
 
 
+def check_public_url(url: str) -> None:
+    """InvalidInput when URL names this machine or a private network (no DNS asked: a name
+    that resolves to such an address is refused when the feed is read)."""
+    if is_local_url(url):
+        raise InvalidInput(
+            f"adresse refusée « {url} » : elle désigne cette machine ou un réseau privé, "
+            "et seuls les flux publics sont lus"
+        )
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """What staff or the town file say about a source, before it is stored."""
@@ -154,6 +165,8 @@ def _row(spec: SourceSpec, origin: str, now: datetime) -> SourceRow:
 
 
 def add_source(hub: Hub, spec: SourceSpec) -> SourceInfo:
+    if not hub.settings.feeds_allow_local:
+        check_public_url(spec.url)
     now = hub.now()
     with hub.db.session() as session:
         if session.scalar(select(SourceRow.id).where(SourceRow.name == spec.name)) is not None:
@@ -269,14 +282,19 @@ def _differs(row: SourceRow, spec: SourceSpec) -> bool:
 async def check_source(
     hub: Hub, target: str, kind: str = "rss"
 ) -> tuple[ParsedFeed, list[tuple[str, ...]]]:
-    """Fetch and read a source (by name or URL) now, storing nothing: the feed and topics."""
+    """Fetch and read a source (by name or URL) now, storing nothing: the feed and topics.
+
+    Read as a poll reads it (same caps, same limits on parsing): what it shows is what the
+    worker would take."""
     if target.startswith(("http://", "https://")):
         topic = get_kind(kind).default_topic
         config = SourceConfig("verification", kind, check_url(target), topic)
     else:
         _, config = get_source(hub, target)
-    async with make_http_client() as client:
+    settings = hub.settings
+    async with make_http_client(allow_local=settings.feeds_allow_local) as client:
         result = await fetch(client, config.url)
-    feed = get_kind(config.kind, source_kinds(hub.clock)).parse(result.body, config)
+    job = ParseJob(config.kind, result.body, config, hub.now(), settings.feed_max_items)
+    feed = await Parser(ParseLimits.from_settings(settings, concurrency=1)).parse(job)
     labels = hub.topic_labels()
     return feed, [item_topics(item.categories, config, labels) for item in feed.items]

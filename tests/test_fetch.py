@@ -1,16 +1,31 @@
-"""fetch() against the fake feed server on loopback: validators, size cap, deadline, errors."""
+"""fetch() against the fake feed server on loopback: validators, size cap, deadline, errors,
+and addresses of this machine or a private network refused where the client connects."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import httpcore
 import httpx
 import pytest
 
 from notifications.errors import FetchError
-from notifications.fetch import USER_AGENT, FetchResult, fetch, make_http_client
+from notifications.fetch import (
+    USER_AGENT,
+    FetchResult,
+    GuardedBackend,
+    IPAddress,
+    fetch,
+    http_client,
+    is_local_url,
+    is_public_ip,
+    make_http_client,
+)
 from tests.fakes.feed_server import FEEDS_DIR, HUGE_SIZE, FeedServer, feed_server
 from tests.servers import closed_port_url
 
@@ -28,7 +43,7 @@ def feeds() -> Iterator[FeedServer]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as http:
+    async with make_http_client(allow_local=True) as http:  # the feed server is on loopback
         yield http
 
 
@@ -195,3 +210,160 @@ async def test_unknown_domain(client: httpx.AsyncClient) -> None:
 async def test_only_web_addresses_are_fetched(client: httpx.AsyncClient, url: str) -> None:
     with pytest.raises(FetchError, match=r"^adresse non prise en charge"):
         await fetch(client, url)
+
+
+# --- public addresses only -----------------------------------------------------------------
+
+REFUSED = "adresse refusée : {} (seuls les flux publics sont lus)"
+PRIVATE = "est une adresse de cette machine ou d'un réseau privé"
+
+
+def port_of(url: str) -> int:
+    return httpx.URL(url).port or 80
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("127.0.0.1", f"127.0.0.1 {PRIVATE}"),
+        ("localhost", f"localhost mène à (127.0.0.1|::1), qui {PRIVATE}"),
+        ("127.1", f"127.1 mène à 127.0.0.1, qui {PRIVATE}"),
+        ("[::1]", f"::1 {PRIVATE}"),
+    ],
+)
+async def test_this_machine_is_refused_without_connecting(
+    feeds: FeedServer, host: str, reason: str
+) -> None:
+    hits = feeds.hits(ARTICLES)
+    async with make_http_client() as strict:
+        with pytest.raises(FetchError) as caught:
+            await fetch(strict, f"http://{host}:{port_of(feeds.url)}{ARTICLES}")
+    assert re.fullmatch(re.escape(REFUSED).replace(r"\{\}", reason), str(caught.value))
+    assert feeds.hits(ARTICLES) == hits  # refused before connecting
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1"])
+async def test_this_machine_is_reached_when_allowed(feeds: FeedServer, host: str) -> None:
+    async with make_http_client(allow_local=True) as lenient:
+        result = await fetch(lenient, f"http://{host}:{port_of(feeds.url)}{ARTICLES}")
+    assert result.status == 200
+
+
+@contextlib.asynccontextmanager
+async def redirecting_server(host: str, location: str) -> AsyncIterator[str]:
+    """A bare HTTP server on HOST answering every request with a redirect to LOCATION."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, host, 0)
+    async with server:
+        yield f"http://{host}:{server.sockets[0].getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("{feeds}" + ARTICLES, f"127.0.0.1 {PRIVATE}"),
+        ("http://localhost:{port}" + ARTICLES, f"localhost mène à (127.0.0.1|::1), qui {PRIVATE}"),
+        ("http://[::1]:{port}/", f"::1 {PRIVATE}"),
+    ],
+)
+async def test_a_redirect_to_this_machine_is_refused(
+    feeds: FeedServer, target: str, reason: str
+) -> None:
+    """The town's server (here 127.0.0.2, taken as public) redirects to this machine."""
+    location = target.format(feeds=feeds.url, port=port_of(feeds.url))
+    town_server = ipaddress.ip_address("127.0.0.2")
+    hits = feeds.hits(ARTICLES)
+    async with (
+        redirecting_server(str(town_server), location) as town,
+        http_client(lambda ip: ip == town_server) as client,
+    ):
+        with pytest.raises(FetchError) as caught:
+            await fetch(client, town + "/flux.rss")
+    assert re.fullmatch(re.escape(REFUSED).replace(r"\{\}", reason), str(caught.value))
+    assert feeds.hits(ARTICLES) == hits
+
+
+class RecordingBackend(httpcore.AsyncNetworkBackend):
+    """Records where it is asked to connect; connects nowhere."""
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, *args: object) -> httpcore.AsyncNetworkStream:
+        self.hosts.append(host)
+        raise httpcore.ConnectError("not connecting in this test")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+async def test_the_connection_goes_to_the_address_checked_not_to_the_name() -> None:
+    """The name is resolved once, by the check: a second resolution, which a DNS server
+    could answer differently (DNS rebinding), never happens."""
+    inner = RecordingBackend()
+    checked: list[str] = []
+
+    def allowed(ip: IPAddress) -> bool:
+        checked.append(str(ip))
+        return True
+
+    backend = GuardedBackend(allowed, inner)
+    with pytest.raises(httpcore.ConnectError):
+        await backend.connect_tcp("localhost", 80)
+    assert inner.hosts and set(inner.hosts) <= {"127.0.0.1", "::1"}
+    assert inner.hosts == checked  # each address checked, then tried, in order
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2001:4860:4860::8888", True),
+        ("2002:5db8:d70e::", True),  # 6to4 of a public address
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata services
+        ("100.64.0.1", False),  # carriers' NAT
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("ff02::1", False),
+    ],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    assert is_public_ip(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://localhost:8080/flux.rss", True),
+        ("http://LOCALHOST./flux.rss", True),
+        ("http://127.1/flux.rss", True),
+        ("http://2130706433/flux.rss", True),
+        ("http://[::1]/flux.rss", True),
+        ("http://[2002:7f00:1::]/flux.rss", True),
+        ("https://10.0.0.8/agenda.ics", True),
+        ("https://mairie.local/flux.rss", True),
+        ("https://www.trilport.fr/feed/", False),
+        ("https://93.184.215.14/feed/", False),
+    ],
+)
+def test_local_urls_are_known_without_the_dns(url: str, local: bool) -> None:
+    assert is_local_url(url) is local

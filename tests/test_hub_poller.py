@@ -1,10 +1,15 @@
 """The polling pipeline against a fake feed server: silent first poll, 304, new items,
-back-off of failing sources, council reminders — on SQLite and PostgreSQL."""
+back-off of failing sources, council reminders, hostile feeds failing alone — on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -16,9 +21,11 @@ from notifications.outbox import release_due
 from notifications.poller import PollReport, poll_due
 from notifications.source_store import add_source, list_sources, make_spec, sync_town_sources
 from notifications.subscribers import add_subscriber
-from notifications.tables import DeliveryRow, ItemRow, MessageRow
+from notifications.tables import DeliveryRow, ItemRow, MessageRow, SourceRow
 from tests.fakes.feed_server import FEEDS_DIR, FeedServer, feed_server
-from tests.hub_support import FakeClock
+from tests.hub_support import FakeClock, make_test_hub, migrated_sqlite
+from tests.test_parsing import longest_pause
+from tests.test_sources_parse import TOMORROW, ics, vevent
 
 NEW_ARTICLE = b"""<item>
   <title>Fermeture de la rue de Meaux du 1er au 5 d&#233;cembre</title>
@@ -42,7 +49,7 @@ def with_new_article(original: bytes) -> bytes:
 
 
 async def poll(hub: Hub) -> dict[str, PollReport]:
-    async with make_http_client() as client:
+    async with make_http_client(allow_local=hub.settings.feeds_allow_local) as client:
         return {report.source: report for report in await poll_due(hub, client)}
 
 
@@ -242,3 +249,125 @@ def test_the_town_file_sources_are_kept_in_step(hub: Hub) -> None:
         "videos": ("youtube", "town"),
     }
     assert all(s.next_poll_at <= datetime.now(UTC) + timedelta(days=1) for s in list_sources(hub))
+
+
+# --- hostile feeds ------------------------------------------------------------------------
+
+AGENDA_BOMBS = {
+    # 178 bytes that expand to half a million meetings.
+    "eclair": (
+        ics(vevent("bombe@essai", "Séance éclair", "20200101T090000Z", "RRULE:FREQ=MINUTELY")),
+        "événement « Séance éclair » refusé : il se répète plus d'une fois par jour "
+        "(RRULE:FREQ=MINUTELY)",
+    ),
+    "quotidien": (
+        ics(vevent("perm@essai", "Permanence", TOMORROW, "RRULE:FREQ=DAILY;COUNT=100000000")),
+        "événement « Permanence » refusé : plus de 120 dates dans les 400 jours à venir",
+    ),
+    "foule": (
+        ics(*(vevent(f"r{n}@essai", f"Réunion {n}", TOMORROW) for n in range(5000))),
+        "agenda refusé : 5\u00a0000 événements, 1\u00a0000 au plus",
+    ),
+}
+
+
+def item_guids(hub: Hub, source: str) -> set[str]:
+    with hub.db.session() as session:
+        return set(
+            session.scalars(select(ItemRow.guid).join(SourceRow).where(SourceRow.name == source))
+        )
+
+
+async def test_hostile_agendas_fail_alone_in_seconds_and_schedule_nothing(
+    hub: Hub, server: FeedServer
+) -> None:
+    for name, (body, _) in AGENDA_BOMBS.items():
+        server.put(f"{name}.ics", body)
+        add(hub, name, "council", f"{server.url}/{name}.ics")
+    add(hub, "site", "rss", f"{server.url}/trilport-actualites.rss")
+    started = time.monotonic()
+    reports = await poll(hub)
+    assert time.monotonic() - started < 15  # before: past 60 s and 1.3 GB for the first one
+    assert {name: reports[name].error for name in AGENDA_BOMBS} == {
+        name: reason for name, (_, reason) in AGENDA_BOMBS.items()
+    }
+    assert reports["site"].error is None and reports["site"].new_items == 6
+    assert messages(hub) == []  # an agenda's first poll would have scheduled reminders
+    assert all(item_guids(hub, name) == set() for name in AGENDA_BOMBS)
+    states = {s.name: s.state for s in list_sources(hub)}
+    assert states["eclair"] == f"en échec (1) : {AGENDA_BOMBS['eclair'][1]}"
+
+
+async def test_a_long_feed_gives_its_newest_items_without_holding_the_event_loop(
+    tmp_path: Path, clock: FakeClock, server: FeedServer
+) -> None:
+    # Seconds of parsing: a loaded test machine may need more than the 20 s allowed by default.
+    database = migrated_sqlite(tmp_path / "long.db")
+    hub = make_test_hub(database, clock, feed_max_items=20, feed_parse_timeout=120)
+    try:
+        add(hub, "archives", "rss", f"{server.url}/items/18000.rss")
+        polling = asyncio.create_task(poll(hub))
+        pause = await longest_pause(polling)
+        report = (await polling)["archives"]
+        warning = "flux de 18\u00a0000 entrées : seules les 20 plus récentes sont lues"
+        assert (report.error, report.new_items, report.messages) == (None, 20, 0)
+        assert report.warning == warning
+        newest = {f"https://long.example/?p={i}" for i in range(17_980, 18_000)}
+        assert item_guids(hub, "archives") == newest
+        assert list_sources(hub)[0].state == f"ok, avec un avertissement : {warning}"
+        # Seconds of parsing; meanwhile the loop (every channel's sends) kept going.
+        assert pause < 1, f"the event loop was held {pause:.2f} s"
+    finally:
+        hub.close()
+
+
+async def test_a_parse_past_its_time_fails_that_source_only(
+    database_url: str, clock: FakeClock, server: FeedServer
+) -> None:
+    hub = make_test_hub(database_url, clock, feed_parse_timeout=0.3)
+    try:
+        add(hub, "archives", "rss", f"{server.url}/items/18000.rss")
+        add(hub, "site", "rss", f"{server.url}/trilport-actualites.rss")
+        reports = await poll(hub)
+        reason = "flux trop long à lire (plus de 0,3 s de calcul)"
+        assert reports["archives"].error == reason
+        assert reports["site"].error is None and reports["site"].new_items == 6
+        states = {s.name: s.state for s in list_sources(hub)}
+        assert states == {"archives": f"en échec (1) : {reason}", "site": "ok"}
+        assert item_guids(hub, "archives") == set()
+    finally:
+        hub.close()
+
+
+async def test_feeds_on_this_machine_are_refused_unless_allowed(
+    hub: Hub, clock: FakeClock, server: FeedServer
+) -> None:
+    strict = make_test_hub(hub.settings.database_url, clock, feeds_allow_local=False)
+    port = urlsplit(server.url).port
+    try:
+        for url in [
+            f"{server.url}/trilport-actualites.rss",
+            f"http://localhost:{port}/flux.rss",
+            f"http://127.1:{port}/flux.rss",
+            f"http://[::1]:{port}/flux.rss",
+            "http://192.168.1.1/flux.rss",
+        ]:
+            with pytest.raises(InvalidInput) as caught:
+                add(strict, "locale", "rss", url)
+            assert str(caught.value) == (
+                f"adresse refusée « {url} » : elle désigne cette machine ou un réseau privé, "
+                "et seuls les flux publics sont lus"
+            )
+        assert list_sources(hub) == []
+        # A source added where local feeds are allowed is refused when read elsewhere.
+        add(hub, "site", "rss", f"{server.url}/trilport-actualites.rss")
+        hits = server.hits("/trilport-actualites.rss")
+        assert (await poll(strict))["site"].error == (
+            "adresse refusée : 127.0.0.1 est une adresse de cette machine ou d'un réseau privé "
+            "(seuls les flux publics sont lus)"
+        )
+        assert server.hits("/trilport-actualites.rss") == hits
+        clock.set(list_sources(hub)[0].next_poll_at)
+        assert (await poll(hub))["site"].new_items == 6
+    finally:
+        strict.close()

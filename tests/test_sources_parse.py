@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from notifications.errors import FetchError, InvalidInput
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
 from notifications.sources import SOURCE_KINDS, get_kind, source_kinds, youtube_feed_url
 from notifications.sources.council import CouncilSource, check_options
-from notifications.sources.feed import http_link, plain_text, shorten, stable_guid
+from notifications.sources.feed import http_link, parse_feed, plain_text, shorten, stable_guid
 from notifications.sources.topics import item_topics
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -570,3 +571,170 @@ def test_what_would_not_fit_the_database_is_hashed_or_left_out() -> None:
     long_guid = "uid-" + "x" * 1200
     assert stable_guid(long_guid) == stable_guid(long_guid) != long_guid
     assert len(stable_guid(long_guid)) <= 1000 and stable_guid("court") == "court"
+
+
+# --- bounds: items per reading, agenda expansion ------------------------------------------
+
+
+def dated_rss(hours: list[int | None]) -> bytes:
+    """An RSS feed whose article i is published HOURS[i] hours after 1 January 2026 (None:
+    undated), in that order."""
+    items = "".join(
+        f"<item><title>A{i}</title><guid>g{i}</guid>"
+        + (
+            f"<pubDate>{format_datetime(EPOCH_2026 + timedelta(hours=h))}</pubDate>"
+            if h is not None
+            else ""
+        )
+        + "</item>"
+        for i, h in enumerate(hours)
+    )
+    return rss(items)
+
+
+EPOCH_2026 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("hours", "kept", "warning"),
+    [
+        ([1, 2, 3], ["g0", "g1", "g2"], None),
+        # Oldest first: the newest three are the last, kept in the document's order.
+        (
+            [1, 2, 3, 4, 5],
+            ["g2", "g3", "g4"],
+            "flux de 5 entrées : seules les 3 plus récentes sont lues",
+        ),
+        (
+            [5, 4, 3, 2, 1],
+            ["g0", "g1", "g2"],
+            "flux de 5 entrées : seules les 3 plus récentes sont lues",
+        ),
+        (
+            [9, 1, 8, 2, 7],
+            ["g0", "g2", "g4"],
+            "flux de 5 entrées : seules les 3 plus récentes sont lues",
+        ),
+        # Equal dates: the earlier in the document first.
+        (
+            [1, 1, 1, 1],
+            ["g0", "g1", "g2"],
+            "flux de 4 entrées : seules les 3 plus récentes sont lues",
+        ),
+        # One undated entry: no order by date, the first ones as listed.
+        (
+            [1, 2, None, 4, 5],
+            ["g0", "g1", "g2"],
+            "flux de 5 entrées : seules les 3 premières sont lues",
+        ),
+    ],
+)
+def test_a_feed_gives_at_most_max_items_the_newest(
+    hours: list[int | None], kept: list[str], warning: str | None
+) -> None:
+    feed = source_kinds(max_items=3)["rss"].parse(dated_rss(hours), NEWS)
+    assert ([item.guid for item in feed.items], feed.warning) == (kept, warning)
+
+
+def test_the_warnings_of_a_long_bozo_feed_add_up() -> None:
+    feed = source_kinds(max_items=1)["rss"].parse(read("bozo.rss"), NEWS)
+    assert [item.title for item in feed.items] == ["Brocante de septembre"]
+    assert feed.warning == (
+        "flux mal formé : undefined entity (ligne 8, colonne 39) ; "
+        "flux de 2 entrées : seule la plus récente est lue"
+    )
+    long = dated_rss(list(range(1200)))
+    assert parse_feed(long, NEWS, 2).warning == (
+        "flux de 1\u00a0200 entrées : seules les 2 plus récentes sont lues"
+    )
+
+
+def vevent(uid: str, summary: str, start: str, *lines: str) -> str:
+    extra = "".join(f"{line}\r\n" for line in lines)
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\n"
+        f"SUMMARY:{summary}\r\n{extra}END:VEVENT\r\n"
+    )
+
+
+def ics(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Essai//FR\r\n" + "".join(events)
+            + "END:VCALENDAR\r\n").encode()  # fmt: skip
+
+
+TOMORROW = "20261127T180000Z"  # NOW is 26 November 2026, noon
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY",
+        "FREQ=MINUTELY",
+        "FREQ=HOURLY;INTERVAL=12",
+        "FREQ=DAILY;BYHOUR=9,18",
+        "FREQ=WEEKLY;BYMINUTE=0,30;BYDAY=MO",
+        "FREQ=MONTHLY;BYSECOND=0,1;BYMONTHDAY=1",
+    ],
+)
+def test_rules_repeating_more_than_daily_are_refused_naming_the_event(rule: str) -> None:
+    body = ics(
+        vevent("ok@essai", "Conseil municipal", TOMORROW),
+        vevent("bombe@essai", "Séance éclair", "20200101T090000Z", f"RRULE:{rule}"),
+    )
+    message = (
+        f"événement « Séance éclair » refusé : il se répète plus d'une fois par jour (RRULE:{rule})"
+    )
+    with pytest.raises(FetchError) as caught:
+        council_at(NOW).parse(body, COUNCIL)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("count", [120, 121, 100_000_000])
+def test_an_event_gives_at_most_120_dates_in_the_window(count: int) -> None:
+    body = ics(vevent("perm@essai", "Permanence", TOMORROW, f"RRULE:FREQ=DAILY;COUNT={count}"))
+    if count > 120:
+        with pytest.raises(FetchError) as caught:
+            council_at(NOW).parse(body, COUNCIL)
+        assert str(caught.value) == (
+            "événement « Permanence » refusé : plus de 120 dates dans les 400 jours à venir"
+        )
+        return
+    feed = CouncilSource(clock=lambda: NOW, max_items=200).parse(body, COUNCIL)
+    assert len(feed.items) == 120 and feed.warning is None
+
+
+def test_an_agenda_gives_at_most_500_dates_in_the_window() -> None:
+    # Five commissions twice a week: 115 dates each in 400 days, 575 in all.
+    twice_a_week = "RRULE:FREQ=WEEKLY;BYDAY=MO,TH"
+    body = ics(
+        *(vevent(f"c{n}@essai", f"Commission {n}", TOMORROW, twice_a_week) for n in range(5))
+    )
+    with pytest.raises(FetchError) as caught:
+        council_at(NOW).parse(body, COUNCIL)
+    assert str(caught.value) == "agenda refusé : plus de 500 séances dans les 400 jours à venir"
+    fewer = ics(
+        *(vevent(f"c{n}@essai", f"Commission {n}", TOMORROW, twice_a_week) for n in range(4))
+    )
+    assert len(CouncilSource(lambda: NOW, max_items=500).parse(fewer, COUNCIL).items) == 4 * 115
+
+
+@pytest.mark.parametrize("events", [1000, 1001, 5000])
+def test_an_agenda_has_at_most_1000_events(events: int) -> None:
+    past = [vevent(f"e{n}@essai", f"Réunion {n}", "20200101T090000Z") for n in range(events)]
+    body = ics(*past)
+    if events <= 1000:
+        assert council_at(NOW).parse(body, COUNCIL).items == ()  # all before the window
+        return
+    with pytest.raises(FetchError) as caught:
+        council_at(NOW).parse(body, COUNCIL)
+    count = f"{events:,}".replace(",", "\u00a0")
+    assert str(caught.value) == f"agenda refusé : {count} événements, 1\u00a0000 au plus"
+
+
+def test_an_agenda_gives_its_soonest_meetings_up_to_max_items() -> None:
+    body = ics(vevent("hebdo@essai", "Commission", TOMORROW, "RRULE:FREQ=WEEKLY;COUNT=55"))
+    feed = CouncilSource(clock=lambda: NOW, max_items=50).parse(body, COUNCIL)
+    starts = [item.facts["start"] for item in feed.items]
+    assert starts[0] == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    assert starts == [starts[0] + timedelta(weeks=n) for n in range(50)]
+    assert feed.warning == "agenda de 55 séances : seules les 50 prochaines sont lues"

@@ -6,15 +6,22 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from notifications.errors import InvalidInput
-from notifications.sources.base import SourceKind
+from notifications.sources.base import DEFAULT_MAX_ITEMS, SourceKind
 from notifications.sources.council import CouncilSource, utc_now
 from notifications.sources.rss import RssSource
 from notifications.sources.youtube import YouTubeSource, youtube_feed_url
 
 
-def source_kinds(clock: Callable[[], datetime] = utc_now) -> dict[str, SourceKind]:
-    """A registry whose council kind expands recurring meetings around CLOCK's time."""
-    kinds: tuple[SourceKind, ...] = (RssSource(), YouTubeSource(), CouncilSource(clock))
+def source_kinds(
+    clock: Callable[[], datetime] = utc_now, max_items: int = DEFAULT_MAX_ITEMS
+) -> dict[str, SourceKind]:
+    """A registry whose council kind expands recurring meetings around CLOCK's time, and whose
+    kinds give at most MAX_ITEMS items from one reading."""
+    kinds: tuple[SourceKind, ...] = (
+        RssSource(max_items),
+        YouTubeSource(max_items),
+        CouncilSource(clock, max_items),
+    )
     return {kind.kind: kind for kind in kinds}
 
 
@@ -29,6 +36,7 @@ def get_kind(name: str, kinds: Mapping[str, SourceKind] = SOURCE_KINDS) -> Sourc
 
 
 __all__ = [
+    "DEFAULT_MAX_ITEMS",
     "SOURCE_KINDS",
     "CouncilSource",
     "RssSource",

@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
 
+# Items taken from one reading of a feed (settings.feed_max_items, whose default this is):
+# however long the document, a poll stores and announces at most this many.
+DEFAULT_MAX_ITEMS = 50
+
 
 class SourceKind(Protocol):
     """Pure: bytes in, items out; items in, message drafts out. No I/O, no database."""
@@ -19,7 +23,11 @@ class SourceKind(Protocol):
     agenda: ClassVar[bool]
 
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
-        """Read a fetched body; FetchError (notifications.errors) with the reason when unusable."""
+        """Read a fetched body; FetchError (notifications.errors) with the reason when unusable.
+
+        At most the kind's `max_items` items come out (the feed's warning says when some were
+        left): a kind is built with that cap by `source_kinds()`.
+        """
         ...
 
     def drafts(

@@ -3,12 +3,22 @@
 Recurring meetings are expanded over a window around the parse time: from one day before to
 400 days after (the clock is injected; options cannot set it). A fixed window keeps an
 open-ended RRULE finite and still yields the meetings to come, whatever the rule's first date.
+
+An agenda comes from outside, and 178 bytes of RRULE:FREQ=MINUTELY expand to half a million
+meetings. So a council agenda is bounded before and during expansion: at most MAX_EVENTS
+VEVENTs, no rule repeating more than once a day (refused before expanding, naming the
+event), at most MAX_PER_EVENT dates for one event and MAX_OCCURRENCES for all in the window
+(the expansion is read one date at a time and stopped there). Past a bound the whole agenda
+is refused with the reason: reminders of a half-read agenda would be wrong. Of the meetings
+left, the `max_items` soonest are kept (the others come in as the window moves on).
+
 Times without a zone (floating) and all-day meetings are read in options["timezone"]
 (Europe/Paris by default).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
@@ -20,13 +30,16 @@ import recurring_ical_events
 from arobase.hours_text import format_date, format_time
 from notifications.errors import FetchError, InvalidInput
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+from notifications.sources.base import DEFAULT_MAX_ITEMS
 from notifications.sources.feed import (
     content_hash,
     dedupe_key,
     http_link,
+    only,
     plain_text,
     shorten,
     stable_guid,
+    thousands,
 )
 
 WINDOW_BEFORE = timedelta(days=1)
@@ -36,6 +49,11 @@ DEFAULT_TITLE = "Conseil municipal"
 DAY_OF_AT = time(8, 0)
 EARLY_MEETING = time(10, 0)  # before this, the day-of reminder comes 2 hours ahead instead
 EARLY_LEAD = timedelta(hours=2)
+MAX_EVENTS = 1000  # VEVENTs in one agenda: twenty years of monthly meetings fit four times
+MAX_PER_EVENT = 120  # dates of one event in the window: twice a week fits (115)
+MAX_OCCURRENCES = 500  # dates of all events in the window
+TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
+_BEGIN_VEVENT = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
 
 
 def utc_now() -> datetime:
@@ -47,27 +65,33 @@ class CouncilSource:
     default_topic: ClassVar[str] = "conseil"
     agenda: ClassVar[bool] = True
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = utc_now, max_items: int = DEFAULT_MAX_ITEMS
+    ) -> None:
         self._clock = clock
+        self.max_items = max_items
 
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
-        """The meetings of the window, cancelled ones left out, in order of start."""
+        """The soonest meetings of the window, cancelled ones left out, in order of start."""
         try:
             zone = floating_zone(config.options)
         except InvalidInput as exc:
             raise FetchError(str(exc)) from exc
+        check_event_count(body)  # before parsing: the count bounds the parser's work too
         now = self._clock()
         try:
             calendar = icalendar.Calendar.from_ical(body)
-            events = recurring_ical_events.of(calendar).between(
-                now - WINDOW_BEFORE, now + WINDOW_AFTER
-            )
+            events = occurrences(calendar, now - WINDOW_BEFORE, now + WINDOW_AFTER)
             items = [meeting_item(event, config, zone) for event in events if not cancelled(event)]
         except (ValueError, KeyError) as exc:  # ValueError: the libraries' own errors
             raise FetchError(f"agenda ICS illisible : {ics_reason(exc)}") from exc
         items.sort(key=lambda item: item.facts["start"])
         title = plain_text(str(calendar.get("X-WR-CALNAME", ""))) or config.name
-        return ParsedFeed(title=title, items=tuple(items))
+        return ParsedFeed(
+            title=title,
+            items=tuple(items[: self.max_items]),
+            warning=left_out(len(items), self.max_items),
+        )
 
     def drafts(
         self,
@@ -134,6 +158,75 @@ def remind_at(options: dict[str, Any]) -> time:
         return time.fromisoformat(str(text)).replace(tzinfo=None)
     except ValueError as exc:
         raise InvalidInput(f"heure de rappel invalide « {text} » : écrivez-la HH:MM") from exc
+
+
+def check_event_count(body: bytes) -> None:
+    """FetchError when the agenda has more than MAX_EVENTS VEVENTs (counted in the raw text)."""
+    count = len(_BEGIN_VEVENT.findall(body))
+    if count > MAX_EVENTS:
+        raise FetchError(
+            f"agenda refusé : {thousands(count)} événements, {thousands(MAX_EVENTS)} au plus"
+        )
+
+
+def occurrences(
+    calendar: icalendar.Calendar, start: datetime, stop: datetime
+) -> list[icalendar.Component]:
+    """Every date of every event between START and STOP, each as a VEVENT; FetchError when
+    a rule repeats more than daily or an event or the agenda has too many dates."""
+    for event in calendar.walk("VEVENT"):
+        refuse_frequent_rules(event)
+    found: list[icalendar.Component] = []
+    # One series per UID (the event and its moved dates), expanded lazily: what
+    # recurring_ical_events' between() does, but stopped as soon as a cap is passed.
+    for series in recurring_ical_events.of(calendar).series:
+        for count, occurrence in enumerate(series.between(start, stop), start=1):
+            event = occurrence.as_component(False)
+            if count > MAX_PER_EVENT:
+                raise FetchError(
+                    f"événement « {event_name(event)} » refusé : plus de {MAX_PER_EVENT} dates "
+                    f"dans les {WINDOW_AFTER.days} jours à venir"
+                )
+            found.append(event)
+            if len(found) > MAX_OCCURRENCES:
+                raise FetchError(
+                    f"agenda refusé : plus de {MAX_OCCURRENCES} séances dans les "
+                    f"{WINDOW_AFTER.days} jours à venir"
+                )
+    return found
+
+
+def refuse_frequent_rules(event: icalendar.Event) -> None:
+    """FetchError naming EVENT when one of its rules gives more than one date a day.
+
+    FREQ=SECONDLY, MINUTELY or HOURLY, or several times a day through BYHOUR, BYMINUTE or
+    BYSECOND (FREQ=DAILY;BYHOUR=0,1,…,23 is hourly). Without those, any rule gives at most
+    one date a day, which the caps on dates bound.
+    """
+    for rule in event.rrules:
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        per_day = 1
+        for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            per_day *= max(1, len(rule.get(part) or []))
+        if frequency in TOO_FREQUENT or per_day > 1:
+            text = rule.to_ical().decode(errors="replace")
+            raise FetchError(
+                f"événement « {event_name(event)} » refusé : il se répète plus d'une fois par "
+                f"jour (RRULE:{shorten(text, 100)})"
+            )
+
+
+def event_name(event: icalendar.Event) -> str:
+    """How staff know an event: its title, else its UID."""
+    name = plain_text(str(event.get("SUMMARY", ""))) or str(event.get("UID", "")).strip()
+    return shorten(name or DEFAULT_TITLE, 80)
+
+
+def left_out(count: int, kept: int) -> str | None:
+    """The warning of an agenda of which only the KEPT soonest meetings are read."""
+    if count <= kept:
+        return None
+    return f"agenda de {thousands(count)} séances : {only(kept, 'prochaine')}"
 
 
 def ics_reason(exc: Exception) -> str:

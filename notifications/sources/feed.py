@@ -24,6 +24,7 @@ import nh3
 
 from notifications.errors import FetchError
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+from notifications.sources.base import DEFAULT_MAX_ITEMS
 
 SUMMARY_MAX = 300  # characters of a summary, ellipsis included
 KEY_MAX = 300  # length of messages.dedupe_key in the database
@@ -31,6 +32,7 @@ GUID_MAX = 1000  # length of items.guid
 LINK_MAX = 2000  # length of items.link and messages.link
 UNTITLED = "Sans titre"
 XML = "application/xml"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Tags that separate words when rendered: kept by the sanitiser only to become spaces.
 _BLOCK_TAGS = {
@@ -89,21 +91,68 @@ def stable_guid(guid: str) -> str:
     return guid if len(guid) <= GUID_MAX else content_hash(guid)
 
 
-def parse_feed(body: bytes, config: SourceConfig) -> ParsedFeed:
-    """Read an RSS or Atom document; FetchError when nothing usable is in it."""
+def parse_feed(body: bytes, config: SourceConfig, max_items: int = DEFAULT_MAX_ITEMS) -> ParsedFeed:
+    """Read an RSS or Atom document; FetchError when nothing usable is in it.
+
+    At most MAX_ITEMS items come out (see newest_entries); the warning says when some were left.
+    """
     # A stream, not bytes: feedparser opens bytes that name an existing path as a local file,
     # so a server answering "/etc/passwd" would make us read it. Without a content type
     # feedparser flags every document as odd. No content-location: feedparser would resolve
     # guids against it too, and ids would change with the source's address.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-type": XML})
+    # Neither feedparser's HTML sanitiser nor its resolution of links inside HTML: plain_text
+    # (nh3) removes every tag of what we keep, and the sanitiser took half the parse time of
+    # a long feed (2.6 s instead of 4.6 s for 18,000 items).
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers={"content-type": XML},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     feed_title = plain_text(parsed.feed.get("title", ""))
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"flux illisible : {bozo_reason(parsed.bozo_exception)}")
     if not parsed.entries and not feed_title:
         raise FetchError("flux illisible : ni titre ni article, ce n'est pas un flux RSS ou Atom")
-    items = tuple(entry_item(entry, config.url) for entry in parsed.entries)
-    warning = f"flux mal formé : {bozo_reason(parsed.bozo_exception)}" if parsed.bozo else None
+    entries, left_out = newest_entries(parsed.entries, max_items)
+    items = tuple(entry_item(entry, config.url) for entry in entries)
+    warnings = [f"flux mal formé : {bozo_reason(parsed.bozo_exception)}"] if parsed.bozo else []
+    warnings += [left_out] if left_out else []
+    warning = " ; ".join(warnings) or None
     return ParsedFeed(title=feed_title or config.name, items=items, warning=warning)
+
+
+def newest_entries(
+    entries: list[Mapping[str, Any]], limit: int
+) -> tuple[list[Mapping[str, Any]], str | None]:
+    """The LIMIT newest entries in document order, and a warning when others were left out.
+
+    By date when every entry has one: some sites list the oldest first. Otherwise the first
+    ones: feeds list the newest first by custom, and an undated entry has no place by date.
+    Those left out are simply not read: the next polls see the same newest ones, so an old
+    article never comes back as news.
+    """
+    if len(entries) <= limit:
+        return list(entries), None
+    dates = [entry_published(entry) for entry in entries]
+    if all(date is not None for date in dates):
+        by_date = sorted(range(len(entries)), key=lambda i: dates[i] or EPOCH, reverse=True)
+        kept, which = [entries[i] for i in sorted(by_date[:limit])], "plus récente"
+    else:
+        kept, which = list(entries[:limit]), "première"
+    return kept, f"flux de {thousands(len(entries))} entrées : {only(limit, which)}"
+
+
+def only(count: int, which: str) -> str:
+    """'seules les 50 plus récentes sont lues', 'seule la première est lue'."""
+    if count == 1:
+        return f"seule la {which} est lue"
+    return f"seules les {count} {which}s sont lues"
+
+
+def thousands(number: int) -> str:
+    """'18 000': digits grouped the French way."""
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 def bozo_reason(exc: Exception) -> str:

@@ -7,6 +7,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+from notifications.sources.base import DEFAULT_MAX_ITEMS
 from notifications.sources.feed import item_draft, parse_feed
 
 
@@ -15,8 +16,11 @@ class RssSource:
     default_topic: ClassVar[str] = "actualites"
     agenda: ClassVar[bool] = False
 
+    def __init__(self, max_items: int = DEFAULT_MAX_ITEMS) -> None:
+        self.max_items = max_items
+
     def parse(self, body: bytes, config: SourceConfig) -> ParsedFeed:
-        return parse_feed(body, config)
+        return parse_feed(body, config, self.max_items)
 
     def alert_title(self, item: ParsedItem) -> str:
         return item.title

@@ -3,6 +3,7 @@
     /<file>               a file, with ETag and Last-Modified; 304 on a matching conditional GET
     /gzip/<file>          the same file, gzip-encoded
     /feeds/<i>.rss        distinct small feeds, conditional GET too (benchmarks poll hundreds)
+    /items/<n>.rss        one feed of n articles, oldest first (18,000: 4.5 MB, made at first use)
     /redirect/<n>         n redirects, then trilport-actualites.rss;  /loop  redirects to itself
     /redirect-to?url=…    one redirect to any address
     /status/<code>        an empty answer with that status
@@ -60,6 +61,13 @@ NUMBERED_FEED = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+LONG_FEED_ITEM = """<item><title>Article {i}</title><link>https://long.example/{i}</link>
+<guid>https://long.example/?p={i}</guid><pubDate>{date}</pubDate>
+<description>Compte rendu {i}.</description></item>
+"""
+LONG_FEED_START = datetime(2020, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Stored:
     body: bytes
@@ -94,6 +102,7 @@ class FeedServer:
                 Route("/redirect/{n:int}", self._redirect),
                 Route("/status/{code:int}", self._status),
                 Route("/feeds/{i:int}.rss", self._numbered),
+                Route("/items/{n:int}.rss", self._long),
                 Route("/gzip/{name:path}", self._gzip),
                 Route("/{name:path}", self._file),
             ]
@@ -154,6 +163,10 @@ class FeedServer:
             body = NUMBERED_FEED.format(i=i).encode()
             stored = Stored(body, f'"feed-{i}-v1"', FIRST_MODIFIED, MEDIA_TYPES[".rss"])
         return conditional(request, stored)
+
+    async def _long(self, request: Request) -> Response:
+        body = long_feed(request.path_params["n"])
+        return conditional(request, Stored(body, '"long"', FIRST_MODIFIED, MEDIA_TYPES[".rss"]))
 
     async def _gzip(self, request: Request) -> Response:
         with self._lock:
@@ -246,6 +259,22 @@ def fresh(headers: Headers, stored: Stored) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+@cache
+def long_feed(count: int) -> bytes:
+    """An RSS feed of COUNT articles listed oldest first, article i published i hours after
+    1 January 2020 (so the newest are the last ones)."""
+    items = (
+        LONG_FEED_ITEM.format(i=i, date=format_datetime(long_feed_date(i), usegmt=True))
+        for i in range(count)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+    return f"{head}<title>Archives</title>\n{''.join(items)}</channel></rss>\n".encode()
+
+
+def long_feed_date(i: int) -> datetime:
+    return LONG_FEED_START + timedelta(hours=i)
 
 
 @cache
