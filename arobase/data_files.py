@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,9 +34,15 @@ def owner_only_file(path: Path) -> Path:
 
 
 def tighten(path: Path, mode: int) -> None:
-    """Remove group and other permissions from PATH when we own it (never widen them)."""
+    """Remove group and other permissions from PATH when we own it (never widen them).
+
+    A shared folder with the sticky bit (/tmp, given as a data folder by mistake) is left
+    as it is: closing it would break every other program that uses it.
+    """
     with contextlib.suppress(OSError):
         status = path.stat()
+        if status.st_mode & stat.S_ISVTX:
+            return
         if status.st_uid == os.getuid() and status.st_mode & 0o077:
             path.chmod(status.st_mode & mode & 0o777)
 

@@ -1,9 +1,14 @@
-"""The hub's database: engine and sessions for SQLite (default) or PostgreSQL."""
+"""The hub's database: engine and sessions for SQLite (default) or PostgreSQL.
+
+A SQLite file holds personal data: it is readable by its owner only (0600), and so are its
+-wal and -shm files, which SQLite creates with the database file's own mode.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +16,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from arobase.data_files import FILE_MODE, owner_only_dir, tighten
+
 SQLITE_BUSY_MS = 30_000
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,12 +55,27 @@ def missing_sqlite_file(url: str) -> str | None:
     return parsed.database
 
 
+def private_sqlite_file(path: Path) -> None:
+    """PATH and its companions owner-only before SQLite opens them: a missing file is made
+    empty (a valid empty database) with mode 0600, an existing one tightened.
+
+    A missing folder is made owner-only (0700). An existing one is left as it is: it may be
+    shared (/tmp) or served by another program; the files inside are owner-only anyway.
+    """
+    if not path.parent.is_dir():
+        owner_only_dir(path.parent)
+    with suppress(FileExistsError):  # O_EXCL: never a window with the umask's mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        tighten(file, FILE_MODE)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for URL; creates the folder of a SQLite file when missing."""
+    """An engine for URL; a SQLite file (and a missing folder) is made owner-only."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         # The busy timeout makes writers queue (from the first statement, the pragmas' too).
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -6,15 +6,16 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifications.channels import check_channel
-from notifications.channels.addresses import validate_address
+from notifications.channels.addresses import push_policy, validate_address
 from notifications.errors import Conflict, InvalidInput, NotFound, UnknownTopic
 from notifications.hub import Hub
 from notifications.records import Preferences
@@ -35,6 +36,7 @@ class SubscriberInfo:
     quiet: str | None  # "22:00-07:00", or None when alerts may come at any hour
     digest_at: str | None  # "18:00" when non-urgent alerts come once a day
     deactivated_reason: str | None
+    deactivated_at: datetime | None  # erased `deactivated_days` later
     token: str
 
 
@@ -97,6 +99,7 @@ def info(row: SubscriberRow) -> SubscriberInfo:
         quiet=f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None,
         digest_at=row.digest_at if row.digest else None,
         deactivated_reason=row.deactivated_reason,
+        deactivated_at=row.deactivated_at,
         token=row.token,
     )
 
@@ -166,9 +169,7 @@ def checked_request(
     chosen = check_topics(hub, topics)
     if not chosen:
         raise InvalidInput("choisissez au moins un thème")
-    address, params = validate_address(
-        channel, address, params, local_ok=hub.settings.webpush_allow_local
-    )
+    address, params = validate_address(channel, address, params, push=push_policy(hub.settings))
     return channel, address, params, chosen
 
 
@@ -256,7 +257,8 @@ def chat_subscribe(
             session.add(row)
             session.flush()
         elif not row.active:
-            row.active, row.deactivated_reason, row.consent_at = True, None, now
+            _reactivate(row)
+            row.consent_at = now
         current = {s.topic for s in row.subscriptions}
         added = tuple(t for t in chosen if t not in current)
         _set_topics(session, row, [*sorted(current), *added], now)
@@ -326,6 +328,7 @@ def export_subscriber(hub: Hub, subscriber_id: int) -> dict[str, Any]:
                 "confirmation": row.confirmed_at.isoformat() if row.confirmed_at else None,
                 "actif": row.active,
                 "raison_desactivation": row.deactivated_reason,
+                "desactive_le": row.deactivated_at.isoformat() if row.deactivated_at else None,
                 "heures_calmes": (
                     f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None
                 ),
@@ -357,15 +360,72 @@ def by_token(session: Session, token: str) -> SubscriberRow | None:
     return session.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).one_or_none()
 
 
-def confirm_by_token(hub: Hub, token: str) -> SubscriberInfo | None:
-    """Double opt-in: the e-mail link was opened; None when the link is unknown."""
+class LinkState(Enum):
+    """Where a confirmation link stands."""
+
+    PENDING = "pending"  # waiting for the person to press « Confirmer mon abonnement »
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"  # not confirmed within `confirm_days`: the subscriber is (being) erased
+    UNKNOWN = "unknown"  # never ours, or erased (unsubscribed, purged)
+
+
+@dataclass(frozen=True)
+class ConfirmationLink:
+    state: LinkState
+    subscriber: SubscriberInfo | None = None  # None when EXPIRED or UNKNOWN
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """The moment before which data kept DAYS days is due for erasure (at DAYS days sharp)."""
+    return now - timedelta(days=days)
+
+
+def link_state(confirmed_at: datetime | None, consent_at: datetime, cutoff: datetime) -> LinkState:
+    """A known subscriber's link; CUTOFF is `retention_cutoff(now, confirm_days)`."""
+    if confirmed_at is not None:
+        return LinkState.CONFIRMED
+    return LinkState.EXPIRED if consent_at <= cutoff else LinkState.PENDING
+
+
+def _confirmation_cutoff(hub: Hub) -> datetime:
+    return retention_cutoff(hub.now(), hub.settings.confirm_days)
+
+
+def confirmation_link_opened(hub: Hub, token: str) -> ConfirmationLink:
+    """What opening a confirmation link finds. It confirms nothing (mail scanners open links);
+    the subscriber of an expired link is erased, the period stated for it being over."""
+    with hub.db.reading() as session:
+        row = by_token(session, token)
+        if row is None:
+            return ConfirmationLink(LinkState.UNKNOWN)
+        state = link_state(row.confirmed_at, row.consent_at, _confirmation_cutoff(hub))
+        if state is not LinkState.EXPIRED:
+            return ConfirmationLink(state, info(row))
+    return _settle_link(hub, token, confirm=False)
+
+
+def confirm_by_token(hub: Hub, token: str) -> ConfirmationLink:
+    """Double opt-in: the person pressed the button of the link's page.
+
+    A link past its `confirm_days` confirms nothing: its subscriber is erased at once (the
+    purge would erase it anyway) and the state says EXPIRED.
+    """
+    return _settle_link(hub, token, confirm=True)
+
+
+def _settle_link(hub: Hub, token: str, *, confirm: bool) -> ConfirmationLink:
+    """Erase the subscriber of an expired link; with CONFIRM, confirm a pending one."""
     with hub.db.session() as session:
         row = by_token(session, token)
         if row is None:
-            return None
-        if row.confirmed_at is None:
-            row.confirmed_at = hub.now()
-        return info(row)
+            return ConfirmationLink(LinkState.UNKNOWN)
+        state = link_state(row.confirmed_at, row.consent_at, _confirmation_cutoff(hub))
+        if state is LinkState.EXPIRED:
+            _erase(session, row)
+            return ConfirmationLink(LinkState.EXPIRED)
+        if state is LinkState.PENDING and confirm:
+            row.confirmed_at, state = hub.now(), LinkState.CONFIRMED
+        return ConfirmationLink(state, info(row))
 
 
 def unsubscribe_by_token(hub: Hub, token: str) -> bool:
@@ -383,14 +443,83 @@ def deactivate_address(hub: Hub, channel: str, address: str, reason: str) -> Non
     with hub.db.session() as session:
         row = _find(session, channel, address)
         if row is not None:
-            deactivate(session, row.id, reason)
+            deactivate(session, row.id, reason, hub.now())
 
 
-def deactivate(session: Session, subscriber_id: int, reason: str) -> None:
-    """A channel refused for good: stop sending to this subscriber (kept for staff to see)."""
+def deactivate(session: Session, subscriber_id: int, reason: str, now: datetime) -> None:
+    """A channel refused for good: stop sending to this subscriber.
+
+    Kept for staff to see, then erased `deactivated_days` after NOW (`purge_expired`).
+    """
     row = session.get(SubscriberRow, subscriber_id)
     if row is not None and row.active:
-        row.active, row.deactivated_reason = False, reason
+        row.active, row.deactivated_reason, row.deactivated_at = False, reason, now
+
+
+def _reactivate(row: SubscriberRow) -> None:
+    """The person (or their device) is back: send again, and keep the row."""
+    row.active, row.deactivated_reason, row.deactivated_at = True, None, None
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What `purge_expired` erased: subscribers of each kind, and their deliveries."""
+
+    unconfirmed: int  # e-mail subscriptions not confirmed within `confirm_days`
+    deactivated: int  # subscribers deactivated `deactivated_days` ago or more
+    deliveries: int
+
+    @property
+    def subscribers(self) -> int:
+        return self.unconfirmed + self.deactivated
+
+
+def purge_expired(hub: Hub) -> Purged:
+    """Erase the personal data kept past the periods the privacy page states.
+
+    A subscription never confirmed goes `confirm_days` after the request (its link has
+    expired), a deactivated subscriber `deactivated_days` after its deactivation; with each,
+    its topics and deliveries. Run by the worker's housekeeping; idempotent.
+    """
+    now, settings = hub.now(), hub.settings
+    unconfirmed = and_(
+        SubscriberRow.confirmed_at.is_(None),
+        SubscriberRow.consent_at <= retention_cutoff(now, settings.confirm_days),
+    )
+    deactivated = and_(
+        SubscriberRow.active.is_(False),
+        SubscriberRow.deactivated_at <= retention_cutoff(now, settings.deactivated_days),
+    )
+    with hub.db.session() as session:
+        # Deactivated before the time was recorded (schema 0002): the period starts now.
+        session.execute(
+            update(SubscriberRow)
+            .where(SubscriberRow.active.is_(False), SubscriberRow.deactivated_at.is_(None))
+            .values(deactivated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        first = _erase_where(session, unconfirmed)
+        second = _erase_where(session, deactivated)
+    return Purged(first[0], second[0], first[1] + second[1])
+
+
+def _erase_where(session: Session, condition: ColumnElement[bool]) -> tuple[int, int]:
+    """Erase the subscribers matching CONDITION with their topics and deliveries; the
+    numbers of subscribers and of deliveries erased."""
+    doomed = select(SubscriberRow.id).where(condition)
+    plain = {"synchronize_session": False}  # bulk deletes: no ORM object is loaded here
+    deliveries = session.execute(
+        delete(DeliveryRow).where(DeliveryRow.subscriber_id.in_(doomed)).execution_options(**plain)
+    ).rowcount
+    session.execute(
+        delete(SubscriptionRow)
+        .where(SubscriptionRow.subscriber_id.in_(doomed))
+        .execution_options(**plain)
+    )
+    subscribers = session.execute(
+        delete(SubscriberRow).where(condition).execution_options(**plain)
+    ).rowcount
+    return subscribers or 0, deliveries or 0
 
 
 # --- Added for the web app's alerts pages (bot/web/alerts.py) --------------------------------
@@ -432,7 +561,8 @@ def _device_subscribe(
         else:
             row.params = params
             if not row.active:
-                row.active, row.deactivated_reason, row.consent_at = True, None, now
+                _reactivate(row)
+                row.consent_at = now
         _set_topics(session, row, topics, now)
         return info(row), created
 
@@ -449,7 +579,7 @@ def device_moved(
     """
     channel = check_channel(channel)
     new_address, params = validate_address(
-        channel, new_address, params, local_ok=hub.settings.webpush_allow_local
+        channel, new_address, params, push=push_policy(hub.settings)
     )
     try:
         return _device_moved(hub, channel, old_address.strip(), new_address, params)
@@ -470,6 +600,6 @@ def _device_moved(
             return info(current)
         row.address, row.params = new_address, params
         if not row.active:
-            row.active, row.deactivated_reason = True, None
+            _reactivate(row)
         session.flush()
         return info(row)

@@ -1,23 +1,36 @@
-"""The e-mail channel against a fake SMTP relay on loopback: headers, content, refusals."""
+"""The e-mail channel against a fake SMTP relay on loopback: headers, content, refusals, and
+encryption (STARTTLS with a certificate made at test time; a password never in clear)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from notifications.channels.email import EmailChannel, build_message, list_id
+from arobase.settings import Settings
+from notifications.channels import build_channels
+from notifications.channels.email import (
+    EmailChannel,
+    StartTls,
+    build_message,
+    clear_text_refusal,
+    list_id,
+)
 from notifications.errors import InvalidInput
 from notifications.records import Outcome
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
 from tests.fakes.smtp import FakeSmtp, running_fake_smtp
+from tests.fakes.tls import Certificate, self_signed_certificate
 from tests.servers import closed_port_url
 
 SENDER = "Mairie de Trilport <alertes@trilport.example>"
 RESIDENT = "marie.dupont@exemple.fr"
+USER, PASSWORD = "mairie", "s3cret-du-relais"
+NO_STARTTLS = "le serveur de messagerie ne propose pas le chiffrement (STARTTLS)"
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +168,170 @@ def test_subject_stays_on_one_line() -> None:
 def test_list_id_is_ascii(commune: str, expected: str) -> None:
     expected_id = f"{commune} : alertes <alertes.{expected}.mairie.example>"
     assert list_id(commune, "mairie.example") == expected_id
+
+
+# --- Encryption ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_server(certificate: Certificate) -> Iterator[FakeSmtp]:
+    """A relay offering STARTTLS, and AUTH (even in clear, as a careless relay does)."""
+    with running_fake_smtp(certificate.server_context(), (USER, PASSWORD)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def clear_server() -> Iterator[FakeSmtp]:
+    """A relay without STARTTLS that offers AUTH in clear."""
+    with running_fake_smtp(credentials=(USER, PASSWORD)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def tls_relay(tls_server: FakeSmtp) -> FakeSmtp:
+    tls_server.reset()
+    return tls_server
+
+
+@pytest.fixture
+def clear_relay(clear_server: FakeSmtp) -> FakeSmtp:
+    clear_server.reset()
+    return clear_server
+
+
+async def test_mail_is_encrypted_by_default(tls_relay: FakeSmtp, certificate: Certificate) -> None:
+    channel = EmailChannel(
+        tls_relay.host, tls_relay.port, SENDER, timeout=5, ca_file=certificate.certificate
+    )
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.SENT
+    [mail] = tls_relay.received.items()
+    assert (mail.rcpt_tos, mail.encrypted, mail.authenticated) == ((RESIDENT,), True, False)
+
+
+async def test_the_password_goes_only_inside_tls(
+    tls_relay: FakeSmtp, certificate: Certificate
+) -> None:
+    channel = EmailChannel(
+        tls_relay.host,
+        tls_relay.port,
+        SENDER,
+        user=USER,
+        password=PASSWORD,
+        timeout=5,
+        ca_file=certificate.certificate,
+    )
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.SENT
+    [mail] = tls_relay.received.items()
+    assert (mail.encrypted, mail.authenticated) == (True, True)
+    assert [command.encrypted for command in tls_relay.auth_commands.items()] == [True]
+
+
+async def test_without_starttls_the_password_is_never_sent(clear_relay: FakeSmtp) -> None:
+    channel = EmailChannel(
+        clear_relay.host, clear_relay.port, SENDER, user=USER, password=PASSWORD, timeout=5
+    )
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.RETRY
+    assert result.detail == (
+        f"{NO_STARTTLS} : message non envoyé, le mot de passe SMTP ne part jamais en clair"
+    )
+    assert clear_relay.auth_commands.items() == []
+    assert clear_relay.received.items() == []
+
+
+async def test_required_starttls_refuses_a_relay_without_it(clear_relay: FakeSmtp) -> None:
+    channel = EmailChannel(clear_relay.host, clear_relay.port, SENDER, starttls="required")
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.RETRY
+    assert result.detail == (
+        f"{NO_STARTTLS}, exigé par AROBASE_SMTP_STARTTLS=required : message non envoyé"
+    )
+    assert clear_relay.received.items() == []
+
+
+async def test_a_relay_with_an_unknown_certificate_gets_nothing(tls_relay: FakeSmtp) -> None:
+    # The system's authorities do not know the test's certificate: as a forged relay.
+    channel = EmailChannel(
+        tls_relay.host, tls_relay.port, SENDER, user=USER, password=PASSWORD, timeout=5
+    )
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.RETRY
+    assert result.detail.startswith("certificat du serveur de messagerie refusé (")
+    assert result.detail.endswith(
+        "pour un relais interne, indiquez son autorité dans AROBASE_SMTP_CA_FILE"
+    )
+    assert tls_relay.auth_commands.items() == []
+    assert tls_relay.received.items() == []
+
+
+async def test_off_sends_in_clear_without_a_password(tls_relay: FakeSmtp) -> None:
+    channel = EmailChannel(tls_relay.host, tls_relay.port, SENDER, starttls="off", timeout=5)
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.SENT
+    assert [mail.encrypted for mail in tls_relay.received.items()] == [False]
+
+
+@pytest.mark.parametrize(
+    ("starttls", "encrypted", "authenticates", "refused"),
+    [
+        ("auto", True, True, False),
+        ("auto", False, False, False),
+        ("auto", False, True, True),
+        ("required", True, False, False),
+        ("required", False, False, True),
+        ("off", False, False, False),
+    ],
+)
+def test_when_a_connection_may_carry_the_message(
+    starttls: StartTls, encrypted: bool, authenticates: bool, refused: bool
+) -> None:
+    refusal = clear_text_refusal(starttls, encrypted, authenticates)
+
+    assert (refusal is not None) == refused
+    assert refusal is None or refusal.startswith(NO_STARTTLS)
+
+
+def test_off_with_a_password_is_refused_at_start() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, smtp_starttls="off", smtp_user=USER, smtp_password=PASSWORD
+    )
+
+    with pytest.raises(InvalidInput) as refused:
+        build_channels(settings)
+
+    assert str(refused.value) == (
+        "AROBASE_SMTP_STARTTLS=off avec un mot de passe SMTP : il passerait en clair. "
+        "Choisissez « auto » ou « required », ou le port 465 (chiffré dès la connexion)."
+    )
+
+
+def test_off_with_a_password_is_allowed_on_port_465() -> None:
+    channel = EmailChannel("127.0.0.1", 465, SENDER, user=USER, password=PASSWORD, starttls="off")
+
+    assert channel.name == "email"
+
+
+def test_an_unreadable_ca_file_is_refused_at_start(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.pem"
+
+    with pytest.raises(InvalidInput, match=f"AROBASE_SMTP_CA_FILE « {missing} » illisible"):
+        EmailChannel("127.0.0.1", 25, SENDER, ca_file=missing)

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from arobase.settings import Settings
 from bot.web.app import create_app
+from bot.web.privacy import duration_text
 from tests.hub_support import hub_settings
 from tests.servers import closed_port_url, serving
 
@@ -38,6 +39,63 @@ def test_the_notice_says_what_is_kept_and_how_to_erase_it(web_url: str) -> None:
     for fragment in ("Trilport", "mairie@trilport.example", "/supprimer", "Se désabonner"):
         assert fragment in page
     assert "<script" not in page
+
+
+def notice_text(settings: Settings) -> str:
+    """The privacy notice served with SETTINGS, as one line of text."""
+    with serving(create_app(settings)) as url:
+        page = httpx.get(f"{url}/confidentialite", trust_env=False).text
+    return " ".join(page.split())
+
+
+def test_the_notice_states_the_periods_that_are_enforced(web_settings: Settings) -> None:
+    assert (web_settings.conversation_idle, web_settings.confirm_days) == (1800, 7)
+    assert web_settings.deactivated_days == 30
+    default = notice_text(web_settings)
+    changed = notice_text(
+        web_settings.model_copy(
+            update={
+                "conversation_idle": 5400,
+                "conversation_max": 12000,
+                "confirm_days": 3,
+                "deactivated_days": 60,
+            }
+        )
+    )
+
+    for page, forgotten, link, kept, most in [
+        (
+            default,
+            "30 minutes",
+            "7 jours",
+            "30 jours",
+            "5 000",
+        ),  # notice_text joins the no-break space too
+        (changed, "1 heure 30 minutes", "3 jours", "60 jours", "12 000"),
+    ]:
+        assert f"Quand l'assistant garde déjà {most} conversations, il oublie" in page
+        assert f"l'assistant les oublie {forgotten} après votre dernier message" in page
+        assert f"le lien de confirmation que nous vous envoyons sert {link} :" in page
+        assert f"nous arrêtons les envois et effaçons vos données {kept} plus tard." in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (1800, "30 minutes"),
+        (60, "1 minute"),
+        (20, "1 minute"),
+        (89, "1 minute"),
+        (3600, "1 heure"),
+        (5400, "1 heure 30 minutes"),
+        (7260, "2 heures 1 minute"),
+        (86_400, "1 jour"),
+        (90_000, "1 jour 1 heure"),
+        (172_800, "2 jours"),
+    ],
+)
+def test_durations_are_written_in_plain_french(seconds: float, text: str) -> None:
+    assert duration_text(seconds) == text
 
 
 @pytest.mark.parametrize("path", ["/", "/alertes"])

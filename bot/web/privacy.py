@@ -1,4 +1,7 @@
-"""GET /confidentialite: the privacy notice residents are pointed to (chat, alerts, Telegram)."""
+"""GET /confidentialite: the privacy notice residents are pointed to (chat, alerts, Telegram).
+
+The periods it states are read from the settings that enforce them: what it says is done.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,33 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from arobase.settings import Settings
 from arobase.town import Town
-from bot.web.alerts import alerts_context, notice_page, paragraphs
+from bot.web.alerts import alerts_context, days_text, notice_page, paragraphs
+
+UNITS = ((86_400, "jour", "jours"), (3_600, "heure", "heures"), (60, "minute", "minutes"))
+
+
+def duration_text(seconds: float) -> str:
+    """A period in plain French: 1800 → '30 minutes', 5400 → '1 heure 30 minutes',
+    86400 → '1 jour'; rounded to the minute (at least 1 minute)."""
+    rest = max(60, round(seconds / 60) * 60)
+    words = []
+    for size, singular, plural in UNITS:
+        number, rest = divmod(rest, size)
+        if number:
+            words.append(f"{number} {singular if number == 1 else plural}")
+    return " ".join(words)
 
 
 def section(title: str, *texts: str) -> str:
     return f"    <h2>{html.escape(title, quote=False)}</h2>\n{paragraphs(*texts)}"
 
 
-def privacy_body(town: Town) -> str:
+def privacy_body(town: Town, settings: Settings) -> str:
     hall = town.main_service
+    forgotten = duration_text(settings.conversation_idle)
+    kept = f"{settings.conversation_max:,}".replace(",", "\u00a0")  # 5 000, in French
     return "\n".join(
         [
             section(
@@ -28,10 +48,16 @@ def privacy_body(town: Town) -> str:
             section(
                 "L'assistant (site web et Telegram)",
                 "Vos questions à l'assistant servent seulement à vous répondre. Seuls vos "
-                "derniers échanges sont gardés en mémoire, le temps de la conversation ; ils "
-                "disparaissent au redémarrage de l'assistant et ne sont jamais enregistrés sur "
-                "disque ni communiqués à des tiers. Sur le site, un cookie technique relie vos "
-                "messages d'une même conversation ; il ne sert à rien d'autre.",
+                "derniers échanges sont gardés en mémoire, le temps de la conversation : "
+                f"l'assistant les oublie {forgotten} après votre dernier message (ou à son "
+                "redémarrage). Ils ne sont jamais enregistrés sur disque ni communiqués à des "
+                "tiers. Sur le site, un cookie technique relie vos messages d'une même "
+                "conversation ; il ne sert à rien d'autre.",
+                f"Quand l'assistant garde déjà {kept} conversations, il oublie d'abord les "
+                "plus anciennes.",
+                "Pour éviter les abus, l'adresse IP de votre appareil et ce cookie servent aussi "
+                "à compter vos messages sur une courte durée ; ce décompte reste en mémoire, "
+                "n'est jamais enregistré et s'efface de lui-même.",
             ),
             section(
                 "Les alertes",
@@ -42,6 +68,12 @@ def privacy_body(town: Town) -> str:
                 "Ces données sont gardées tant que vous êtes abonné(e), puis effacées. Les "
                 "alertes passent par le service que vous avez choisi (Telegram, votre "
                 "messagerie, le service de notification de votre navigateur).",
+                "Par e-mail, le lien de confirmation que nous vous envoyons sert "
+                f"{days_text(settings.confirm_days)} : sans confirmation dans ce délai, nous "
+                "effaçons votre adresse.",
+                "Si le service que vous avez choisi ne peut plus vous joindre (bot bloqué, "
+                "adresse e-mail fermée, appareil désabonné), nous arrêtons les envois et "
+                f"effaçons vos données {days_text(settings.deactivated_days)} plus tard.",
             ),
             section(
                 "Vos droits",
@@ -56,8 +88,9 @@ def privacy_body(town: Town) -> str:
 
 
 async def privacy_page(request: Request) -> Response:
-    town = alerts_context(request).town
-    page = notice_page(town, "Vos données personnelles", privacy_body(town), to_root="")
+    alerts = alerts_context(request)
+    body = privacy_body(alerts.town, alerts.settings)
+    page = notice_page(alerts.town, "Vos données personnelles", body, to_root="")
     return HTMLResponse(page, headers={"cache-control": "no-cache"})
 
 

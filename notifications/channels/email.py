@@ -2,6 +2,12 @@
 
 Each message carries List-Unsubscribe (one click, RFC 8058) so that mail clients show an
 unsubscribe button, and Auto-Submitted so that auto-responders stay silent (RFC 3834).
+
+Encryption: port 465 is TLS from the first byte; elsewhere the connection is upgraded with
+STARTTLS whenever the relay offers it ("auto"), or must be ("required"). The relay's
+certificate and name are always verified. A password never travels in clear: over a
+connection left unencrypted, the message is not sent and the outcome says why (the worker
+retries, so a relay that is fixed gets it).
 """
 
 from __future__ import annotations
@@ -9,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import ssl
 import unicodedata
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Literal
 
 import aiosmtplib
 
@@ -25,6 +33,9 @@ from notifications.render import email_content
 
 IMPLICIT_TLS_PORT = 465  # "submissions": TLS from the first byte, not STARTTLS
 LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
+
+StartTls = Literal["auto", "required", "off"]  # settings.smtp_starttls
+NO_STARTTLS = "le serveur de messagerie ne propose pas le chiffrement (STARTTLS)"
 
 
 class EmailChannel:
@@ -39,13 +50,17 @@ class EmailChannel:
         sender: str,
         user: str = "",
         password: str = "",
-        starttls: bool | None = None,
+        starttls: StartTls = "auto",
         timeout: float = 20,
         rate: float | None = None,
+        ca_file: Path | None = None,
     ) -> None:
+        check_clear_text(starttls, port, password)
         self._host, self._port, self._sender = host, port, check_sender(sender)
-        self._user, self._password = user or None, password or None
+        # A user with an empty password still logs in: the relay decides.
+        self._user, self._password = user or None, password
         self._starttls, self._timeout = starttls, timeout
+        self._tls = tls_context(ca_file)
         self._turn = rate_limit(rate)
         self._local_hostname: str | None = None
 
@@ -56,21 +71,36 @@ class EmailChannel:
             return SendResult.rejected(f"message impossible à écrire : {error}")
         async with self._turn:
             try:
-                await aiosmtplib.send(
-                    message,
-                    recipients=[envelope.address],
-                    hostname=self._host,
-                    port=self._port,
-                    username=self._user,
-                    password=self._password,
-                    use_tls=self._port == IMPLICIT_TLS_PORT,
-                    start_tls=self._starttls,
-                    timeout=self._timeout,
-                    local_hostname=await self._hostname(),
-                )
+                refusal = await self._deliver(message, envelope.address)
             except (aiosmtplib.SMTPException, OSError) as error:
                 return smtp_failure(error)
+        if refusal is not None:
+            return SendResult.retry(refusal)
         return SendResult.sent(str(message["Message-ID"]))
+
+    async def _deliver(self, message: EmailMessage, address: str) -> str | None:
+        """Send MESSAGE over one connection; why not, when it was left unencrypted."""
+        implicit = self._port == IMPLICIT_TLS_PORT
+        client = aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            use_tls=implicit,
+            # None: aiosmtplib upgrades when the relay offers STARTTLS; the policy is checked
+            # below, once the connection is what it will be.
+            start_tls=False if implicit or self._starttls == "off" else None,
+            tls_context=self._tls,
+            timeout=self._timeout,
+            local_hostname=await self._hostname(),
+        )
+        async with client:  # no credentials given here: aiosmtplib would log in at once
+            encrypted = client.get_transport_info("sslcontext") is not None
+            refusal = clear_text_refusal(self._starttls, encrypted, self._user is not None)
+            if refusal is not None:
+                return refusal
+            if self._user is not None:
+                await client.login(self._user, self._password)
+            await client.send_message(message, recipients=[address])
+        return None
 
     async def aclose(self) -> None:
         """Nothing to release: each message uses its own connection."""
@@ -80,6 +110,37 @@ class EmailChannel:
         if self._local_hostname is None:
             self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         return self._local_hostname
+
+
+def check_clear_text(starttls: StartTls, port: int, password: str) -> None:
+    """Refuse at start-up a set-up that would send the SMTP password in clear."""
+    if starttls == "off" and password and port != IMPLICIT_TLS_PORT:
+        raise InvalidInput(
+            "AROBASE_SMTP_STARTTLS=off avec un mot de passe SMTP : il passerait en clair. "
+            "Choisissez « auto » ou « required », ou le port 465 (chiffré dès la connexion)."
+        )
+
+
+def clear_text_refusal(starttls: StartTls, encrypted: bool, authenticates: bool) -> str | None:
+    """Why a connection left unencrypted must not carry this message, or None when it may."""
+    if encrypted:
+        return None
+    if starttls == "required":
+        return f"{NO_STARTTLS}, exigé par AROBASE_SMTP_STARTTLS=required : message non envoyé"
+    if authenticates:
+        return f"{NO_STARTTLS} : message non envoyé, le mot de passe SMTP ne part jamais en clair"
+    return None
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Verifies the relay's certificate and name: against the system's authorities, or only
+    those in CA_FILE (a town's internal relay). Built once: loading authorities takes time."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as error:
+        raise InvalidInput(
+            f"AROBASE_SMTP_CA_FILE « {ca_file} » illisible : {error.strerror or error}"
+        ) from error
 
 
 def build_message(envelope: Envelope, sender: str, now: datetime) -> EmailMessage:
@@ -133,8 +194,22 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "commune"
 
 
+def certificate_problem(error: BaseException | None) -> ssl.SSLCertVerificationError | None:
+    """The certificate refusal behind ERROR (aiosmtplib wraps it on port 465), if any."""
+    while error is not None:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return error
+        error = error.__cause__
+    return None
+
+
 def smtp_failure(error: aiosmtplib.SMTPException | OSError) -> SendResult:
     """The outcome of a failed SMTP exchange: a refused recipient is gone for good."""
+    if refused := certificate_problem(error):
+        return SendResult.retry(
+            f"certificat du serveur de messagerie refusé ({refused.verify_message}) : "
+            "pour un relais interne, indiquez son autorité dans AROBASE_SMTP_CA_FILE"
+        )
     match error:
         case aiosmtplib.SMTPRecipientsRefused():
             refused = error.recipients[0]
