@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -82,7 +83,11 @@ def ensure_model(
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     ]
-    result = subprocess.run(command, cwd=inputs.root, capture_output=quiet, text=True, check=False)
+    # No usage report to Rasa's makers (the machine may have no network anyway).
+    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false"}
+    result = subprocess.run(
+        command, cwd=inputs.root, capture_output=quiet, text=True, check=False, env=env
+    )
     if result.returncode != 0:
         tail = (result.stdout or "")[-3000:] + (result.stderr or "")[-3000:]
         raise TrainingError(f"rasa train failed (exit {result.returncode}).\n{tail}")

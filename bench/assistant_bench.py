@@ -1,8 +1,15 @@
-"""Benchmarks of the assistant: training time, latency, throughput, memory. One figure per line."""
+"""Benchmarks of the assistant: training time, latency, throughput, memory. One figure per line.
+
+The web app runs with chat limits far above what the bench sends (AROBASE_CHAT_RATE_IP and
+AROBASE_CHAT_RATE_SESSION in its environment): all its users come from 127.0.0.1, and the
+latency run sends 500 messages in one conversation; the limits themselves are tested in
+tests/test_web.py. Rasa runs with the default conversation limits (1,800 s idle, 5,000 kept).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -14,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from arobase.model import ModelInputs, ensure_model
-from arobase.settings import ROOT
+from arobase.settings import ROOT, Settings
 from tests.stack import RasaStack, free_port, running_stack, wait_until_ready
 
 MESSAGES = [
@@ -32,6 +39,18 @@ MESSAGES = [
 LATENCY_SAMPLES = 500
 CONCURRENT_USERS = 20
 MESSAGES_PER_USER = 30
+# Far above what this bench sends, as every one of its users comes from 127.0.0.1.
+BENCH_CHAT_LIMITS = {
+    "AROBASE_CHAT_RATE_IP": "1000000/minute",
+    "AROBASE_CHAT_RATE_SESSION": "1000000/minute",
+}
+CONVERSATIONS = 50_000
+CONVERSATION_WRITERS = 16
+# Rasa with the default conversation limits, whatever this shell's environment says.
+DEFAULT_CONVERSATION_LIMITS = {
+    "AROBASE_CONVERSATION_IDLE": str(Settings.model_fields["conversation_idle"].default),
+    "AROBASE_CONVERSATION_MAX": str(Settings.model_fields["conversation_max"].default),
+}
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -121,13 +140,77 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+async def one_message_conversations(stack: RasaStack) -> list[bytes]:
+    """The events of a real one-message conversation for each of MESSAGES (through NLU,
+    policies and actions), as JSON bodies for Rasa's conversation API."""
+    bodies = []
+    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60) as rasa:
+        for number, text in enumerate(MESSAGES):
+            sender = f"bench-sample-{number}"
+            message = {"sender": sender, "message": text}
+            (await rasa.post("/webhooks/rest/webhook", json=message)).raise_for_status()
+            tracker = await rasa.get(f"/conversations/{sender}/tracker", params=_token(stack))
+            bodies.append(json.dumps(tracker.raise_for_status().json()["events"]).encode())
+    return bodies
+
+
+def _token(stack: RasaStack) -> dict[str, str]:
+    return {"token": stack.token}
+
+
+async def store_conversations(stack: RasaStack, bodies: list[bytes], count: int) -> None:
+    """COUNT conversations, each a copy of a real one-message one, stored by Rasa through its
+    conversation API: the same tracker store save() that ends every message, without the
+    ~20 ms of NLU and policies per message (50,000 through NLU would take ~18 minutes)."""
+    numbers = iter(range(count))
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60, params=_token(stack)) as rasa:
+
+        async def writer() -> None:
+            for number in numbers:
+                path = f"/conversations/bench-{number}/tracker/events"
+                body = bodies[number % len(bodies)]
+                (await rasa.put(path, content=body, headers=headers)).raise_for_status()
+
+        await asyncio.gather(*(writer() for _ in range(CONVERSATION_WRITERS)))
+
+
+async def messages_held(stack: RasaStack, sender: str) -> int:
+    """How many messages of the person Rasa holds for SENDER (0: it forgot SENDER)."""
+    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60) as rasa:
+        response = await rasa.get(
+            f"/conversations/{sender}/tracker", params={**_token(stack), "include_events": "ALL"}
+        )
+    events = response.raise_for_status().json()["events"]
+    return sum(event["event"] == "user" for event in events)
+
+
+def measure_rasa_memory(stack: RasaStack) -> None:
+    """Rasa's resident memory idle, then after CONVERSATIONS one-message conversations."""
+    bodies = asyncio.run(one_message_conversations(stack))
+    idle = rss_mb(stack.pids["rasa"])
+    started = time.perf_counter()
+    asyncio.run(store_conversations(stack, bodies, CONVERSATIONS))
+    elapsed = time.perf_counter() - started
+    after = rss_mb(stack.pids["rasa"])
+    # The oldest were forgotten (over 5,000 kept), the latest are held as a message left them.
+    first, last = "bench-0", f"bench-{CONVERSATIONS - 1}"
+    held = asyncio.run(messages_held(stack, first)), asyncio.run(messages_held(stack, last))
+    figure("rss_rasa_idle", idle, "MB")
+    figure(f"rss_rasa_after_{CONVERSATIONS}_conversations", after, "MB")
+    figure(f"rss_rasa_growth_{CONVERSATIONS}_conversations", after - idle, "MB")
+    figure("rasa_conversations_stored_per_second", CONVERSATIONS / elapsed, "conv/s")
+    if held != (0, 1):
+        raise RuntimeError(f"Rasa holds {held} user messages for {first} and {last}, not (0, 1)")
+
+
 def main() -> None:
     measure_training()
     model, _ = ensure_model(quiet=True)
     logs = ROOT / "var" / "bench-logs"
-    with running_stack(model, logs) as stack:
+    with running_stack(model, logs, DEFAULT_CONVERSATION_LIMITS) as stack:
         port = free_port()
-        env = {**stack.env, "AROBASE_WEB_PORT": str(port)}
+        env = {**stack.env, **BENCH_CHAT_LIMITS, "AROBASE_WEB_PORT": str(port)}
         with (logs / "web.log").open("w") as out:
             web = subprocess.Popen(
                 [
@@ -164,6 +247,7 @@ def main() -> None:
             for name, pid in stack.pids.items():
                 figure(f"rss_{name}", rss_mb(pid), "MB")
             figure("rss_web", rss_mb(web.pid), "MB")
+            measure_rasa_memory(stack)
         finally:
             web.terminate()
             web.wait(timeout=20)

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -27,15 +28,26 @@ def closed_port_url() -> str:
 
 
 @contextmanager
-def serving(app: ASGIApp, stopping: threading.Event | None = None) -> Iterator[str]:
+def serving(app: ASGIApp, stopping: threading.Event | None = None, **options: Any) -> Iterator[str]:
     """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL.
 
     `stopping` is set before the server shuts down, so handlers that hang on purpose end.
+    OPTIONS go to uvicorn.Config, e.g. `proxy_headers=False` (uvicorn then leaves
+    X-Forwarded-* alone; by default it believes them from 127.0.0.1, the tests' peer, so the
+    app's own trusted-proxy rules would go untested), or `ssl_certfile` and `ssl_keyfile`
+    (then the URL is https).
     """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="auto",
+        timeout_graceful_shutdown=2,
+        **options,
+    )
+    scheme = "https" if options.get("ssl_certfile") else "http"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -47,7 +59,7 @@ def serving(app: ASGIApp, stopping: threading.Event | None = None) -> Iterator[s
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the test server did not start within {START_TIMEOUT} s")
             time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         if stopping is not None:
             stopping.set()

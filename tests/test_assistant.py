@@ -21,7 +21,13 @@ pytestmark = pytest.mark.rasa
 @pytest.fixture(scope="module")
 def web_url(rasa_stack: RasaStack) -> Iterator[str]:
     """The real web app on loopback, in front of the real Rasa."""
-    settings = Settings(rasa_url=rasa_stack.rasa_url, rasa_timeout=30)
+    # Every message of these tests comes from 127.0.0.1: limits far above their count.
+    settings = Settings(
+        rasa_url=rasa_stack.rasa_url,
+        rasa_timeout=30,
+        chat_rate_ip="100000/minute",
+        chat_rate_session="100000/minute",
+    )
     with serving(create_app(settings)) as url:
         yield url
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -37,7 +39,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeRa
     """The web app's URL and the fake Rasa behind it."""
     town_file = write_town(tmp_path_factory.mktemp("town"))
     with running_fake_rasa() as fake:
-        settings = make_settings(town_file, fake.url, rasa_timeout=0.5)
+        settings = make_settings(town_file, fake.url, rasa_timeout=0.5).model_copy(
+            update={"chat_rate_ip": "10000/minute", "chat_rate_session": "10000/minute"}
+        )
         with serving(create_app(settings)) as url:
             yield url, fake
 
@@ -189,3 +193,42 @@ def test_text_is_large(page: Page):
     for selector in ("#message", "#log .msg-bot .text", "#log .msg-user .text", ".send"):
         size = page.locator(selector).last.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert size >= 18, selector
+
+
+@pytest.fixture
+def strict_page(browser: Browser, tmp_path: Path) -> Iterator[tuple[Page, FakeRasa]]:
+    """The chat page of a site where a conversation may send 2 messages a minute."""
+    with running_fake_rasa() as fake:
+        settings = make_settings(write_town(tmp_path), fake.url).model_copy(
+            update={"chat_rate_session": "2/minute"}
+        )
+        with serving(create_app(settings)) as url:
+            context = browser.new_context(locale="fr-FR")
+            tab = context.new_page()
+            tab.goto(url + "/")
+            yield tab, fake
+            context.close()
+
+
+def test_too_many_messages_get_a_polite_reply_from_the_assistant(
+    strict_page: tuple[Page, FakeRasa],
+):
+    page, fake = strict_page
+    for n in range(3):  # the first has no conversation yet; the next two count
+        ask(page, f"question {n}")
+        expect(bot_messages(page)).to_have_count(n + 2)  # the greeting, then one per answer
+
+    ask(page, "encore une")
+
+    reply = bot_messages(page).last
+    expect(reply).to_have_text(
+        re.compile(
+            r"Vous m'envoyez beaucoup de messages en peu de temps\. Merci de patienter "
+            r"(1\u00a0minute|\d+\u00a0secondes), puis de reposer votre question\. "
+            rf"Vous pouvez appeler la mairie au {TOWN_PHONE}\."
+        )
+    )
+    expect(reply.get_by_role("link", name=TOWN_PHONE)).to_have_attribute("href", "tel:0199001234")
+    expect(page.get_by_label("Votre question")).to_have_value("encore une")  # ready to resend
+    expect(page.locator("#message-error")).to_have_text("")  # not an input error
+    assert fake.messages == ["question 0", "question 1", "question 2"]

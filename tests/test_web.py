@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from arobase.errors import TownContentError
+from arobase.settings import Settings
 from bot.rasa_client import (
     Button,
     RasaClient,
@@ -41,6 +42,14 @@ APOLOGY = (
 EMPTY = "Le message est vide."
 TOO_LONG = "Le message dépasse 1\u00a0000 caractères."
 JSON_TYPE = {"content-type": "application/json"}
+WAY_OUT = f"Vous pouvez appeler la mairie au {TOWN_PHONE}."
+
+
+def generous(settings: Settings, **limits: str) -> Settings:
+    """SETTINGS with chat limits no test of this module reaches, unless LIMITS say others
+    (all of this module's requests come from 127.0.0.1)."""
+    wanted = {"chat_rate_ip": "10000/minute", "chat_rate_session": "10000/minute", **limits}
+    return settings.model_copy(update=wanted)
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +72,14 @@ def town_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def web_url(fake_server: FakeRasa, town_file: Path) -> Iterator[str]:
     """The web app, talking to the fake Rasa."""
-    with serving(create_app(make_settings(town_file, fake_server.url))) as url:
+    with serving(create_app(generous(make_settings(town_file, fake_server.url)))) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def impatient_url(fake_server: FakeRasa, town_file: Path) -> Iterator[str]:
     """The web app, waiting at most 0.5 s for the fake Rasa."""
-    settings = make_settings(town_file, fake_server.url, rasa_timeout=0.5)
+    settings = generous(make_settings(town_file, fake_server.url, rasa_timeout=0.5))
     with serving(create_app(settings)) as url:
         yield url
 
@@ -145,6 +154,15 @@ async def test_malformed_session_cookie_is_replaced(web_url: str, fake: FakeRasa
 
 # --- Input the app accepts ------------------------------------------------------------------
 
+
+def nested(levels: int) -> object:
+    """Arrays nested LEVELS deep: [[[...]]]."""
+    value: object = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
 ACCEPTED = [
     ("emoji only", json.dumps({"message": "👍🏽🎉"}).encode(), "👍🏽🎉"),
     (
@@ -162,6 +180,17 @@ ACCEPTED = [
     ("surrounding spaces trimmed", b'{"message": "  samedi ?  "}', "samedi ?"),
     ("exactly 1000 characters", json.dumps({"message": "é" * 1000}).encode(), "é" * 1000),
     ("not ASCII", '{"message": "Où est l\'école ?"}'.encode(), "Où est l'école ?"),
+    ("brackets in the text", json.dumps({"message": "[" * 900 + "{"}).encode(), "[" * 900 + "{"),
+    (
+        "escaped quote before brackets",
+        json.dumps({"message": 'il a dit "[[[" ' + "{" * 50}).encode(),
+        'il a dit "[[[" ' + "{" * 50,
+    ),
+    (
+        "nested 20 levels deep",
+        json.dumps({"message": "oui", "extra": nested(19)}).encode(),
+        "oui",
+    ),
 ]
 
 
@@ -220,6 +249,17 @@ REFUSED = [
     ),
     ("no content type", b'{"message": "bonjour"}', {"content-type": ""}, 415, common.NOT_JSON_TYPE),
     ("oversize body", OVERSIZE, JSON_TYPE, 413, common.TOO_LARGE),
+    ("16,000 [", b"[" * 16_000, JSON_TYPE, 400, common.TOO_DEEP),
+    ('{"a": × 3,000', b'{"a":' * 3_000, JSON_TYPE, 400, common.TOO_DEEP),
+    (
+        "nested 21 levels deep",
+        json.dumps({"message": "oui", "extra": nested(20)}).encode(),
+        JSON_TYPE,
+        400,
+        common.TOO_DEEP,
+    ),
+    ("deep after an object", b'{"message": "oui"}' + b"[" * 30, JSON_TYPE, 400, common.TOO_DEEP),
+    ("brackets in an unclosed text", b'{"message": "' + b"[" * 30, JSON_TYPE, 400, common.NOT_JSON),
 ]
 
 
@@ -274,6 +314,32 @@ async def test_app_still_answers_after_all_bad_input(client: httpx.AsyncClient, 
     assert response.json()["replies"][0]["text"] == "Vous avez dit : Toujours là ?"
 
 
+async def test_deep_json_is_refused_without_a_traceback(
+    client: httpx.AsyncClient, fake: FakeRasa, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.DEBUG)
+
+    response = await client.post("/api/chat", content=b"[" * 16_000, headers=JSON_TYPE)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": common.TOO_DEEP}
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert fake.received == []
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_alerts_api_refuses_deep_json_too(
+    client: httpx.AsyncClient, web_url: str, method: str
+):
+    headers = {**JSON_TYPE, "origin": web_url}
+    body = b'{"endpoint":' * 1_300  # 15.6 KB: under the size limit
+
+    response = await client.request(method, "/api/alertes/webpush", content=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": common.TOO_DEEP}
+
+
 async def test_other_errors_are_json_in_french(client: httpx.AsyncClient):
     missing = await client.get("/nulle-part")
     wrong_method = await client.get("/api/chat")
@@ -282,6 +348,131 @@ async def test_other_errors_are_json_in_french(client: httpx.AsyncClient):
     assert missing.json() == {"error": "Cette page n'existe pas."}
     assert wrong_method.status_code == 405
     assert "error" in wrong_method.json()
+
+
+# --- Rate limits ------------------------------------------------------------------------------
+
+
+def slow_down(seconds: int) -> str:
+    """The exact 429 reason a person reads."""
+    return (
+        "Vous m'envoyez beaucoup de messages en peu de temps. Merci de patienter "
+        f"{web.wait_words(seconds)}, puis de reposer votre question. {WAY_OUT}"
+    )
+
+
+def assert_slowed_down(response: httpx.Response, longest: int) -> None:
+    """A polite 429 whose reason states the Retry-After it carries (1..LONGEST seconds)."""
+    assert response.status_code == 429
+    seconds = int(response.headers["retry-after"])
+    assert 1 <= seconds <= longest
+    assert response.json() == {"error": slow_down(seconds)}
+
+
+@pytest.fixture
+def limited_app(fake: FakeRasa, town_file: Path):
+    """Serve the app with the given chat limits, behind a proxy at 127.0.0.1."""
+
+    def serve(per_ip: str, per_session: str, proxies: str = "127.0.0.1"):
+        settings = make_settings(town_file, fake.url).model_copy(
+            update={
+                "chat_rate_ip": per_ip,
+                "chat_rate_session": per_session,
+                "trusted_proxies": proxies,
+            }
+        )
+        return serving(create_app(settings), proxy_headers=False)
+
+    return serve
+
+
+def from_address(url: str, address: str, **options) -> httpx.AsyncClient:
+    """A browser behind the town's proxy, which says it is ADDRESS."""
+    forwarded = {"x-forwarded-for": address}
+    return httpx.AsyncClient(base_url=url, headers=forwarded, trust_env=False, **options)
+
+
+async def test_one_conversation_over_its_limit_is_asked_to_wait(limited_app, fake: FakeRasa):
+    with limited_app(per_ip="100/minute", per_session="2/minute") as url:
+        async with (
+            from_address(url, "203.0.113.5") as person,
+            from_address(url, "203.0.113.5") as other,
+        ):
+            # The first message has no conversation yet: counted per address only.
+            heard = [(await chat(person, f"question {n}")).status_code for n in range(3)]
+            refused = await chat(person, "question 3")
+            neighbour = await chat(other, "bonjour")
+
+    assert heard == [200, 200, 200]
+    assert_slowed_down(refused, longest=60)
+    assert neighbour.status_code == 200  # same address, another conversation
+    assert fake.messages == ["question 0", "question 1", "question 2", "bonjour"]
+
+
+async def test_one_address_over_its_limit_is_asked_to_wait(limited_app, fake: FakeRasa):
+    """Each request without a cookie starts a new conversation: the address still counts."""
+    with limited_app(per_ip="3/hour", per_session="100/minute") as url:
+        responses = []
+        for n in range(4):
+            async with from_address(url, "203.0.113.5") as newcomer:
+                responses.append(await chat(newcomer, f"question {n}"))
+        async with from_address(url, "2001:db8::7") as elsewhere:
+            other = await chat(elsewhere, "bonjour")
+
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    assert_slowed_down(responses[3], longest=3600)
+    assert other.status_code == 200
+    assert fake.messages == ["question 0", "question 1", "question 2", "bonjour"]
+
+
+async def test_forwarded_address_is_ignored_from_an_untrusted_peer(limited_app, fake: FakeRasa):
+    """Without a trusted proxy, X-Forwarded-For cannot buy a client a new allowance."""
+    with limited_app(per_ip="2/minute", per_session="100/minute", proxies="") as url:
+        statuses = []
+        for n in range(3):
+            async with from_address(url, f"198.51.100.{n}") as liar:
+                statuses.append((await chat(liar, "bonjour")).status_code)
+
+    assert statuses == [200, 200, 429]
+
+
+async def test_malformed_requests_count_too(limited_app, fake: FakeRasa):
+    with limited_app(per_ip="2/minute", per_session="100/minute") as url:
+        async with from_address(url, "203.0.113.9") as client:
+            broken = [
+                (await post_refused(client, b"[" * 100, JSON_TYPE)).status_code for _ in range(2)
+            ]
+            refused = await chat(client, "bonjour")
+
+    assert broken == [400, 400]
+    assert refused.status_code == 429
+    assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "1\u00a0seconde"),
+        (1, "1\u00a0seconde"),
+        (45, "45\u00a0secondes"),
+        (60, "1\u00a0minute"),
+        (61, "2\u00a0minutes"),
+        (3599, "60\u00a0minutes"),
+        (3600, "1\u00a0heure"),
+        (3601, "2\u00a0heures"),
+    ],
+)
+def test_wait_words(seconds: int, words: str):
+    assert web.wait_words(seconds) == words
+
+
+async def test_unreadable_limit_stops_the_app_clearly(town_file: Path, fake: FakeRasa):
+    settings = make_settings(town_file, fake.url).model_copy(update={"chat_rate_ip": "vite"})
+    app = create_app(settings)
+
+    with pytest.raises(ValueError, match="limite illisible « vite »"):
+        async with app.router.lifespan_context(app):
+            pass
 
 
 # --- Rasa failing ----------------------------------------------------------------------------
@@ -545,3 +736,21 @@ def test_commune_with_de(name: str, expected: str):
 def test_clean_message_keeps_emoji_joiners_and_line_breaks():
     family = "👨\u200d👩\u200d👧"
     assert clean_message(f"\x00 {family}\r\nfin\x7f\x85 ") == f"{family}\nfin"
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("{}", 1),
+        ('{"a": [1, {"b": []}], "c": {}}', 4),
+        ('"[[[{{{"', 0),
+        (r'["il a dit \"[[[\""]', 1),
+        (r'["\\", [[1]]]', 3),  # an escaped backslash, then the string ends
+        ('{"a": "pas fini [[[[', 1),  # an unclosed string runs to the end
+        ("[" * 16_000, 21),  # the scan stops past the limit
+        ('{"a":' * 3_000, 21),
+        ('"\\"' * 5_000, 0),  # one long unclosed string, in one pass
+    ],
+)
+def test_json_depth(text: str, depth: int):
+    assert common.json_depth(text) == depth

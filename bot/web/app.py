@@ -3,13 +3,18 @@ The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts
 
 Run it with `uvicorn bot.web.app:create_app --factory`.
 
+Every response (pages, JSON, static files, errors) carries SECURITY_HEADERS: no framing by
+another site, and Strict-Transport-Security when the browser came over https.
+
 Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<French reason>"}`:
 - 415: the body is not declared as `application/json`;
 - 413: the body is over 16 KiB;
-- 400: the request is malformed (not UTF-8, not JSON, not an object, `message` missing or
-  not a string) — a broken client, never something a person typed;
+- 400: the request is malformed (not UTF-8, not JSON, nested over 20 levels, not an object,
+  `message` missing or not a string) — a broken client, never something a person typed;
 - 422: the message itself is refused (empty, over 1,000 characters) — the page shows the
   reason to the person, who can fix it;
+- 429 with `Retry-After`: too many messages from this address (AROBASE_CHAT_RATE_IP) or this
+  conversation (AROBASE_CHAT_RATE_SESSION); the page shows the reason as the assistant's reply;
 - 200 with an apology reply (the town hall's phone) when Rasa is down, slow or answers
   garbage: it is still the assistant's answer to the person; the failure is logged and
   shows on `/healthz`.
@@ -18,6 +23,7 @@ Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<Frenc
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
 import unicodedata
@@ -30,18 +36,18 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arobase.replies import apology, no_answer
+from arobase.replies import apology, call_the_hall, no_answer
 from arobase.settings import Settings, load_settings
 from arobase.town import load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 from bot.web.alerts import alert_routes, open_alerts
+from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page
 from bot.web.privacy import privacy_routes
 
@@ -53,11 +59,15 @@ SESSION_COOKIE = "arobase_session"
 SENDER_PREFIX = "web:"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 # The page loads nothing from elsewhere; this keeps it so even if some text slipped through.
+# No other site may show our pages in a frame (clickjacking): frame-ancestors for current
+# browsers, X-Frame-Options for older ones. A route that sets one of these itself keeps its
+# own (a widget meant for the town's site would).
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'"
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
+    "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
@@ -79,6 +89,23 @@ DEFAULT_REASON = "La requête a été refusée."
 
 
 @dataclass(frozen=True)
+class ChatLimits:
+    """How often one client may write: per IP address, and per conversation (session)."""
+
+    per_address: RateLimit
+    per_session: RateLimit
+
+    def wait(self, address: str, session_id: str | None) -> int:
+        """Count one message; 0 when it may go on, else the whole seconds to wait.
+        A message without a session yet is counted per address only."""
+        if not self.per_address.hit(address):
+            return self.per_address.retry_after(address)
+        if session_id is not None and not self.per_session.hit(session_id):
+            return self.per_session.retry_after(session_id)
+        return 0
+
+
+@dataclass(frozen=True)
 class ChatContext:
     """What the handlers need, built once per process in the lifespan."""
 
@@ -86,6 +113,28 @@ class ChatContext:
     page: str
     apology: str
     no_answer: str
+    call_the_hall: str
+    clients: Clients
+    limits: ChatLimits
+
+
+def wait_words(seconds: int) -> str:
+    """A wait in plain French, rounded up: "30 secondes", "2 minutes", "1 heure"."""
+    if seconds >= 3600:
+        count, unit = math.ceil(seconds / 3600), "heure"
+    elif seconds >= 60:
+        count, unit = math.ceil(seconds / 60), "minute"
+    else:
+        count, unit = max(1, seconds), "seconde"
+    return f"{count}\u00a0{unit}{'s' if count > 1 else ''}"
+
+
+def slow_down(seconds: int, way_out: str) -> str:
+    """The polite 429 reason, shown by the page as the assistant's reply."""
+    return (
+        "Vous m'envoyez beaucoup de messages en peu de temps. Merci de patienter "
+        f"{wait_words(seconds)}, puis de reposer votre question. {way_out}"
+    )
 
 
 def clean_message(text: str) -> str:
@@ -133,11 +182,21 @@ async def _ask_rasa(chat: ChatContext, sender: str, message: str) -> list[Reply]
     return replies or [Reply(chat.no_answer)]
 
 
+def _check_rate(chat: ChatContext, request: Request, session_id: str | None) -> None:
+    """HTTPException 429 (with Retry-After) when this client writes too often. Counted before
+    the body is read: a flood of malformed requests is slowed down too."""
+    seconds = chat.limits.wait(chat.clients.address(request), session_id)
+    if seconds:
+        reason = slow_down(seconds, chat.call_the_hall)
+        raise HTTPException(429, reason, headers={"Retry-After": str(seconds)})
+
+
 async def chat_endpoint(request: Request) -> Response:
     """POST /api/chat: one message from the page, the bot's replies back."""
-    message = parse_message(await read_json_object(request, NOT_OBJECT))
-    session_id, is_new = _session_id(request)
     chat: ChatContext = request.state.chat
+    session_id, is_new = _session_id(request)
+    _check_rate(chat, request, None if is_new else session_id)
+    message = parse_message(await read_json_object(request, NOT_OBJECT))
     replies = await _ask_rasa(chat, SENDER_PREFIX + session_id, message)
     response = JSONResponse({"replies": [_reply_json(r) for r in replies]})
     if is_new:
@@ -146,7 +205,7 @@ async def chat_endpoint(request: Request) -> Response:
             session_id,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=chat.clients.is_https(request),
         )
     return response
 
@@ -180,28 +239,53 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": reason}, status_code=500)
 
 
-class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS to every HTTP response that does not set them itself."""
+def security_headers(https: bool, hsts_seconds: int) -> dict[str, str]:
+    """The headers every response gets; HSTS only over https (a browser ignores it over
+    http, and a proxy-less test server must stay reachable over http)."""
+    if not (https and hsts_seconds > 0):
+        return SECURITY_HEADERS
+    return {**SECURITY_HEADERS, "strict-transport-security": f"max-age={hsts_seconds}"}
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds security_headers() to every HTTP response that does not set them itself."""
+
+    def __init__(self, app: ASGIApp, clients: Clients, hsts_seconds: int) -> None:
         self.app = app
+        self.clients = clients
+        self.hsts_seconds = hsts_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        wanted = security_headers(self.clients.is_https(Request(scope)), self.hsts_seconds)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in wanted.items():
                     headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
+class WebApp(Starlette):
+    """Starlette with SecurityHeadersMiddleware outermost: Starlette puts its own error
+    middleware (which answers 500s) outside any middleware given to it."""
+
+    def __init__(self, clients: Clients, hsts_seconds: int, **kwargs: Any) -> None:
+        self.clients = clients
+        self.hsts_seconds = hsts_seconds
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return SecurityHeadersMiddleware(inner, self.clients, self.hsts_seconds)
+
+
+def _lifespan(settings: Settings, rasa: RasaClient | None, clients: Clients) -> Lifespan:
     """The app's lifespan: load the town and the pages, open the Rasa client (unless injected)
     and the alerts' hub (its database is checked when an alert route first needs it)."""
 
@@ -214,7 +298,12 @@ def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
             if client is None:
                 client = rasa_client_from_settings(settings)
                 stack.push_async_callback(client.aclose)
-            chat = ChatContext(client, page, apology(town), no_answer(town))
+            limits = ChatLimits(
+                RateLimit(settings.chat_rate_ip), RateLimit(settings.chat_rate_session)
+            )
+            chat = ChatContext(
+                client, page, apology(town), no_answer(town), call_the_hall(town), clients, limits
+            )
             alerts = open_alerts(settings, town)
             stack.callback(alerts.close)
             yield {"chat": chat, "alerts": alerts}
@@ -225,6 +314,7 @@ def _lifespan(settings: Settings, rasa: RasaClient | None) -> Lifespan:
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> Starlette:
     """Build the web chat app; settings from the environment unless given."""
     settings = settings or load_settings()
+    clients = Clients(parse_networks(settings.trusted_proxies))
     routes = [
         *alert_routes(),
         *privacy_routes(),
@@ -233,9 +323,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         Route("/healthz", health_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(
+    return WebApp(
+        clients,
+        settings.hsts_seconds,
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
-        lifespan=_lifespan(settings, rasa),
+        lifespan=_lifespan(settings, rasa, clients),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -79,7 +79,13 @@ class Clients:
 
 
 class RateLimit:
-    """A moving-window limit such as "10/minute", counted per key, in this process' memory."""
+    """A limit such as "10/minute", counted per key, in this process' memory.
+
+    A sliding window counter (two counters per key, weighted): no burst of twice the limit
+    across a window's edge, and every key expires. The moving window (a timestamp per hit)
+    is exact but its in-memory storage keeps every key it ever saw, and keys are chosen by
+    clients (cookies): memory would grow for ever.
+    """
 
     def __init__(self, spec: str) -> None:
         try:
@@ -88,7 +94,7 @@ class RateLimit:
             raise ValueError(
                 f"limite illisible « {spec} » : écrivez par exemple 10/minute"
             ) from error
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
     def hit(self, *key: str) -> bool:
         """Count one request for KEY; False when it is over the limit (then not counted)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,19 @@ from arobase.town import Town
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 16 * 1024
+# No request of ours nests more than a few levels; json.loads recurses once per level, and
+# 16,000 "[" exhausted Python's stack (a RecursionError, a 500 and a traceback per request).
+MAX_JSON_DEPTH = 20
+# A JSON string (escapes included; unterminated, it runs to the end), or a bracket. Strings
+# are matched whole and possessively: one left-to-right pass, linear on any input.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
 
 # Reasons shown to people (the pages display them as they are).
 NOT_JSON_TYPE = "Le message doit être envoyé au format JSON (application/json)."
 TOO_LARGE = "La requête est trop grande (16\u00a0Kio au maximum)."
 NOT_UTF8 = "La requête n'est pas un texte UTF-8 valide."
 NOT_JSON = "La requête n'est pas un JSON valide."
+TOO_DEEP = f"La requête JSON est trop imbriquée ({MAX_JSON_DEPTH}\u00a0niveaux au maximum)."
 
 
 def commune_with_de(name: str) -> str:
@@ -50,17 +58,38 @@ def render_page(template: str, town: Town) -> str:
     return template
 
 
+def json_depth(text: str, stop_above: int = MAX_JSON_DEPTH) -> int:
+    """How deeply arrays and objects nest in TEXT (brackets inside strings do not count),
+    without parsing it; the scan stops as soon as the depth exceeds STOP_ABOVE."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            continue
+        depth += 1 if token in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop_above:
+                break
+    return deepest
+
+
 def parse_object(body: bytes, not_object: str) -> dict[str, Any]:
     """The JSON object of a request's body; HTTPException 400 with the reason otherwise
-    (NOT_OBJECT when the body is JSON but not an object)."""
+    (NOT_OBJECT when the body is JSON but not an object). The depth is checked first, so
+    that json.loads never recurses deeper than MAX_JSON_DEPTH."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(400, NOT_UTF8) from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise HTTPException(400, TOO_DEEP)
     try:
         data = json.loads(text)
     except ValueError:
         raise HTTPException(400, NOT_JSON) from None
+    except RecursionError:  # not reached after the scan above; kept should the limit grow
+        raise HTTPException(400, TOO_DEEP) from None
     if not isinstance(data, dict):
         raise HTTPException(400, not_object)
     return data
@@ -88,6 +117,7 @@ async def _read_body(request: Request) -> bytes:
 
 async def read_json_object(request: Request, not_object: str) -> dict[str, Any]:
     """The JSON object a request carries; HTTPException with the reason otherwise: 415 not
-    declared as JSON, 413 too large, 400 not UTF-8, not JSON or (NOT_OBJECT) not an object."""
+    declared as JSON, 413 too large, 400 not UTF-8, nested too deep, not JSON or (NOT_OBJECT)
+    not an object."""
     _require_json(request)
     return parse_object(await _read_body(request), not_object)

@@ -136,7 +136,7 @@
     } catch (e) {
       data = null;
     }
-    return { ok: response.ok, data: data };
+    return { ok: response.ok, status: response.status, data: data };
   }
 
   // Send `message` to the assistant; the log shows `shown` (a button's title) or the message.
@@ -154,6 +154,12 @@
         return true;
       }
       var reason = result.data && typeof result.data.error === "string" ? result.data.error : "";
+      if (result.status === 429 && reason) {
+        // Too many messages: the assistant itself asks the person to wait (the reason says
+        // how long); the question stays in the field, ready to be sent again.
+        addMessage("bot", reason);
+        return false;
+      }
       reason = reason || "Le message n'a pas pu être envoyé.";
       showError(phone && reason.indexOf(phone) === -1 ? reason + phoneHint() : reason);
       return false;
