@@ -29,6 +29,7 @@ from arobase.when import parse_when
 from notifications.chat_replies import (
     ALL_TOPICS,
     alerts_elsewhere,
+    alerts_in_a_group,
     ask_topic_to_subscribe,
     news_answer,
     subscribed,
@@ -151,6 +152,11 @@ def chat_of(tracker: Tracker) -> tuple[str, str] | None:
     return (channel, address) if channel == "telegram" and address else None
 
 
+def is_group(chat: tuple[str, str]) -> bool:
+    """Telegram groups have negative chat ids: any member may write there, admin or not."""
+    return chat[1].startswith("-")
+
+
 class ActionAlertsInfo(TownAction):
     """subscribe / unsubscribe / ask_news: acts on the hub from Telegram, explains elsewhere."""
 
@@ -177,6 +183,9 @@ class ActionAlertsInfo(TownAction):
         chat = chat_of(tracker)
         if chat is None:
             utter(dispatcher, alerts_elsewhere(town, context.settings().public_url, intent))
+            return []
+        if is_group(chat):  # only the group's administrators may change its alerts (/alertes)
+            utter(dispatcher, alerts_in_a_group())
             return []
         hub = context.hub()
         if intent == "unsubscribe":

@@ -15,6 +15,15 @@ from arobase.settings import Settings
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 STATUS_PATH = "/"
 _STATUS_GREETING = "Hello from Rasa"
+# Alert channels whose address is also a conversation with the assistant (sender
+# "<channel>:<address>"): erasing such a subscriber erases that conversation too.
+CHAT_CHANNELS = frozenset({"telegram"})
+
+
+def conversation_id(channel: str, address: str) -> str | None:
+    """The Rasa sender id of the chat at ADDRESS on CHANNEL; None when that channel is not a
+    chat with the assistant (e-mail, Web Push…)."""
+    return f"{channel}:{address}" if channel in CHAT_CHANNELS else None
 
 
 class RasaUnavailable(ArobaseError):
@@ -124,9 +133,10 @@ class RasaClient:
         try:
             response = await self._http.put(path, params={"token": token}, json=[])
             response.raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            raise RasaUnavailable(_forget_refused(self.base_url, exc.response.status_code)) from exc
         except httpx.HTTPError as exc:
-            reason = f"Rasa ({self.base_url}) n'a pas effacé la conversation."
-            raise RasaUnavailable(reason) from exc
+            raise RasaUnavailable(f"Rasa ({self.base_url}) est injoignable.") from exc
 
     async def status(self) -> bool:
         """Whether Rasa answers its greeting page right now."""
@@ -150,6 +160,23 @@ class RasaClient:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _forget_refused(base_url: str, status: int) -> str:
+    """Why Rasa refused to erase a conversation, for staff (French)."""
+    if status in (401, 403):
+        return (
+            f"Rasa ({base_url}) a refusé : le jeton AROBASE_RASA_TOKEN est absent ou n'est pas "
+            "celui de l'assistant en marche."
+        )
+    return f"Rasa ({base_url}) a répondu l'erreur {status}."
+
+
+async def erase_conversation(settings: Settings, sender: str) -> None:
+    """Erase the conversation SENDER held by the Rasa server of SETTINGS (RasaUnavailable if
+    it could not be done)."""
+    async with rasa_client_from_settings(settings) as rasa:
+        await rasa.forget(sender, settings.rasa_token.get_secret_value())
 
 
 def rasa_client_from_settings(settings: Settings) -> RasaClient:

@@ -59,6 +59,14 @@ def unsubscribed(town: Town, removed: Sequence[str], everything: bool) -> Answer
     return Answer(f"C'est fait : vous ne recevrez plus les alertes {labels(town, removed)}.")
 
 
+def alerts_in_a_group() -> Answer:
+    """In a Telegram group, anyone may write to the assistant: alerts change by the menu only."""
+    return Answer(
+        "Dans un groupe, les alertes se règlent avec la commande /alertes, réservée aux "
+        "administrateurs du groupe. Pour vos propres alertes, écrivez-moi en message privé."
+    )
+
+
 def alerts_elsewhere(town: Town, public_url: str, intent: str) -> Answer:
     """On the website, the chat cannot hold a subscription: say where to subscribe."""
     if intent == "unsubscribe":

@@ -18,6 +18,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from arobase.errors import ArobaseError
+from arobase.settings import Settings
 from notifications.hub import Hub, make_hub
 
 T = TypeVar("T")
@@ -91,9 +92,11 @@ def run(action: Callable[[Hub], T]) -> T:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Crée ou met à jour les tables (migrations Alembic)."""
+    from arobase.data_files import owner_only_dir
     from notifications.migrate import upgrade
 
     with opened_hub(check_schema=False) as hub:
+        owner_only_dir(hub.settings.data_dir)  # personal data and secrets: owner-only
         revision = upgrade(hub.settings.database_url)
         typer.echo(f"Base de données à jour (révision {revision}).")
 
@@ -371,14 +374,51 @@ def subscribers_list(channel: Annotated[str | None, typer.Option()] = None) -> N
     run(action)
 
 
+def forget_chat(settings: Settings, channel: str, address: str) -> None:
+    """Erase the conversation the erased subscriber had with the assistant (a Telegram chat);
+    when Rasa cannot do it, say so and exit 1: the database is erased already."""
+    from bot.rasa_client import RasaUnavailable, conversation_id, erase_conversation
+
+    sender = conversation_id(channel, address)
+    if sender is None:  # e-mail, Web Push…: no conversation with the assistant
+        return
+    try:
+        asyncio.run(erase_conversation(settings, sender))
+    except RasaUnavailable as error:
+        minutes = count(max(1, round(settings.conversation_idle / 60)), "minute", "minutes")
+        raise fail(
+            ArobaseError(
+                f"l'abonné est effacé, mais pas sa conversation avec l'assistant ({sender}) : "
+                f"{error} "
+                "Pour l'effacer tout de suite, redémarrez l'assistant (Rasa) ; sinon il "
+                f"l'oubliera de lui-même {minutes} après son dernier message."
+            )
+        ) from None
+    typer.echo(f"Sa conversation avec l'assistant ({sender}) est effacée aussi.")
+
+
+def erase_with_conversation(subscriber_id: int, check: Callable[[], None] = lambda: None) -> None:
+    """Erase a subscriber (after CHECK), then its chat's conversation held by the assistant."""
+    from notifications.subscribers import erase_subscriber, get_subscriber
+
+    def action(hub: Hub) -> tuple[int, str, str, Settings]:
+        check()
+        subscriber = get_subscriber(hub, subscriber_id)
+        removed = erase_subscriber(hub, subscriber_id)
+        return removed, subscriber.channel, subscriber.address, hub.settings
+
+    removed, channel, address, settings = run(action)
+    removed_text = count(removed, "enregistrement supprimé", "enregistrements supprimés")
+    typer.echo(f"Abonné n° {subscriber_id} effacé ({removed_text}).")
+    forget_chat(settings, channel, address)
+
+
 @subscribers_app.command("remove")
 def subscribers_remove(subscriber_id: int) -> None:
-    """Désabonne entièrement une personne et efface toutes ses données, sans demander de
-    confirmation (même effet que « subscribers erase »)."""
-    from notifications.subscribers import remove_subscriber
-
-    run(lambda hub: remove_subscriber(hub, subscriber_id))
-    typer.echo(f"Abonné n° {subscriber_id} désabonné ; ses données sont effacées.")
+    """Désabonne entièrement une personne et efface toutes ses données, sa conversation avec
+    l'assistant comprise, sans demander de confirmation (même effet que « subscribers
+    erase »)."""
+    erase_with_conversation(subscriber_id)
 
 
 @subscribers_app.command("export")
@@ -403,19 +443,31 @@ def subscribers_erase(
     subscriber_id: int,
     yes: Annotated[bool, typer.Option("--yes", help="Confirmer l'effacement")] = False,
 ) -> None:
-    """Efface tout ce qui est gardé sur un abonné (droit à l'effacement) ; demande --yes.
-    Même effet que « subscribers remove », qui ne demande pas de confirmation."""
+    """Efface tout ce qui est gardé sur un abonné (droit à l'effacement), sa conversation
+    avec l'assistant comprise (Telegram) ; demande --yes. Même effet que « subscribers
+    remove », qui ne demande pas de confirmation."""
     from notifications.errors import InvalidInput
-    from notifications.subscribers import erase_subscriber
 
-    def action(hub: Hub) -> int:
+    def check() -> None:
         if not yes:
             raise InvalidInput("l'effacement est définitif : ajoutez --yes pour confirmer")
-        return erase_subscriber(hub, subscriber_id)
 
-    removed = run(action)
-    removed_text = count(removed, "enregistrement supprimé", "enregistrements supprimés")
-    typer.echo(f"Abonné n° {subscriber_id} effacé ({removed_text}).")
+    erase_with_conversation(subscriber_id, check)
+
+
+@subscribers_app.command("purge")
+def subscribers_purge() -> None:
+    """Efface les abonnés gardés au-delà des durées annoncées (page de confidentialité) :
+    courriel jamais confirmé, abonné désactivé depuis longtemps. Le worker le fait aussi."""
+    from notifications.subscribers import purge_expired
+
+    purged = run(purge_expired)
+    unconfirmed = count(
+        purged.unconfirmed, "abonnement jamais confirmé", "abonnements jamais confirmés"
+    )
+    deactivated = count(purged.deactivated, "abonné désactivé", "abonnés désactivés")
+    deliveries = count(purged.deliveries, "envoi", "envois")
+    typer.echo(f"Effacé : {unconfirmed}, {deactivated}, {deliveries}.")
 
 
 # --- deliveries ----------------------------------------------------------------------------
@@ -455,13 +507,33 @@ def deliveries_stats(
 
 
 @webpush_app.command("keys")
-def webpush_keys() -> None:
+def webpush_keys(
+    current: Annotated[
+        bool,
+        typer.Option(
+            "--current",
+            help="Afficher la paire en service (configurée, ou créée dans le dossier de "
+            "données) au lieu d'en créer une : les appareils déjà abonnés la gardent.",
+        ),
+    ] = False,
+) -> None:
     """Crée une paire de clés VAPID ; mettez les deux lignes dans l'environnement (la clé
-    privée est secrète)."""
-    from notifications.vapid import generate_vapid_keys
+    privée est secrète). Sans clés configurées, une paire est créée une fois dans le dossier de
+    données ; changer de paire oblige les appareils déjà abonnés à se réabonner."""
+    from arobase.settings import load_settings
+    from notifications.vapid import generate_vapid_keys, town_vapid_keys
 
-    private, public = generate_vapid_keys()
-    typer.echo(f"AROBASE_WEBPUSH_PRIVATE_KEY={private}\nAROBASE_WEBPUSH_PUBLIC_KEY={public}")
+    if current:
+        try:
+            keys = town_vapid_keys(load_settings())
+        except ArobaseError as error:
+            raise fail(error) from None
+        private, public = keys.private_key, keys.public_key
+    else:
+        private, public = generate_vapid_keys()
+    if private:  # empty when only the public key is configured here
+        typer.echo(f"AROBASE_WEBPUSH_PRIVATE_KEY={private}")
+    typer.echo(f"AROBASE_WEBPUSH_PUBLIC_KEY={public}")
 
 
 def register(app: typer.Typer) -> None:

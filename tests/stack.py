@@ -26,6 +26,7 @@ class RasaStack:
     rasa_url: str
     actions_url: str
     token: str
+    actions_token: str  # what Rasa sends to the action server (endpoints.yml)
     model: Path
     env: dict[str, str]
     pids: dict[str, int]
@@ -48,7 +49,13 @@ def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: fl
     raise TimeoutError(f"{url} not ready after {timeout} s:\n{log.read_text()[-4000:]}")
 
 
-def stack_env(actions_port: int, rasa_port: int, token: str, database_url: str) -> dict[str, str]:
+def stack_env(
+    actions_port: int,
+    rasa_port: int,
+    token: str,
+    database_url: str,
+    actions_token: str = "",
+) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         AROBASE_ENV_FILE="/dev/null",  # a developer's .env stays out of the tests
@@ -60,13 +67,24 @@ def stack_env(actions_port: int, rasa_port: int, token: str, database_url: str) 
         AROBASE_RASA_PORT=str(rasa_port),
         AROBASE_RASA_URL=f"http://127.0.0.1:{rasa_port}",
         AROBASE_RASA_TOKEN=token,
+        AROBASE_ACTIONS_TOKEN=actions_token or actions_token_for_tests(),
         TF_CPP_MIN_LOG_LEVEL="3",
     )
     return env
 
 
+def actions_token_for_tests() -> str:
+    """A secret for the action server that starts with "-" and holds characters special in
+    URLs, YAML and shells: every run proves any such token goes through untouched."""
+    return "-" + secrets.token_urlsafe(24) + "+/=&%#?:'\""
+
+
 @contextmanager
-def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
+def running_stack(
+    model: Path, logs: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[RasaStack]:
+    """Rasa and the action server on free loopback ports; EXTRA_ENV overrides their
+    environment (e.g. smaller conversation limits)."""
     actions_port, rasa_port = free_port(), free_port()
     # A random token may start with "-" (1 in 64): this one always does, so that every run
     # proves the server's command line takes it as a value, not as an option.
@@ -75,6 +93,7 @@ def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
     # The actions read and write the hub's database (alerts from Telegram, news): a fresh one.
     database_url = migrated_sqlite(logs / "hub.db")
     env = stack_env(actions_port, rasa_port, token, database_url)
+    env.update(extra_env or {})
     actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     python = str(ROOT / ".venv" / "bin" / "python")
     with actions_log.open("w") as a_out, rasa_log.open("w") as r_out:
@@ -99,6 +118,7 @@ def running_stack(model: Path, logs: Path) -> Iterator[RasaStack]:
                 rasa_url=f"http://127.0.0.1:{rasa_port}",
                 actions_url=env["AROBASE_ACTIONS_URL"],
                 token=token,
+                actions_token=env["AROBASE_ACTIONS_TOKEN"],
                 model=model,
                 env=env,
                 pids={"rasa": rasa.pid, "actions": actions.pid},

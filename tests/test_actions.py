@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions, context
 from arobase.settings import ROOT
 from notifications.migrate import upgrade
-from notifications.subscribers import list_subscribers
+from notifications.subscribers import chat_subscribe, list_subscribers
 from notifications.tables import ItemRow, SourceRow
 from tests.stack import FROZEN_NOW
 
@@ -183,6 +183,22 @@ async def test_from_telegram_a_resident_subscribes_then_unsubscribes() -> None:
     messages, _ = await run(action, tracker("stop", "unsubscribe", sender=TELEGRAM))
     assert "plus aucune alerte" in messages[0]["text"]
     assert list_subscribers(context.hub()) == []
+
+
+@pytest.mark.parametrize("intent", ["subscribe", "unsubscribe"])
+async def test_in_a_telegram_group_the_assistant_changes_no_alert(intent: str) -> None:
+    group = "telegram:-1001234567890"
+    hub = context.hub()
+    chat_subscribe(hub, "telegram", "-1001234567890", ["ecoles"])
+    messages, _ = await run(
+        actions.ActionAlertsInfo(), tracker("les travaux", intent, topic("travaux"), sender=group)
+    )
+    assert messages[0]["text"] == (
+        "Dans un groupe, les alertes se règlent avec la commande /alertes, réservée aux "
+        "administrateurs du groupe. Pour vos propres alertes, écrivez-moi en message privé."
+    )
+    (held,) = list_subscribers(hub)
+    assert (held.address, held.topics) == ("-1001234567890", ("ecoles",))
 
 
 async def test_subscribing_without_a_topic_offers_the_topics_as_buttons() -> None:

@@ -15,9 +15,12 @@ from typer.testing import CliRunner
 from arobase.cli import app as cli_app
 from notifications.cli import count, register
 from notifications.hub import Hub
+from notifications.subscribers import add_subscriber, list_subscribers
+from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
 from tests.hub_support import TOWN_FILE
+from tests.servers import closed_port_url
 
 runner = CliRunner()
 
@@ -34,12 +37,24 @@ def server() -> Iterator[FeedServer]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def rasa() -> Iterator[FakeRasa]:
+    with running_fake_rasa() as fake:
+        yield fake
+
+
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch, hub: Hub) -> None:
+def environment(monkeypatch: pytest.MonkeyPatch, hub: Hub, rasa: FakeRasa) -> None:
+    monkeypatch.setenv("AROBASE_ENV_FILE", "/dev/null")
     monkeypatch.setenv("AROBASE_DATABASE_URL", hub.settings.database_url)
     monkeypatch.setenv("AROBASE_TOWN_FILE", str(TOWN_FILE))
     monkeypatch.setenv("AROBASE_PUBLIC_URL", "http://alertes.test")
     monkeypatch.setenv("AROBASE_WEBPUSH_ALLOW_LOCAL", "true")
+    monkeypatch.setenv("AROBASE_FEEDS_ALLOW_LOCAL", "true")  # the feed server is on loopback
+    # Erasing a Telegram subscriber erases its conversation held by Rasa: a fake one here.
+    monkeypatch.setenv("AROBASE_RASA_URL", rasa.url)
+    monkeypatch.setenv("AROBASE_RASA_TOKEN", "jeton-de-test")
+    rasa.reset()
 
 
 def arobase(app: typer.Typer, *args: str, ok: bool = True) -> str:
@@ -62,8 +77,60 @@ def test_a_subscriber_is_added_listed_exported_and_erased(app: typer.Typer, tmp_
     assert data["abonne"]["consentement"]
     assert "définitif" in arobase(app, "subscribers", "erase", "1", ok=False)
     erased = arobase(app, "subscribers", "erase", "1", "--yes")
-    assert "Abonné n° 1 effacé (3 enregistrements supprimés)." in erased
+    assert erased.splitlines() == [
+        "Abonné n° 1 effacé (3 enregistrements supprimés).",
+        "Sa conversation avec l'assistant (telegram:4242) est effacée aussi.",
+    ]
     assert "Aucun abonné" in arobase(app, "subscribers", "list")
+
+
+@pytest.mark.parametrize("command", [["erase", "--yes"], ["remove"]])
+def test_erasing_a_chat_subscriber_erases_its_conversation_with_the_assistant(
+    app: typer.Typer, hub: Hub, rasa: FakeRasa, command: list[str]
+) -> None:
+    chat = add_subscriber(hub, "telegram", "-1001234", ["travaux"])  # a group: negative id
+    mail = add_subscriber(hub, "email", "camille@trilport.example", ["travaux"])
+    out = arobase(app, "subscribers", command[0], str(chat.id), *command[1:])
+    assert f"Abonné n° {chat.id} effacé (2 enregistrements supprimés)." in out
+    assert rasa.forgotten == ["telegram:-1001234"]
+    out = arobase(app, "subscribers", command[0], str(mail.id), *command[1:])
+    assert out == f"Abonné n° {mail.id} effacé (2 enregistrements supprimés).\n"
+    assert rasa.forgotten == ["telegram:-1001234"]  # an e-mail is no conversation
+    assert list_subscribers(hub) == []
+
+
+@pytest.mark.parametrize(
+    ("rasa_url", "token", "reason"),
+    [
+        (None, "", "a refusé : le jeton AROBASE_RASA_TOKEN est absent ou n'est pas celui de "
+         "l'assistant en marche."),
+        ("nothing listens", "jeton-de-test", "est injoignable."),
+    ],
+)  # fmt: skip
+def test_when_rasa_cannot_erase_the_conversation_the_database_is_erased_and_staff_told(
+    app: typer.Typer,
+    hub: Hub,
+    rasa: FakeRasa,
+    monkeypatch: pytest.MonkeyPatch,
+    rasa_url: str | None,
+    token: str,
+    reason: str,
+) -> None:
+    where = closed_port_url() if rasa_url else rasa.url
+    monkeypatch.setenv("AROBASE_RASA_URL", where)
+    monkeypatch.setenv("AROBASE_RASA_TOKEN", token)
+    subscriber = add_subscriber(hub, "telegram", "4242", ["travaux", "ecoles"])
+    result = runner.invoke(app, ["subscribers", "erase", str(subscriber.id), "--yes"])
+    assert result.exit_code == 1
+    assert result.stdout == f"Abonné n° {subscriber.id} effacé (3 enregistrements supprimés).\n"
+    assert result.stderr == (
+        "Erreur : l'abonné est effacé, mais pas sa conversation avec l'assistant "
+        f"(telegram:4242) : Rasa ({where}) {reason} Pour l'effacer tout de suite, redémarrez "
+        "l'assistant (Rasa) ; sinon il l'oubliera de lui-même 30 minutes après son dernier "
+        "message.\n"
+    )
+    assert list_subscribers(hub) == []
+    assert rasa.forgotten == []
 
 
 def test_an_email_subscriber_gets_a_confirmation_request_only(app: typer.Typer, hub: Hub) -> None:

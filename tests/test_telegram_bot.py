@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from arobase.settings import ROOT
 from notifications.hub import Hub
 from notifications.subscribers import add_subscriber, deactivate_address, find_subscriber
-from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
+from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
 from tests.hub_support import make_test_hub, migrated_sqlite
@@ -94,6 +95,35 @@ def wait_edits(telegram: FakeTelegram, chat: int, count: int = 1, containing: st
 
 def buttons(message: SentMessage) -> list[dict]:
     return [row[0] for row in (message.reply_markup or {}).get("inline_keyboard", [])]
+
+
+def tap_answers(telegram: FakeTelegram, message: SentMessage, count: int = 1) -> list[str]:
+    """The notices of answerCallbackQuery to taps under MESSAGE, once COUNT of them came."""
+
+    def answers(calls: list) -> list[str]:
+        return [
+            c.params.get("text", "")
+            for c in calls
+            if c.method == "answerCallbackQuery"
+            and c.params["callback_query_id"].startswith(f"cb{message.message_id}-")
+        ]
+
+    return answers(telegram.calls.wait_until(lambda calls: len(answers(calls)) >= count))
+
+
+def record_alerts(hub: Hub, subscriber_id: int, alerts: list[tuple[str, datetime, str]]) -> None:
+    """Deliveries (title, time, status) to a subscriber, as the worker records them."""
+    with hub.db.session() as session:
+        for title, at, status in alerts:
+            message = MessageRow(kind="staff", title=title, body="", topics=["travaux"],
+                                 status="sent", scheduled_at=at, created_at=at)  # fmt: skip
+            session.add(message)
+            session.flush()
+            delivery = DeliveryRow(message_id=message.id, subscriber_id=subscriber_id,
+                                   target=f"subscriber:{subscriber_id}", channel="telegram",
+                                   status=status, next_attempt_at=at, created_at=at,
+                                   sent_at=at if status == "sent" else None)  # fmt: skip
+            session.add(delivery)
 
 
 def test_start_welcomes_and_the_commands_are_registered(bot: None, telegram: FakeTelegram) -> None:
@@ -232,6 +262,29 @@ def test_my_data_then_delete_leaves_no_row_of_the_chat(
     assert rasa.forgotten == [f"telegram:{chat}"]
 
 
+def test_my_data_lists_the_latest_alerts_received_newest_first(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    chat = next(chats)
+    subscriber = add_subscriber(hub, "telegram", str(chat), ["travaux"])
+    # Twelve alerts a day apart at 09:00 UTC (10:00 in Trilport, winter), stored out of order;
+    # one that failed and one still waiting were not received.
+    first = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    sent = [(f"Travaux n° {n} <rue> & co", first + timedelta(days=n), "sent") for n in range(12)]
+    record_alerts(hub, subscriber.id, [*sent[6:], ("Jamais reçue", first, "failed"), *sent[:6],
+                                       ("Pas encore", first, "pending")])  # fmt: skip
+    telegram.push_text(chat, "/mesdonnees")
+    (data,) = wait_replies(telegram, chat, 1)
+    listed = data.text.split("\n\n")[1].splitlines()
+    assert listed == [
+        "Les 10 dernières des 12 alertes reçues ici :",
+        *[f"- {n + 2:02d}/11/2026 à 10:00 : Travaux n° {n} &lt;rue&gt; &amp; co"
+          for n in range(11, 1, -1)],
+        "Pour recevoir la liste complète, appelez la mairie au 01 99 00 10 00.",
+    ]  # fmt: skip
+    assert len(data.text) <= 4096
+
+
 def test_delete_says_when_the_conversation_could_not_be_erased(
     bot: None, telegram: FakeTelegram, hub: Hub, rasa: FakeRasa
 ) -> None:
@@ -309,6 +362,123 @@ def test_a_flood_gets_a_slow_down_without_reaching_rasa(
     replies = wait_replies(telegram, chat, 21)
     assert sum("patientez une minute" in r.text for r in replies) == 1
     assert sum(sender == f"telegram:{chat}" for sender in rasa.senders) == 20
+
+
+def test_commands_and_taps_count_in_flood_control_and_are_then_dropped(
+    bot: None, telegram: FakeTelegram, rasa: FakeRasa, hub: Hub
+) -> None:
+    chat = next(chats)
+    telegram.push_text(chat, "un choix, svp")  # reaches Rasa: a question with buttons
+    (question,) = wait_replies(telegram, chat, 1)
+    for _ in range(19):  # the limit (20 a minute) reached with commands
+        telegram.push_text(chat, "/aide")
+    wait_replies(telegram, chat, 20)
+    burst = [
+        *[("tap", buttons(question)[0]["callback_data"])] * 5,
+        *[("tap", "a:travaux")] * 3, ("tap", "x:del:oui"), ("tap", "x:stop:oui"),
+        ("text", "/alertes"), ("text", "/mesdonnees"), ("text", "/stop"), ("text", "/supprimer"),
+        ("text", "/start"), ("text", "la mairie est ouverte ?"),
+    ]  # fmt: skip
+    for kind, data in burst:
+        if kind == "tap":
+            telegram.push_callback(chat, data, question.message_id)
+        else:
+            telegram.push_text(chat, data)
+    # A resident of another chat, after the burst: once answered, the burst was handled.
+    witness = next(chats)
+    telegram.push_text(witness, "témoin")
+    wait_replies(telegram, witness, 1)
+    replies = wait_replies(telegram, chat, 21)
+    assert len(replies) == 21
+    assert [r.text for r in replies].count(
+        "Vous m'envoyez beaucoup de messages : patientez une minute, puis reposez votre "
+        "question. Merci !"
+    ) == 1
+    assert rasa.senders.count(f"telegram:{chat}") == 1 and rasa.forgotten == []
+    assert len(tap_answers(telegram, question, 0)) <= 1  # at most the tap told to slow down
+    assert find_subscriber(hub, "telegram", str(chat)) is None  # no tap reached the hub
+
+
+ADMINS_ONLY = (
+    "Dans un groupe, seuls ses administrateurs peuvent arrêter les alertes ou effacer les "
+    "données. Demandez à l'un d'eux, s'il vous plaît."
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "done", "forgotten"),
+    [
+        ("/stop", "C'est fait : vous ne recevrez plus aucune alerte. Votre abonnement est effacé.",
+         False),
+        ("/supprimer", "C'est fait : toutes vos données sont effacées.", True),
+    ],
+)  # fmt: skip
+def test_in_a_group_only_its_administrators_may_stop_or_erase(
+    bot: None,
+    telegram: FakeTelegram,
+    rasa: FakeRasa,
+    hub: Hub,
+    command: str,
+    done: str,
+    forgotten: bool,
+) -> None:
+    group, owner, admin, member = -next(chats), 91, 92, 93
+    telegram.set_admins(group, owner=owner, administrators=[admin])
+    add_subscriber(hub, "telegram", str(group), ["travaux"])
+    telegram.push_group_text(group, member, command)
+    (refused,) = wait_replies(telegram, group, 1)
+    assert refused.text == ADMINS_ONLY and not refused.reply_markup
+    telegram.push_group_text(group, admin, f"{command}@trilport_test_bot")
+    question = wait_replies(telegram, group, 2)[1]
+    yes = buttons(question)[0]["callback_data"]
+    # A member's tap on « Oui »: a notice for them alone; the buttons wait for an admin.
+    telegram.push_callback(group, yes, question.message_id, user_id=member)
+    assert tap_answers(telegram, question) == [
+        "Seuls les administrateurs du groupe peuvent faire ce choix."
+    ]
+    assert find_subscriber(hub, "telegram", str(group)) is not None
+    telegram.push_callback(group, yes, question.message_id, user_id=owner)
+    (edit,) = wait_edits(telegram, group)
+    assert edit.params["text"] == done
+    assert find_subscriber(hub, "telegram", str(group)) is None
+    assert rasa.forgotten == ([f"telegram:{group}"] if forgotten else [])
+    checked = [c.params["user_id"] for c in telegram.calls_of("getChatMember")
+               if c.params["chat_id"] == group]  # fmt: skip
+    assert checked == [member, admin, member, owner]
+
+
+def test_in_a_group_a_member_cannot_remove_its_topics_from_the_alerts_menu(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    group, member = -next(chats), 93
+    telegram.set_admins(group, owner=91)
+    add_subscriber(hub, "telegram", str(group), ["travaux"])
+    telegram.push_group_text(group, member, "/alertes")
+    (menu,) = wait_replies(telegram, group, 1)
+    keys = {b["text"]: b["callback_data"] for b in buttons(menu)}
+    telegram.push_callback(group, keys["✅ Travaux"], menu.message_id, user_id=member)
+    assert tap_answers(telegram, menu) == [
+        "Seuls les administrateurs du groupe peuvent faire ce choix."
+    ]
+    subscriber = find_subscriber(hub, "telegram", str(group))
+    assert subscriber is not None and subscriber.topics == ("travaux",)
+
+
+def test_an_anonymous_administrator_may_stop_a_group_s_alerts(
+    bot: None, telegram: FakeTelegram, hub: Hub
+) -> None:
+    group = -next(chats)
+    add_subscriber(hub, "telegram", str(group), ["travaux"])
+    chat = {"id": group, "type": "supergroup", "title": "Voisins de la rue de Meaux"}
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                 "username": "GroupAnonymousBot"}  # fmt: skip
+    telegram.push_update({"message": {
+        "message_id": 1, "date": 1_790_000_000, "chat": chat, "sender_chat": chat,
+        "from": anonymous, "text": "/stop",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+    }})  # fmt: skip
+    (question,) = wait_replies(telegram, group, 1)
+    assert [b["text"] for b in buttons(question)] == ["Oui, tout arrêter"]
 
 
 def test_in_a_group_the_bot_answers_only_when_mentioned(

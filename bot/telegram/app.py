@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
@@ -24,7 +26,7 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -46,9 +48,15 @@ from tenacity import (
 
 from arobase.settings import Settings
 from arobase.town import Town
-from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
+from bot.rasa_client import (
+    RasaClient,
+    RasaUnavailable,
+    Reply,
+    conversation_id,
+    rasa_client_from_settings,
+)
 from bot.telegram import texts
-from bot.telegram.flood import ChatFlood
+from bot.telegram.flood import ChatFlood, Verdict
 from bot.telegram.format import (
     KeyButton,
     PayloadStore,
@@ -58,18 +66,24 @@ from bot.telegram.format import (
     payload_of,
 )
 from notifications.channels.telegram import forbidden_reason
+from notifications.errors import NotFound
 from notifications.hub import Hub, make_hub
 from notifications.subscribers import (
     SubscriberInfo,
     chat_subscribe,
     chat_unsubscribe,
     deactivate_address,
+    export_subscriber,
     find_subscriber,
 )
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s after each chat action
+GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+# Who may stop a group's alerts or erase its data.
+MANAGERS = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 class ChatLocks:
@@ -124,7 +138,8 @@ def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 
 
 def sender(chat_id: int) -> str:
-    return f"{CHANNEL}:{chat_id}"
+    """The chat's conversation id at Rasa: telegram:<chat id>."""
+    return conversation_id(CHANNEL, str(chat_id)) or ""
 
 
 def markup(rows: Sequence[Sequence[KeyButton]]) -> InlineKeyboardMarkup | None:
@@ -214,9 +229,56 @@ async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) 
                 return
 
 
-def admitted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
-    state = state_of(context)
-    return state.flood.allow(chat_id, state.clock())
+async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Count UPDATE in its chat's flood control; whether to handle it.
+
+    Over the limit the chat is told once to slow down; the rest gets no answer at all, not
+    even a tap's acknowledgement: a script gets nothing to spend Rasa, the database or our
+    Bot API budget on.
+    """
+    state, chat = state_of(context), update.effective_chat
+    if chat is None:  # inline-mode updates: the bot offers none
+        return False
+    verdict = state.flood.check(chat.id, state.clock())
+    if verdict is Verdict.WARN:
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        await send(context, chat.id, texts.SLOW_DOWN)
+    return verdict is Verdict.PASS
+
+
+def flood_checked(handler: Handler) -> Handler:
+    """HANDLER, run only for updates the chat's flood control admits."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await admitted(update, context):
+            await handler(update, context)
+
+    return checked
+
+
+async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the one behind UPDATE may stop this chat's alerts or erase its data: anyone in
+    a private chat; in a group, its administrators only (Telegram's getChatMember)."""
+    chat = update.effective_chat
+    if chat.type not in GROUPS:
+        return True
+    message = update.message
+    if message is not None and message.sender_chat and message.sender_chat.id == chat.id:
+        return True  # an anonymous administrator writes as the group itself
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        member = await with_retries(
+            lambda: context.bot.get_chat_member(chat.id, user.id), idempotent=True
+        )
+    except TelegramError as error:
+        log.warning("chat %s: could not check whether %s is an admin: %s", chat.id, user.id, error)
+        return False
+    return member.status in MANAGERS
 
 
 # --- handlers ------------------------------------------------------------------------------
@@ -224,11 +286,7 @@ def admitted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A resident's message in a private chat."""
-    message, chat_id = update.effective_message, update.effective_chat.id
-    if not admitted(context, chat_id):
-        await send(context, chat_id, texts.SLOW_DOWN)
-        return
-    await converse(context, chat_id, message.text)
+    await converse(context, update.effective_chat.id, update.effective_message.text)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,19 +301,15 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     ):
         return
     text = re.sub(re.escape(username), " ", message.text, flags=re.IGNORECASE).strip()
-    if not text:
-        return
-    if not admitted(context, chat_id):
-        await send(context, chat_id, texts.SLOW_DOWN)
+    # Counted only when meant for the bot: the group's own chatter is none of its business.
+    if not text or not await admitted(update, context):
         return
     await converse(context, chat_id, text)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos, voice, stickers, locations…: say what the bot understands."""
-    chat_id = update.effective_chat.id
-    if admitted(context, chat_id):
-        await send(context, chat_id, texts.NOT_TEXT)
+    await send(context, update.effective_chat.id, texts.NOT_TEXT)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -296,6 +350,9 @@ def confirm_keyboard(action: str, yes: str) -> list[list[KeyButton]]:
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
+    if not await may_manage(update, context):
+        await send(context, chat_id, texts.ADMINS_ONLY)
+        return
     # A suspended subscription (the bot was blocked) is stopped and erased too.
     if await subscriber_of(state_of(context), chat_id) is None:
         await send(context, chat_id, texts.STOP_NOTHING)
@@ -303,14 +360,39 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, chat_id, texts.STOP_QUESTION, confirm_keyboard("stop", texts.YES_STOP))
 
 
+def received_alerts(
+    export: dict[str, Any], keep: int = texts.LATEST_ALERTS
+) -> texts.ReceivedAlerts:
+    """The alerts sent to a subscriber, from the hub's export (right of access)."""
+    sent = [
+        (datetime.fromisoformat(delivery["envoye_le"]), delivery["titre"])
+        for delivery in export["envois"]
+        if delivery["etat"] == "sent" and delivery["envoye_le"]
+    ]
+    # A naive time would be UTC, as the hub stores them.
+    sent = [(at if at.tzinfo else at.replace(tzinfo=UTC), title) for at, title in sent]
+    sent.sort(key=lambda alert: alert[0], reverse=True)
+    return texts.ReceivedAlerts(total=len(sent), latest=tuple(sent[:keep]))
+
+
 async def on_my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state, chat_id = state_of(context), update.effective_chat.id
-    subscriber = await subscriber_of(state, chat_id)
-    await send(context, chat_id, texts.my_data(chat_id, subscriber, state.town, state.hub.zone))
+    subscriber, received = await subscriber_of(state, chat_id), texts.ReceivedAlerts(0, ())
+    if subscriber is not None:
+        try:
+            export = await asyncio.to_thread(export_subscriber, state.hub, subscriber.id)
+            received = received_alerts(export)
+        except NotFound:  # erased meanwhile (/supprimer in another window)
+            subscriber = None
+    text = texts.my_data(chat_id, subscriber, received, state.town, state.hub.zone)
+    await send(context, chat_id, text)
 
 
 async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
+    if not await may_manage(update, context):
+        await send(context, chat_id, texts.ADMINS_ONLY)
+        return
     await send(context, chat_id, texts.DELETE_QUESTION, confirm_keyboard("del", texts.YES_DELETE))
 
 
@@ -328,9 +410,6 @@ async def on_rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if payload is None:
         await send(context, chat_id, texts.EXPIRED_BUTTON)
         return
-    if not admitted(context, chat_id):
-        await send(context, chat_id, texts.SLOW_DOWN)
-        return
     await converse(context, chat_id, payload)
 
 
@@ -341,6 +420,10 @@ async def on_alert_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     topic = (query.data or "").removeprefix("a:")
     if topic not in state.town.topics:
         await query.answer(texts.EXPIRED_BUTTON)
+        return
+    # Removing a group's last topic stops its alerts, as /stop does: administrators only.
+    if not await may_manage(update, context):
+        await query.answer(texts.ADMINS_ONLY_TAP)
         return
     async with state.locks.hold(chat_id):
         held = await held_topics(state, chat_id)
@@ -361,6 +444,10 @@ async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query, chat_id = update.callback_query, update.effective_chat.id
     state = state_of(context)
     _, action, answer = (query.data or "x::").split(":", 2)
+    if not await may_manage(update, context):
+        # The buttons stay, for an administrator to answer.
+        await with_retries(lambda: query.answer(texts.ADMINS_ONLY_TAP), idempotent=True)
+        return
     await with_retries(query.answer, idempotent=True)
     if answer != "oui":
         outcome = texts.CANCELLED
@@ -411,15 +498,18 @@ def add_handlers(application: Application) -> None:
         "mesdonnees": on_my_data,
         "supprimer": on_delete,
     }
+    # Every update counts in the chat's flood control, commands and taps as messages; a
+    # group's messages count once they are meant for the bot (on_group_text checks itself).
     for name, handler in commands.items():
-        application.add_handler(CommandHandler(name, handler))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, on_group_text))
+        application.add_handler(CommandHandler(name, flood_checked(handler)))
+    written = filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(written & private, flood_checked(on_text)))
+    application.add_handler(MessageHandler(written & groups, on_group_text))
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & private
-    application.add_handler(MessageHandler(other, on_other))
-    application.add_handler(CallbackQueryHandler(on_rasa_button, pattern=r"^[rs]:"))
-    application.add_handler(CallbackQueryHandler(on_alert_toggle, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(on_confirmation, pattern=r"^x:"))
+    application.add_handler(MessageHandler(other, flood_checked(on_other)))
+    taps = {r"^[rs]:": on_rasa_button, r"^a:": on_alert_toggle, r"^x:": on_confirmation}
+    for pattern, handler in taps.items():
+        application.add_handler(CallbackQueryHandler(flood_checked(handler), pattern=pattern))
     application.add_error_handler(on_error)
 
 

@@ -7,6 +7,7 @@ from Rasa.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,16 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("supprimer", "Effacer toutes vos données"),
 )
 CHECKED = "✅"
+LATEST_ALERTS = 10  # alerts listed by /mesdonnees; the count says how many there are in all
+TITLE_CHARACTERS = 120  # an alert's title longer than that is cut in the list
+
+
+@dataclass(frozen=True)
+class ReceivedAlerts:
+    """The alerts a chat received: how many in all, and the latest (sent at, title)."""
+
+    total: int
+    latest: tuple[tuple[datetime, str], ...]  # newest first
 
 
 def welcome(town: Town, privacy_url: str) -> str:
@@ -93,6 +104,12 @@ DELETE_DONE = "C'est fait : toutes vos données sont effacées."
 CANCELLED = "D'accord, rien n'a changé."
 YES_STOP, YES_DELETE, NO = "Oui, tout arrêter", "Oui, tout effacer", "Non"
 EXPIRED_BUTTON = "Ce bouton n'est plus valable. Posez à nouveau votre question, s'il vous plaît."
+ADMINS_ONLY = (
+    "Dans un groupe, seuls ses administrateurs peuvent arrêter les alertes ou effacer les "
+    "données. Demandez à l'un d'eux, s'il vous plaît."
+)
+# The notice shown to the one who tapped (answerCallbackQuery: 200 characters at most).
+ADMINS_ONLY_TAP = "Seuls les administrateurs du groupe peuvent faire ce choix."
 SLOW_DOWN = (
     "Vous m'envoyez beaucoup de messages : patientez une minute, puis reposez votre "
     "question. Merci !"
@@ -132,7 +149,40 @@ def quiet_hours(spec: str | None) -> str:
     return f"de {_hour(start)} à {_hour(end)}"
 
 
-def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: ZoneInfo) -> str:
+def _title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) <= TITLE_CHARACTERS:
+        return title
+    return title[: TITLE_CHARACTERS - 1].rstrip() + "…"
+
+
+def received_alerts(received: ReceivedAlerts, town: Town, zone: ZoneInfo) -> str:
+    """The alerts received, for /mesdonnees: the latest with their date, and how many in all."""
+    if not received.total:
+        return "Alertes reçues ici : aucune pour le moment."
+    shown = len(received.latest)
+    if received.total == 1:
+        heading = "L'alerte reçue ici :"
+    elif shown == received.total:
+        heading = f"Les {shown} alertes reçues ici, de la plus récente à la plus ancienne :"
+    elif shown == 1:
+        heading = f"La dernière des {received.total} alertes reçues ici :"
+    else:
+        heading = f"Les {shown} dernières des {received.total} alertes reçues ici :"
+    lines = [f"- {_day(sent, zone)} : {_title(title)}" for sent, title in received.latest]
+    text = "\n".join([heading, *lines])
+    if shown < received.total:
+        text += f"\nPour recevoir la liste complète, appelez {hall_phone(town)}."
+    return text
+
+
+def my_data(
+    chat_id: int,
+    subscriber: SubscriberInfo | None,
+    received: ReceivedAlerts,
+    town: Town,
+    zone: ZoneInfo,
+) -> str:
     conversation = (
         "Vos messages à l'assistant : seuls les derniers sont gardés en mémoire, le temps de "
         "la conversation (ils disparaissent au redémarrage de l'assistant), jamais "
@@ -156,7 +206,7 @@ def my_data(chat_id: int, subscriber: SubscriberInfo | None, town: Town, zone: Z
         f"- alertes : {', '.join(labels) or 'aucun thème'}\n"
         f"- accord donné le {_day(subscriber.consent_at, zone)}\n"
         f"- heures calmes : {quiet}\n"
-        f"- abonnement : {state}\n"
-        "- la liste des alertes qui vous ont été envoyées\n\n"
+        f"- abonnement : {state}\n\n"
+        f"{received_alerts(received, town, zone)}\n\n"
         f"{conversation}\n\n/supprimer pour tout effacer."
     )

@@ -3,7 +3,8 @@
 It answers `/bot{token}/{method}` with JSON or form bodies (python-telegram-bot sends forms) like
 the real API: getMe, sendMessage, getUpdates (long polling, offsets), editMessageText,
 editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, sendChatAction,
-deleteWebhook. Configure it to misbehave:
+deleteWebhook, getChatMember (a group's owner and administrators set with `set_admins`; anyone
+else is a plain member). Configure it to misbehave:
 - `blocked` chat ids: 403 "Forbidden: bot was blocked by the user";
 - `unknown_chats`: 400 "Bad Request: chat not found";
 - `max_per_second`: sendMessage beyond that many in any 1-second window gets a 429;
@@ -19,7 +20,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -49,10 +50,20 @@ UNPOLLED = frozenset({"getUpdates"})  # never held: long polling waits on its ow
 JSON_FIELDS = frozenset(
     {"reply_markup", "link_preview_options", "commands", "entities", "allowed_updates", "scope"}
 )
-INT_FIELDS = frozenset({"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"})
+INT_FIELDS = frozenset(
+    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "user_id"}
+)
 BOOL_FIELDS = frozenset(
     {"disable_notification", "show_alert", "drop_pending_updates", "protect_content"}
 )
+
+# What getChatMember says of an administrator besides status and user (all required).
+ADMIN_RIGHTS: dict[str, bool] = {
+    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+}  # fmt: skip
 
 Params = dict[str, Any]
 Handler = Callable[[Params], Awaitable[Any]]
@@ -212,6 +223,7 @@ class FakeTelegram:
         self.stalled: Recorder[str] = Recorder("stalled calls")  # methods that met a hold
         self.polls: Recorder[int] = Recorder("polls")  # the offset of each getUpdates received
         self.commands: list[dict[str, Any]] = []
+        self._roles: dict[int, dict[int, str]] = {}  # group → user → creator | administrator
         self._failures: dict[str, FailureScript] = {}
         self._rate_limited = 0
         self._lock = threading.Lock()
@@ -230,6 +242,7 @@ class FakeTelegram:
             "getMyCommands": self._get_commands,
             "sendChatAction": self._true,
             "deleteWebhook": self._true,
+            "getChatMember": self._get_chat_member,
         }
 
     # --- configuration and inspection, from the test thread -------------------------------
@@ -291,21 +304,46 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.push_update({"message": message})
 
-    def push_callback(self, chat_id: int, data: str, message_id: int) -> int:
-        """A resident taps an inline button with `data` under the bot's message `message_id`."""
+    def push_group_text(self, group_id: int, user_id: int, text: str) -> int:
+        """Member USER_ID writes TEXT in the group GROUP_ID (a leading /command is marked)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": group_id, "type": "supergroup", "title": "Voisins de la rue de Meaux"},
+            "from": _resident(user_id, "Paul"),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.push_update({"message": message})
+
+    def push_callback(
+        self, chat_id: int, data: str, message_id: int, user_id: int | None = None
+    ) -> int:
+        """Someone (USER_ID, by default the resident of a private chat) taps an inline button
+        with `data` under the bot's message `message_id`."""
         text = self._texts.get((chat_id, message_id), "")
         query = {
             "id": f"cb{message_id}-{time.monotonic_ns()}",
-            "from": _resident(chat_id, "Marie"),
+            "from": _resident(chat_id if user_id is None else user_id, "Marie"),
             "chat_instance": f"ci{chat_id}",
             "data": data,
             "message": self._message(chat_id, message_id, text),
         }
         return self.push_update({"callback_query": query})
 
+    def set_admins(self, group_id: int, owner: int, administrators: Iterable[int] = ()) -> None:
+        """Who runs the group GROUP_ID, as getChatMember will tell."""
+        roles = {user: "administrator" for user in administrators} | {owner: "creator"}
+        with self._lock:
+            self._roles[group_id] = roles
+
     def reset(self) -> None:
         """Forget what was received and configured (the server keeps running)."""
         self.release()
+        with self._lock:
+            self._roles.clear()
         self.blocked.clear()
         self.unknown_chats.clear()
         self.window.clear()
@@ -445,6 +483,17 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
+
+    async def _get_chat_member(self, params: Params) -> Any:
+        self._check_chat(params.get("chat_id"))
+        with self._lock:
+            status = self._roles.get(params["chat_id"], {}).get(params["user_id"], "member")
+        member = {"status": status, "user": _resident(params["user_id"], "Paul")}
+        if status == "creator":
+            return member | {"is_anonymous": False}
+        if status == "administrator":
+            return member | ADMIN_RIGHTS
+        return member
 
     async def _set_commands(self, params: Params) -> Any:
         self.commands[:] = params.get("commands") or []
