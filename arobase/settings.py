@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     log_level: str = "INFO"
-    # Freezes the assistant's clock (ISO date-time, town zone when no offset): tests, demos.
+    # Freezes the assistant's clock, and the web app's for the alerts' links (ISO date-time,
+    # town zone when no offset): tests, demos.
     now: datetime | None = None
 
     # Shared secret that Rasa sends to the action server (which refuses any other caller).
@@ -65,11 +66,11 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=8, gt=0)
     retry_base: float = Field(default=30, gt=0)  # first retry delay, seconds (doubles each time)
     retry_cap: float = Field(default=6 * 3600, gt=0)
-    # A service may postpone a delivery (429, Retry-After, a busy destination) at most this
-    # many times; then the delivery fails visibly instead of looping.
+    # A delivery may be postponed (429 or 5xx with Retry-After, a destination that stopped
+    # answering) at most this many times; then it fails visibly instead of looping.
     max_throttled: int = Field(default=50, gt=0)
-    # Sends in flight to one destination (a push service's or a webhook's host) at once:
-    # endpoints that hang cannot hold a whole channel.
+    # Sends in flight to one destination (a push service's or a webhook's host) at once, per
+    # worker: endpoints that hang cannot hold a whole channel.
     destination_concurrency: int = Field(default=4, gt=0)
     # Feeds: new items taken from one reading (the newest), seconds allowed to parse one, and
     # whether feed addresses on this machine or a private network are allowed (tests, an
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
     # auto: STARTTLS whenever the server offers it (a password is never sent in clear);
     # required: refuse a server without it; off: never (then no password may be set).
     smtp_starttls: Literal["auto", "required", "off"] = "auto"
+    # The relay's certificate is always verified: against the system's authorities, or only
+    # those in this PEM file (a town's internal relay with its own authority).
+    smtp_ca_file: Path | None = None
     smtp_from: str = "Mairie <alertes@localhost>"
     email_rate: float = Field(default=10, gt=0)
 
