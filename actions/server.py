@@ -3,7 +3,9 @@
 rasa-sdk obeys any caller: a forged tracker for `telegram:<any chat>` would subscribe that
 chat, and any local program (or a web page, through the browser) may call it. Rasa sends a
 shared secret with each call (endpoints.yml: `Authorization: Bearer ${AROBASE_ACTIONS_TOKEN}`);
-every route but /health refuses a call without it, compared in constant time.
+every route but /health refuses a call without it, compared in constant time. One hop up,
+Rasa's REST channel speaks for a Telegram chat only with Rasa's own token
+(rasa_addons/arobase_channels.py): otherwise the same forgery would simply go through Rasa.
 """
 
 from __future__ import annotations

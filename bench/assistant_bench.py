@@ -97,7 +97,9 @@ async def web_latency(web_url: str) -> list[float]:
 
 
 async def rasa_latency(stack: RasaStack) -> list[float]:
-    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=stack.rasa_url, timeout=30, headers=_bearer(stack)
+    ) as client:
 
         async def send(text: str) -> None:
             response = await client.post(
@@ -144,7 +146,9 @@ async def one_message_conversations(stack: RasaStack) -> list[bytes]:
     """The events of a real one-message conversation for each of MESSAGES (through NLU,
     policies and actions), as JSON bodies for Rasa's conversation API."""
     bodies = []
-    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60) as rasa:
+    async with httpx.AsyncClient(
+        base_url=stack.rasa_url, timeout=60, headers=_bearer(stack)
+    ) as rasa:
         for number, text in enumerate(MESSAGES):
             sender = f"bench-sample-{number}"
             message = {"sender": sender, "message": text}
@@ -156,6 +160,12 @@ async def one_message_conversations(stack: RasaStack) -> list[bytes]:
 
 def _token(stack: RasaStack) -> dict[str, str]:
     return {"token": stack.token}
+
+
+def _bearer(stack: RasaStack) -> dict[str, str]:
+    """Rasa's REST channel serves a conversation other than web:… or terminal:… with its
+    token only (rasa_addons/arobase_channels.py)."""
+    return {"Authorization": f"Bearer {stack.token}"}
 
 
 async def store_conversations(stack: RasaStack, bodies: list[bytes], count: int) -> None:

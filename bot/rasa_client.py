@@ -11,6 +11,7 @@ import httpx
 
 from arobase.errors import ArobaseError
 from arobase.settings import Settings
+from arobase.tokens import rasa_token
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 STATUS_PATH = "/"
@@ -99,10 +100,15 @@ def parse_replies(data: Any) -> list[Reply]:
 
 
 class RasaClient:
-    """Sends messages to Rasa's REST channel over an injected `httpx.AsyncClient`."""
+    """Sends messages to Rasa's REST channel over an injected `httpx.AsyncClient`.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    TOKEN (AROBASE_RASA_TOKEN) goes with each message: Rasa's channel serves a conversation
+    other than the site's and the terminal's (a Telegram chat's) only with it
+    (rasa_addons/arobase_channels.py)."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str = "") -> None:
         self._http = http
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     @property
     def base_url(self) -> str:
@@ -112,14 +118,15 @@ class RasaClient:
     async def send(self, sender: str, text: str) -> list[Reply]:
         """Send one message for conversation `sender`; return the bot's replies in order."""
         try:
-            response = await self._http.post(WEBHOOK_PATH, json={"sender": sender, "message": text})
+            response = await self._http.post(
+                WEBHOOK_PATH, json={"sender": sender, "message": text}, headers=self._headers
+            )
             response.raise_for_status()
             data = response.json()
         except httpx.TimeoutException as exc:
             raise RasaUnavailable(f"Rasa ({self.base_url}) n'a pas répondu à temps.") from exc
         except httpx.HTTPStatusError as exc:
-            status = exc.response.status_code
-            raise RasaUnavailable(f"Rasa ({self.base_url}) a répondu l'erreur {status}.") from exc
+            raise RasaUnavailable(_refused(self.base_url, exc.response.status_code)) from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa ({self.base_url}) est injoignable.") from exc
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -134,7 +141,7 @@ class RasaClient:
             response = await self._http.put(path, params={"token": token}, json=[])
             response.raise_for_status()
         except httpx.HTTPStatusError as exc:
-            raise RasaUnavailable(_forget_refused(self.base_url, exc.response.status_code)) from exc
+            raise RasaUnavailable(_refused(self.base_url, exc.response.status_code)) from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa ({self.base_url}) est injoignable.") from exc
 
@@ -162,8 +169,8 @@ class RasaClient:
         await self.aclose()
 
 
-def _forget_refused(base_url: str, status: int) -> str:
-    """Why Rasa refused to erase a conversation, for staff (French)."""
+def _refused(base_url: str, status: int) -> str:
+    """Why Rasa refused a message or an erasure, for staff (French)."""
     if status in (401, 403):
         return (
             f"Rasa ({base_url}) a refusé : le jeton AROBASE_RASA_TOKEN est absent ou n'est pas "
@@ -175,16 +182,18 @@ def _forget_refused(base_url: str, status: int) -> str:
 async def erase_conversation(settings: Settings, sender: str) -> None:
     """Erase the conversation SENDER held by the Rasa server of SETTINGS (RasaUnavailable if
     it could not be done)."""
-    async with rasa_client_from_settings(settings) as rasa:
-        await rasa.forget(sender, settings.rasa_token.get_secret_value())
+    token = rasa_token(settings)
+    async with rasa_client_from_settings(settings, token) as rasa:
+        await rasa.forget(sender, token)
 
 
-def rasa_client_from_settings(settings: Settings) -> RasaClient:
-    """Build a client for `settings.rasa_url`; the caller closes it (`aclose` or `async with`)."""
+def rasa_client_from_settings(settings: Settings, token: str | None = None) -> RasaClient:
+    """Build a client for `settings.rasa_url`, sending TOKEN (default: the configured one);
+    the caller closes it (`aclose` or `async with`)."""
     http = httpx.AsyncClient(
         base_url=settings.rasa_url,
         timeout=httpx.Timeout(settings.rasa_timeout),
         # Rasa runs next to us: a proxy from the environment would only get in the way.
         trust_env=False,
     )
-    return RasaClient(http)
+    return RasaClient(http, settings.rasa_token.get_secret_value() if token is None else token)

@@ -1,10 +1,15 @@
 """The action server serves the Rasa server only: the real `python -m actions.server` process
 on loopback, called with a forged tracker (a Telegram chat subscribing) without the shared
 secret, with a wrong one, then with the right one. tests/test_assistant.py and
-tests/test_telegram_assistant.py prove the real Rasa server sends it."""
+tests/test_telegram_assistant.py prove the real Rasa server sends it.
+
+One hop up, the real Rasa server speaks for a Telegram chat only when its REST channel gets
+Rasa's token (rasa_addons/arobase_channels.py): otherwise the same forgery would go through
+Rasa, which calls the action server with the secret."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +24,7 @@ from notifications.hub import Hub
 from notifications.subscribers import find_subscriber
 from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import free_port
-from tests.stack import actions_token_for_tests, stack_env, wait_until_ready
+from tests.stack import RasaStack, actions_token_for_tests, stack_env, wait_until_ready
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 CHAT = "424242"
@@ -179,3 +184,75 @@ def test_only_the_exact_bearer_secret_is_authorized(header: str | None, expected
 def test_a_url_safe_secret_starting_with_a_dash_is_usable() -> None:
     assert token_problem("-" + "A" * 42) is None
     assert token_problem(actions_token_for_tests()) is None
+
+
+# --- Through the real Rasa server -----------------------------------------------------------
+
+FORGED = '/subscribe{"topic":"travaux"}'  # Rasa's own syntax for an intent: no NLU guesswork
+
+
+def to_rasa(
+    stack: RasaStack, sender: str, headers: dict[str, str], **kwargs: Any
+) -> httpx.Response:
+    """FORGED posted to Rasa's REST channel for conversation SENDER."""
+    body = json.dumps({"sender": sender, "message": FORGED})
+    headers = {"content-type": "application/json", **headers}
+    return httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", content=body, headers=headers,
+                      timeout=60, trust_env=False, **kwargs)  # fmt: skip
+
+
+@pytest.mark.rasa
+@pytest.mark.parametrize(
+    ("chat", "case", "headers", "params"),
+    [
+        ("515151", "no token", {}, {}),
+        ("525252", "a web page's post (text/plain: no preflight)",
+         {"content-type": "text/plain", "origin": "http://ailleurs.example"}, {}),
+        ("535353", "the action server's secret", {"Authorization": "Bearer {actions_token}"}, {}),
+        ("545454", "Rasa's token in the address", {}, {"token": "{token}"}),
+        ("555555", "Rasa's token cut short", {"Authorization": "Bearer {short}"}, {}),
+    ],
+)  # fmt: skip
+def test_rasa_speaks_for_a_telegram_chat_only_with_its_token(
+    rasa_stack: RasaStack, chat: str, case: str, headers: dict, params: dict
+) -> None:
+    fill = {"token": rasa_stack.token, "short": rasa_stack.token[:-1],
+            "actions_token": rasa_stack.actions_token}  # fmt: skip
+    headers = {k: v.format(**fill) for k, v in headers.items()}
+    params = {k: v.format(**fill) for k, v in params.items()}
+    response = to_rasa(rasa_stack, f"telegram:{chat}", headers, params=params)
+    assert response.status_code == 401, case
+    assert "le jeton AROBASE_RASA_TOKEN est nécessaire" in response.json()["message"]
+    hub = make_test_hub(rasa_stack.env["AROBASE_DATABASE_URL"])
+    try:
+        assert find_subscriber(hub, "telegram", chat) is None
+    finally:
+        hub.close()
+
+
+@pytest.mark.rasa
+def test_rasa_serves_the_telegram_bot_s_token_and_the_site_s_conversations(
+    rasa_stack: RasaStack,
+) -> None:
+    # The same message with Rasa's token (what the Telegram bot sends): served, so the
+    # refusals above were for the token.
+    bearer = {"Authorization": f"Bearer {rasa_stack.token}"}
+    served = to_rasa(rasa_stack, "telegram:565656", bearer)
+    # The site's and the terminal's conversations need none, and change no one's alerts.
+    web = to_rasa(rasa_stack, "web:forge-telegram:575757", {})
+    terminal = to_rasa(rasa_stack, "terminal:0123456789abcdef", {})
+    not_an_object = httpx.post(f"{rasa_stack.rasa_url}/webhooks/rest/webhook", json=[],
+                               headers=bearer, timeout=60, trust_env=False)  # fmt: skip
+    hub = make_test_hub(rasa_stack.env["AROBASE_DATABASE_URL"])
+    try:
+        subscriber = find_subscriber(hub, "telegram", "565656")
+        forged = find_subscriber(hub, "telegram", "575757")
+    finally:
+        hub.close()
+    assert served.status_code == 200 and "Travaux" in served.json()[0]["text"]
+    assert subscriber is not None and subscriber.topics == ("travaux",)
+    for response in (web, terminal):
+        assert response.status_code == 200
+        assert "/alertes" in response.json()[0]["text"]  # where to subscribe, on the site
+    assert forged is None
+    assert not_an_object.status_code == 400

@@ -1,6 +1,6 @@
 """Erasing a Telegram subscriber with the real `arobase subscribers erase` also erases the
-chat's conversation held by the real Rasa server (its subscription came through the real
-action server, which proves Rasa's calls carry the action server's secret)."""
+chat's conversation held by the real Rasa server (its answer about the hours came through the
+real action server, which proves Rasa's calls carry the action server's secret)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def say(stack: RasaStack, sender: str, text: str) -> list[dict]:
     response = httpx.post(
         f"{stack.rasa_url}/webhooks/rest/webhook",
         json={"sender": sender, "message": text},
+        headers={"Authorization": f"Bearer {stack.token}"},  # a Telegram chat's conversation
         timeout=60,
         trust_env=False,
     )

@@ -464,18 +464,21 @@ def test_in_a_group_a_member_cannot_remove_its_topics_from_the_alerts_menu(
     assert subscriber is not None and subscriber.topics == ("travaux",)
 
 
+@pytest.mark.parametrize("kind", ["message", "edited_message"])
 def test_an_anonymous_administrator_may_stop_a_group_s_alerts(
-    bot: None, telegram: FakeTelegram, hub: Hub
+    bot: None, telegram: FakeTelegram, hub: Hub, kind: str
 ) -> None:
     group = -next(chats)
     add_subscriber(hub, "telegram", str(group), ["travaux"])
     chat = {"id": group, "type": "supergroup", "title": "Voisins de la rue de Meaux"}
     anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group",
                  "username": "GroupAnonymousBot"}  # fmt: skip
-    telegram.push_update({"message": {
+    # Written as /stop, or edited into it (commands answer edits too).
+    edited = {"edit_date": 1_790_000_060} if kind == "edited_message" else {}
+    telegram.push_update({kind: {
         "message_id": 1, "date": 1_790_000_000, "chat": chat, "sender_chat": chat,
         "from": anonymous, "text": "/stop",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}], **edited,
     }})  # fmt: skip
     (question,) = wait_replies(telegram, group, 1)
     assert [b["text"] for b in buttons(question)] == ["Oui, tout arrêter"]

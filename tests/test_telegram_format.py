@@ -11,7 +11,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from bot.rasa_client import Button, Reply
 from bot.telegram import texts
 from bot.telegram.app import ChatLocks, _transient
-from bot.telegram.flood import ChatFlood
+from bot.telegram.flood import ChatFlood, Verdict
 from bot.telegram.format import (
     MAX_CALLBACK_BYTES,
     MAX_MESSAGE,
@@ -94,10 +94,10 @@ def test_rasa_pieces_are_joined_and_buttons_close_a_group() -> None:
 @pytest.mark.parametrize("per_minute", [1, 20])
 def test_a_chat_over_its_limit_is_slowed_down_then_heard_again(per_minute: int) -> None:
     flood = ChatFlood(per_minute)
-    assert all(flood.allow(42, 100.0 + n) for n in range(per_minute))
-    assert not flood.allow(42, 130.0)
-    assert flood.allow(7, 130.0)  # other chats are not affected
-    assert flood.allow(42, 160.5)  # the first message left the one-minute window
+    assert all(flood.check(42, 100.0 + n) is Verdict.PASS for n in range(per_minute))
+    assert flood.check(42, 130.0) is Verdict.WARN
+    assert flood.check(7, 130.0) is Verdict.PASS  # other chats are not affected
+    assert flood.check(42, 160.5) is Verdict.PASS  # the first message left the one-minute window
 
 
 async def test_a_chat_lock_is_forgotten_once_nobody_holds_or_waits_for_it() -> None:

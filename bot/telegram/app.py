@@ -47,6 +47,7 @@ from tenacity import (
 )
 
 from arobase.settings import Settings
+from arobase.tokens import rasa_token
 from arobase.town import Town
 from bot.rasa_client import (
     RasaClient,
@@ -265,7 +266,7 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     chat = update.effective_chat
     if chat.type not in GROUPS:
         return True
-    message = update.message
+    message = update.message or update.edited_message  # a command, or one edited into it
     if message is not None and message.sender_chat and message.sender_chat.id == chat.id:
         return True  # an anonymous administrator writes as the group itself
     user = update.effective_user
@@ -467,7 +468,7 @@ async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def forget_conversation(state: BotState, chat_id: int) -> bool:
     """Ask Rasa to drop this chat's conversation history (kept in memory only); whether it did."""
     try:
-        await state.rasa.forget(sender(chat_id), state.settings.rasa_token.get_secret_value())
+        await state.rasa.forget(sender(chat_id), rasa_token(state.settings))
     except RasaUnavailable as error:
         log.warning("could not erase the Rasa conversation of chat %s: %s", chat_id, error)
         return False
@@ -547,7 +548,7 @@ def build_application(
     application.bot_data["arobase"] = BotState(
         settings,
         hub or make_hub(settings),
-        rasa or rasa_client_from_settings(settings),
+        rasa or rasa_client_from_settings(settings, rasa_token(settings)),
         flood=ChatFlood(settings.telegram_flood_per_minute),
     )
     add_handlers(application)

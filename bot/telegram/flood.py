@@ -52,7 +52,3 @@ class ChatFlood:
             return Verdict.DROP
         chat.warned = True
         return Verdict.WARN
-
-    def allow(self, chat_id: int, now: float) -> bool:
-        """Whether an update from CHAT_ID at NOW may be handled (counted as `check` does)."""
-        return self.check(chat_id, now) is Verdict.PASS
