@@ -14,17 +14,12 @@ export AROBASE_ACTIONS_PORT="${AROBASE_ACTIONS_PORT:-5055}"
 export AROBASE_ACTIONS_URL="${AROBASE_ACTIONS_URL:-http://127.0.0.1:$AROBASE_ACTIONS_PORT/webhook}"
 export AROBASE_WEB_HOST="${AROBASE_WEB_HOST:-127.0.0.1}"
 export AROBASE_WEB_PORT="${AROBASE_WEB_PORT:-8000}"
-new_token() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
-if [ -z "${AROBASE_RASA_TOKEN:-}" ]; then
-  # No token configured: make one for this run, so Rasa's HTTP API is never left open.
-  AROBASE_RASA_TOKEN="$(new_token)"
-  export AROBASE_RASA_TOKEN
-fi
-if [ -z "${AROBASE_ACTIONS_TOKEN:-}" ]; then
-  # Likewise the secret Rasa sends to the action server, which serves no one else.
-  AROBASE_ACTIONS_TOKEN="$(new_token)"
-  export AROBASE_ACTIONS_TOKEN
-fi
+# No token configured: one made once and kept in the data folder (owner-only), so that Rasa's
+# HTTP API is never left open, Rasa and the action server share theirs, and a command typed
+# later in another terminal (`arobase subscribers erase`) finds Rasa's (arobase/tokens.py).
+AROBASE_RASA_TOKEN="${AROBASE_RASA_TOKEN:-$(.venv/bin/python -m arobase.tokens rasa)}"
+AROBASE_ACTIONS_TOKEN="${AROBASE_ACTIONS_TOKEN:-$(.venv/bin/python -m arobase.tokens actions)}"
+export AROBASE_RASA_TOKEN AROBASE_ACTIONS_TOKEN
 
 .venv/bin/arobase town check
 .venv/bin/arobase db upgrade

@@ -62,6 +62,7 @@ class FakeRasa:
         self.received: list[dict[str, Any]] = []
         self.forgotten: list[str] = []  # senders whose conversation was erased
         self.forget_fails = False
+        self.token = "jeton-de-test"  # what its HTTP API takes, like Rasa's --auth-token
         self.url = ""
         self._stopping = threading.Event()
 
@@ -69,6 +70,7 @@ class FakeRasa:
         """Back to echo mode (erasing works) with nothing received."""
         self.mode = "echo"
         self.forget_fails = False
+        self.token = "jeton-de-test"
         self.received.clear()
         self.forgotten.clear()
 
@@ -95,7 +97,7 @@ class FakeRasa:
         )
 
     async def _replace_events(self, request: Request) -> Response:
-        if not request.query_params.get("token"):
+        if request.query_params.get("token") != self.token:
             return JSONResponse({"message": "User is not authenticated."}, status_code=401)
         if self.forget_fails:
             return PlainTextResponse("Internal Server Error", status_code=500)

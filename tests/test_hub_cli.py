@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +16,14 @@ import typer
 from typer.testing import CliRunner
 
 from arobase.cli import app as cli_app
+from arobase.settings import ROOT
 from notifications.cli import count, register
 from notifications.hub import Hub
 from notifications.subscribers import add_subscriber, list_subscribers
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
-from tests.hub_support import TOWN_FILE
+from tests.hub_support import TOWN_FILE, data_dir_for_tests
 from tests.servers import closed_port_url
 
 runner = CliRunner()
@@ -54,6 +58,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, hub: Hub, rasa: FakeRasa) -> No
     # Erasing a Telegram subscriber erases its conversation held by Rasa: a fake one here.
     monkeypatch.setenv("AROBASE_RASA_URL", rasa.url)
     monkeypatch.setenv("AROBASE_RASA_TOKEN", "jeton-de-test")
+    monkeypatch.setenv("AROBASE_DATA_DIR", str(data_dir_for_tests(hub.settings.database_url)))
     rasa.reset()
 
 
@@ -99,11 +104,33 @@ def test_erasing_a_chat_subscriber_erases_its_conversation_with_the_assistant(
     assert list_subscribers(hub) == []
 
 
+def test_an_erase_typed_in_another_terminal_finds_the_token_rasa_was_started_with(
+    app: typer.Typer, hub: Hub, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `make run` with no token configured: the one it starts Rasa with, kept in the data folder.
+    monkeypatch.setenv("AROBASE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AROBASE_RASA_TOKEN")
+    started_with = subprocess.run(
+        [sys.executable, "-m", "arobase.tokens", "rasa"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    assert len(started_with) >= 32
+    assert stat.S_IMODE((tmp_path / "data" / "rasa-token").stat().st_mode) == 0o600
+    rasa.token = started_with
+    subscriber = add_subscriber(hub, "telegram", "4242", ["travaux"])
+    out = arobase(app, "subscribers", "erase", str(subscriber.id), "--yes")
+    assert (
+        out.splitlines()[-1]
+        == "Sa conversation avec l'assistant (telegram:4242) est effacée aussi."
+    )
+    assert rasa.forgotten == ["telegram:4242"]
+
+
 @pytest.mark.parametrize(
     ("rasa_url", "token", "reason"),
     [
-        (None, "", "a refusé : le jeton AROBASE_RASA_TOKEN est absent ou n'est pas celui de "
-         "l'assistant en marche."),
+        (None, "un-autre-jeton", "a refusé : le jeton AROBASE_RASA_TOKEN est absent ou n'est "
+         "pas celui de l'assistant en marche."),
         ("nothing listens", "jeton-de-test", "est injoignable."),
     ],
 )  # fmt: skip
