@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from notifications.channels import check_channel
 from notifications.channels.addresses import push_policy, validate_address
+from notifications.destinations import destination_of
 from notifications.errors import Conflict, InvalidInput, NotFound, UnknownTopic
 from notifications.hub import Hub
 from notifications.records import Preferences
@@ -601,5 +602,11 @@ def _device_moved(
         row.address, row.params = new_address, params
         if not row.active:
             _reactivate(row)
+        # Its deliveries still to send now go to the new push service: the cap follows them.
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.subscriber_id == row.id, DeliveryRow.status == "pending")
+            .values(destination=destination_of(channel, new_address))
+        )
         session.flush()
         return info(row)

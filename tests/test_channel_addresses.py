@@ -175,6 +175,14 @@ BYPASSES = [
     ("empty label", "https://fcm..googleapis.com/x", "illisible"),
     ("zero-width space", "https://fcm.googleapis.com\u200b/x", "illisible"),
     ("port out of range", "https://fcm.googleapis.com:99999/x", "illisible"),
+    # Each port of a known host would be a destination of its own for the worker's cap, and
+    # a filtered one hangs every send: ports other than 443 are refused, however written.
+    ("another port of a known service", "https://fcm.googleapis.com:8443/x", "port inhabituel"),
+    ("port 0", "https://web.push.apple.com:0/x", "port inhabituel"),
+    ("443 with a plus sign", "https://fcm.googleapis.com:+443/x", "illisible"),
+    ("443 in full-width digits", "https://fcm.googleapis.com:４４３/x", "illisible"),
+    ("a port in Arabic-Indic digits", "https://fcm.googleapis.com:٨٠/x", "illisible"),
+    ("a space before the port", "https://fcm.googleapis.com: 443/x", "illisible"),
 ]
 
 

@@ -255,6 +255,7 @@ async def test_huge_link_does_not_hang_the_payload_builder() -> None:
         ("{fake}/push/marie", "doit commencer par https://"),  # stored while tests allowed it
         ("https://127.0.0.1.nip.io/push/marie", UNKNOWN_SERVICE),  # edited in the database
         ("https://１２７.０.０.１/push/marie", "pas publique"),
+        ("https://fcm.googleapis.com:8443/push/marie", "port inhabituel"),  # stored before
     ],
 )
 async def test_an_endpoint_outside_the_policy_is_rejected_without_posting(

@@ -84,7 +84,7 @@ async def test_double_opt_in_alert_and_one_click_unsubscribe(
     assert (request.rcpt_tos, request.encrypted) == ((ADDRESS,), True)
     assert request.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
     assert (
-        "puis appuyez sur le bouton « Confirmer mon abonnement ». Ce lien sert 7 jours."
+        "puis appuyez sur le bouton « Confirmer mon abonnement ». Ce lien est valable 7 jours."
         in " ".join(request.part("plain").split())
     )
     # Not confirmed yet: the announcement did not go to this address.

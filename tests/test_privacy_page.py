@@ -38,6 +38,9 @@ def test_the_notice_says_what_is_kept_and_how_to_erase_it(web_url: str) -> None:
     page = response.text
     for fragment in ("Trilport", "mairie@trilport.example", "/supprimer", "Se désabonner"):
         assert fragment in page
+    # Both per-client limits are stated: the chat's, and the alerts page's.
+    assert "ce cookie servent aussi à compter vos messages sur une courte durée" in page
+    assert "Sur la page Alertes, l'adresse IP de votre appareil sert aussi à compter" in page
     assert "<script" not in page
 
 
@@ -75,7 +78,7 @@ def test_the_notice_states_the_periods_that_are_enforced(web_settings: Settings)
     ]:
         assert f"Quand l'assistant garde déjà {most} conversations, il oublie" in page
         assert f"l'assistant les oublie {forgotten} après votre dernier message" in page
-        assert f"le lien de confirmation que nous vous envoyons sert {link} :" in page
+        assert f"le lien de confirmation que nous vous envoyons est valable {link} :" in page
         assert f"nous arrêtons les envois et effaçons vos données {kept} plus tard." in page
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from arobase.errors import TownContentError
 from arobase.settings import Settings
@@ -25,6 +29,7 @@ from bot.rasa_client import (
 from bot.web import app as web
 from bot.web import common
 from bot.web.app import clean_message, create_app
+from bot.web.clients import limit_key
 from bot.web.common import commune_with_de
 from tests.fake_rasa import (
     TOWN_PHONE,
@@ -423,6 +428,80 @@ async def test_one_address_over_its_limit_is_asked_to_wait(limited_app, fake: Fa
     assert_slowed_down(responses[3], longest=3600)
     assert other.status_code == 200
     assert fake.messages == ["question 0", "question 1", "question 2", "bonjour"]
+
+
+async def test_an_ipv6_address_is_counted_by_its_64_network(limited_app, fake: FakeRasa):
+    """Any address of one /64 is the same client: a new one buys no new allowance."""
+    with limited_app(per_ip="2/minute", per_session="100/minute") as url:
+        statuses = []
+        for address in ("2001:db8:5:6::1", "2001:db8:5:6:a::2", "2001:db8:5:6:ffff::3"):
+            async with from_address(url, address) as newcomer:
+                statuses.append((await chat(newcomer, "bonjour")).status_code)
+        async with from_address(url, "2001:db8:5:7::1") as neighbour:
+            statuses.append((await chat(neighbour, "bonjour")).status_code)
+
+    assert statuses == [200, 200, 429, 200]
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:5:6:a:b:c:d", "2001:db8:5:6::/64"),
+        ("2001:DB8:5:6::1", "2001:db8:5:6::/64"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),  # IPv4-mapped: the IPv4 client itself
+        ("fe80::1%eth0", "fe80::/64"),
+        ("inconnu", "inconnu"),  # no peer address (a Unix socket)
+    ],
+)
+def test_limit_key(address: str, key: str):
+    assert limit_key(address) == key
+
+
+@contextmanager
+def serving_on_both_stacks(app: ASGIApp) -> Iterator[int]:
+    """APP served as `uvicorn --host ::` serves it: one socket for IPv6 and IPv4, where an
+    IPv4 peer is seen as ::ffff:a.b.c.d; yields the port."""
+    try:
+        sock = socket.socket(socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 on this machine")
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(("::", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+async def test_a_proxy_on_this_machine_is_trusted_on_a_server_listening_on_both_stacks(
+    fake: FakeRasa, town_file: Path
+):
+    """AROBASE_TRUSTED_PROXIES=127.0.0.1 is the proxy, also when the server sees it as
+    ::ffff:127.0.0.1: the people behind it are counted apart, not as one."""
+    settings = make_settings(town_file, fake.url).model_copy(
+        update={"chat_rate_ip": "1/minute", "trusted_proxies": "127.0.0.1"}
+    )
+    with serving_on_both_stacks(create_app(settings)) as port:
+        url = f"http://127.0.0.1:{port}"
+        async with (
+            from_address(url, "203.0.113.5") as one,
+            from_address(url, "198.51.100.9") as two,
+        ):
+            statuses = [(await chat(person, "bonjour")).status_code for person in (one, two)]
+            again = await chat(one, "encore")
+
+    assert statuses == [200, 200]
+    assert again.status_code == 429
 
 
 async def test_forwarded_address_is_ignored_from_an_untrusted_peer(limited_app, fake: FakeRasa):

@@ -698,3 +698,24 @@ def test_topic_text_is_escaped(tmp_path: Path):
 )
 def test_hub_reasons_become_sentences(reason: str, expected: str):
     assert sentence(reason) == expected
+
+
+async def test_a_renewal_to_another_push_service_moves_the_pending_deliveries_there(
+    client: httpx.AsyncClient, hub: Hub
+):
+    await client.post("/api/alertes/webpush", json=push_body(["travaux"]))
+    info = find_subscriber(hub, "webpush", ENDPOINT)
+    assert info is not None
+    announce(hub, "Rue de la Gare fermée", body="Travaux lundi.", topics=["travaux"])
+    release_due(hub)
+    elsewhere = "https://fcm.googleapis.com/fcm/send/renouvele"
+
+    response = await client.put("/api/alertes/webpush", json=renew_body(endpoint=elsewhere))
+
+    assert response.status_code == 200
+    with hub.db.reading() as session:
+        destinations = session.scalars(
+            select(DeliveryRow.destination).where(DeliveryRow.subscriber_id == info.id)
+        ).all()
+    # The per-service cap counts the send where it now goes.
+    assert destinations == ["https://fcm.googleapis.com"]

@@ -30,7 +30,7 @@ from arobase.town import load_town
 from bot.web.alerts import FOREIGN_SITE, open_alerts, sentence, too_many_requests
 from bot.web.app import create_app
 from notifications.channels import build_channels
-from notifications.channels.addresses import UNKNOWN_SERVICE
+from notifications.channels.addresses import OTHER_PORT, UNKNOWN_SERVICE
 from notifications.cli import register
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
@@ -142,6 +142,8 @@ BYPASSES = [
     ("not a push service", "https://push.example.net/wpush/v2/1", NOT_KNOWN),
     ("IDNA: a Cyrillic с in fcm", "https://fсm.googleapis.com/fcm/send/1", NOT_KNOWN),
     ("IDNA: an ideographic dot", "https://fcm.googleapis.com\u3002evil.example/1", NOT_KNOWN),
+    ("a filtered port of a known service", "https://fcm.googleapis.com:8443/fcm/send/1",
+        sentence(OTHER_PORT)),
     ("loopback over http", "http://127.0.0.1:8123/push/1", sentence(
         "l'adresse du service de notification doit commencer par https://")),
 ]  # fmt: skip
@@ -244,6 +246,55 @@ async def test_the_eleventh_change_in_a_minute_gets_a_429_while_another_client_g
     assert addresses(own_hub) == [f"{FCM}/a{number}" for number in range(10)] + [f"{FCM}/b0"]
 
 
+async def test_an_ipv6_client_is_counted_by_its_64_network(database: str, own_hub: Hub):
+    """A home or a phone has a whole /64: a new address in it buys no new allowance."""
+    settings = intake_settings(database, trusted_proxies="127.0.0.1")
+    async with served(settings) as http:
+        statuses = [
+            (
+                await http.post(
+                    "/api/alertes/webpush",
+                    json=subscribe_body(f"{FCM}/f{number}"),
+                    headers=from_client(f"2001:db8:7:1:{number:x}::{number + 1:x}"),
+                )
+            ).status_code
+            for number in range(11)
+        ]
+        neighbour = await http.post(
+            "/api/alertes/webpush", json=subscribe_body(f"{FCM}/g0"),
+            headers=from_client("2001:db8:7:2::1"),
+        )  # fmt: skip
+
+    assert statuses == [201] * 10 + [429]
+    assert neighbour.status_code == 201  # the next /64 is another client
+    assert len(list_subscribers(own_hub)) == 11
+
+
+async def test_a_proxy_that_adds_its_own_forwarded_line_is_read_from_its_line(
+    database: str, own_hub: Hub
+):
+    """HAProxy adds an X-Forwarded-For line after the client's own: the client's lines are
+    the first ones, and a new lie in each buys no new allowance."""
+    settings = intake_settings(database, trusted_proxies="127.0.0.1")
+    async with served(settings) as http:
+        statuses = [
+            (
+                await http.post(
+                    "/api/alertes/webpush",
+                    json=subscribe_body(f"{FCM}/h{number}"),
+                    headers=[
+                        ("x-forwarded-for", f"198.51.100.{number}"),  # written by the client
+                        ("x-forwarded-for", "203.0.113.7"),  # added by the proxy
+                    ],
+                )
+            ).status_code
+            for number in range(11)
+        ]
+
+    assert statuses == [201] * 10 + [429]
+    assert len(list_subscribers(own_hub)) == 10
+
+
 @pytest.mark.parametrize("trusted", ["", "10.0.0.1"], ids=["no proxy", "another proxy"])
 async def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
     database: str, own_hub: Hub, trusted: str
@@ -267,11 +318,11 @@ async def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
 @pytest.mark.parametrize(
     ("seconds", "reason"),
     [
-        (1, "Merci de réessayer dans 1 seconde."),
-        (42, "Merci de réessayer dans 42 secondes."),
-        (60, "Merci de réessayer dans 1 minute."),
-        (61, "Merci de réessayer dans 2 minutes."),
-        (3600, "Merci de réessayer dans 60 minutes."),
+        (1, "Merci de réessayer dans 1\u00a0seconde."),
+        (42, "Merci de réessayer dans 42\u00a0secondes."),
+        (60, "Merci de réessayer dans 1\u00a0minute."),
+        (61, "Merci de réessayer dans 2\u00a0minutes."),
+        (3600, "Merci de réessayer dans 1\u00a0heure."),
     ],
 )
 def test_the_429_reason_says_when_to_try_again(seconds: int, reason: str):

@@ -29,7 +29,8 @@ topic), 503 when the hub's database is not configured or not migrated — the ch
 meanwhile. The three `/api/alertes/webpush` methods change what is stored, so they are also
 refused with 403 when a browser says the request comes from another site (`Origin`, or
 `Sec-Fetch-Site: cross-site`), and with 429 and `Retry-After` beyond `alerts_rate` per client
-(its address past the trusted proxies; counted in this process' memory).
+(its address past the trusted proxies, an IPv6 one by its /64; counted in this process'
+memory).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import asyncio
 import functools
 import html
 import logging
-import math
 import re
 import time
 import unicodedata
@@ -60,7 +60,13 @@ from arobase.replies import call_the_hall, hall_phone
 from arobase.settings import Settings
 from arobase.town import Town
 from bot.web.clients import Clients, RateLimit, parse_networks
-from bot.web.common import STATIC_DIR, commune_with_de, read_json_object, render_page
+from bot.web.common import (
+    STATIC_DIR,
+    commune_with_de,
+    read_json_object,
+    render_page,
+    wait_words,
+)
 from notifications.channels.addresses import push_policy
 from notifications.db import Database, missing_sqlite_file
 from notifications.errors import HubError, InvalidInput
@@ -459,8 +465,9 @@ def confirmed_page(town: Town, info: SubscriberInfo) -> HTMLResponse:
 
 def expired_page(town: Town, confirm_days: int) -> HTMLResponse:
     body = paragraphs(
-        f"Un lien de confirmation sert {days_text(confirm_days)}. Celui-ci n'a pas servi à "
-        "temps\u00a0: votre abonnement n'est pas confirmé, et nous avons effacé votre adresse.",
+        f"Un lien de confirmation est valable {days_text(confirm_days)}. Celui-ci n'a pas "
+        "servi à temps\u00a0: votre abonnement n'est pas confirmé, et nous avons effacé "
+        "votre adresse.",
         subscribe_again(town),
     )
     page = notice_page(town, "Ce lien a expiré", body, to_root=FROM_ALERTS)
@@ -469,7 +476,7 @@ def expired_page(town: Town, confirm_days: int) -> HTMLResponse:
 
 def unknown_confirmation_page(town: Town, confirm_days: int) -> HTMLResponse:
     body = paragraphs(
-        "Ce lien n'est pas valable, ou il a expiré\u00a0: un lien de confirmation sert "
+        "Ce lien n'est pas valable, ou il a expiré\u00a0: un lien de confirmation est valable "
         f"{days_text(confirm_days)}.",
         subscribe_again(town),
     )
@@ -493,26 +500,27 @@ def confirmation_response(
             return unknown_confirmation_page(town, days)
 
 
-@html_page
-async def confirm_page(request: Request) -> Response:
-    """GET /alertes/confirmer?jeton=…: the page with one button; opening it confirms nothing."""
+async def _confirmation(request: Request, operation: Callable[..., Any], opened: bool) -> Response:
+    """The confirmation link's page after OPERATION(hub, token) read or confirmed it."""
     alerts = alerts_context(request)
     await alerts.hub()  # an unusable database is said first, whatever the link
     token = link_token(request)
-    link = await alerts.run(confirmation_link_opened, token) if token else None
-    return confirmation_response(alerts, link or ConfirmationLink(LinkState.UNKNOWN), opened=True)
+    link = await alerts.run(operation, token) if token else None
+    if not opened and link is not None and link.state is LinkState.CONFIRMED:
+        logger.info("Alerts: an e-mail subscription was confirmed by its link")
+    return confirmation_response(alerts, link or ConfirmationLink(LinkState.UNKNOWN), opened=opened)
+
+
+@html_page
+async def confirm_page(request: Request) -> Response:
+    """GET /alertes/confirmer?jeton=…: the page with one button; opening it confirms nothing."""
+    return await _confirmation(request, confirmation_link_opened, opened=True)
 
 
 @html_page
 async def confirm_action(request: Request) -> Response:
     """POST /alertes/confirmer?jeton=…: the button; the subscription is confirmed."""
-    alerts = alerts_context(request)
-    await alerts.hub()
-    token = link_token(request)
-    link = await alerts.run(confirm_by_token, token) if token else None
-    if link is not None and link.state is LinkState.CONFIRMED:
-        logger.info("Alerts: an e-mail subscription was confirmed by its link")
-    return confirmation_response(alerts, link or ConfirmationLink(LinkState.UNKNOWN), opened=False)
+    return await _confirmation(request, confirm_by_token, opened=False)
 
 
 @html_page
@@ -657,14 +665,9 @@ def from_another_site(origin: str | None, fetch_site: str | None, site: frozense
 
 def too_many_requests(seconds: int) -> str:
     """The 429 reason, with the wait in words a person reads at once."""
-    if seconds < 60:
-        wait = "1 seconde" if seconds <= 1 else f"{seconds} secondes"
-    else:
-        minutes = math.ceil(seconds / 60)
-        wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
     return (
         "Beaucoup de demandes sont venues de votre connexion en peu de temps. "
-        f"Merci de réessayer dans {wait}."
+        f"Merci de réessayer dans {wait_words(seconds)}."
     )
 
 
@@ -678,7 +681,7 @@ def guard_change(request: Request, alerts: AlertsContext) -> None:
     if from_another_site(origin, request.headers.get("sec-fetch-site"), site):
         logger.info("Alerts: refused a change from another site (Origin %r)", origin)
         raise HTTPException(403, FOREIGN_SITE)
-    client = alerts.clients.address(request)
+    client = alerts.clients.limit_key(request)
     if not alerts.limit.hit(CHANNEL, client):
         seconds = alerts.limit.retry_after(CHANNEL, client)
         raise HTTPException(429, too_many_requests(seconds), headers={"retry-after": str(seconds)})

@@ -1,7 +1,8 @@
 """The web chat: the residents' page, its JSON API in front of Rasa, and a health check.
 The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts.py.
 
-Run it with `uvicorn bot.web.app:create_app --factory`.
+Run it with `uvicorn bot.web.app:create_app --factory --no-proxy-headers`: the app reads
+X-Forwarded-* itself, from AROBASE_TRUSTED_PROXIES only (bot/web/clients.py).
 
 Every response (pages, JSON, static files, errors) carries SECURITY_HEADERS: no framing by
 another site, and Strict-Transport-Security when the browser came over https.
@@ -13,8 +14,9 @@ Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<Frenc
   `message` missing or not a string) — a broken client, never something a person typed;
 - 422: the message itself is refused (empty, over 1,000 characters) — the page shows the
   reason to the person, who can fix it;
-- 429 with `Retry-After`: too many messages from this address (AROBASE_CHAT_RATE_IP) or this
-  conversation (AROBASE_CHAT_RATE_SESSION); the page shows the reason as the assistant's reply;
+- 429 with `Retry-After`: too many messages from this address, an IPv6 one counted by its /64
+  (AROBASE_CHAT_RATE_IP), or this conversation (AROBASE_CHAT_RATE_SESSION); the page shows
+  the reason as the assistant's reply;
 - 200 with an apology reply (the town hall's phone) when Rasa is down, slow or answers
   garbage: it is still the assistant's answer to the person; the failure is logged and
   shows on `/healthz`.
@@ -23,7 +25,6 @@ Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<Frenc
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
 import unicodedata
@@ -48,7 +49,7 @@ from arobase.town import load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 from bot.web.alerts import alert_routes, open_alerts
 from bot.web.clients import Clients, RateLimit, parse_networks
-from bot.web.common import STATIC_DIR, read_json_object, render_page
+from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
 from bot.web.privacy import privacy_routes
 
 logger = logging.getLogger(__name__)
@@ -118,17 +119,6 @@ class ChatContext:
     limits: ChatLimits
 
 
-def wait_words(seconds: int) -> str:
-    """A wait in plain French, rounded up: "30 secondes", "2 minutes", "1 heure"."""
-    if seconds >= 3600:
-        count, unit = math.ceil(seconds / 3600), "heure"
-    elif seconds >= 60:
-        count, unit = math.ceil(seconds / 60), "minute"
-    else:
-        count, unit = max(1, seconds), "seconde"
-    return f"{count}\u00a0{unit}{'s' if count > 1 else ''}"
-
-
 def slow_down(seconds: int, way_out: str) -> str:
     """The polite 429 reason, shown by the page as the assistant's reply."""
     return (
@@ -185,7 +175,7 @@ async def _ask_rasa(chat: ChatContext, sender: str, message: str) -> list[Reply]
 def _check_rate(chat: ChatContext, request: Request, session_id: str | None) -> None:
     """HTTPException 429 (with Retry-After) when this client writes too often. Counted before
     the body is read: a flood of malformed requests is slowed down too."""
-    seconds = chat.limits.wait(chat.clients.address(request), session_id)
+    seconds = chat.limits.wait(chat.clients.limit_key(request), session_id)
     if seconds:
         reason = slow_down(seconds, chat.call_the_hall)
         raise HTTPException(429, reason, headers={"Retry-After": str(seconds)})

@@ -19,6 +19,9 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# An IPv6 client is counted by its /64: a home, a phone or a rented server gets a whole /64
+# and may write from any of its 2^64 addresses, one new allowance each if counted apart.
+IPV6_CLIENT_PREFIX = 64
 
 
 def parse_networks(spec: str) -> tuple[Network, ...]:
@@ -35,10 +38,28 @@ def parse_networks(spec: str) -> tuple[Network, ...]:
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address TEXT names; an IPv4-mapped one (::ffff:127.0.0.1, how a server listening
+    on "::" sees an IPv4 peer) as the IPv4 address it is."""
     try:
-        return ipaddress.ip_address(text.strip())
+        ip = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def limit_key(address: str) -> str:
+    """The key a client's requests are counted under: its IPv4 address (also when written
+    IPv4-mapped), or its IPv6 network of IPV6_CLIENT_PREFIX bits; anything else as it is."""
+    ip = _ip(address)
+    if ip is None:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    host_bits = 128 - IPV6_CLIENT_PREFIX
+    network = ipaddress.IPv6Network((int(ip) >> host_bits << host_bits, IPV6_CLIENT_PREFIX))
+    return str(network)
 
 
 @dataclass(frozen=True)
@@ -59,7 +80,9 @@ class Clients:
         peer = self._peer(request)
         if not self._is_trusted(peer):
             return peer
-        forwarded = request.headers.get("x-forwarded-for", "")
+        # Every X-Forwarded-For line, in order: a proxy may add its own line (HAProxy does)
+        # after the one the client wrote, and the first line alone would be the client's.
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         for hop in reversed(hops):
             if _ip(hop) is None:  # garbage from the client: stop believing the header
@@ -67,6 +90,10 @@ class Clients:
             if not self._is_trusted(hop):
                 return hop
         return hops[0] if hops else peer
+
+    def limit_key(self, request: Request) -> str:
+        """What a per-client rate limit counts this request under (see limit_key)."""
+        return limit_key(self.address(request))
 
     def is_https(self, request: Request) -> bool:
         """Whether the person's browser reached us over https (directly or via our proxy)."""

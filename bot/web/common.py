@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -72,6 +73,17 @@ def json_depth(text: str, stop_above: int = MAX_JSON_DEPTH) -> int:
             if deepest > stop_above:
                 break
     return deepest
+
+
+def wait_words(seconds: int) -> str:
+    """A wait in plain French, rounded up: "30 secondes", "2 minutes", "1 heure"."""
+    if seconds >= 3600:
+        count, unit = math.ceil(seconds / 3600), "heure"
+    elif seconds >= 60:
+        count, unit = math.ceil(seconds / 60), "minute"
+    else:
+        count, unit = max(1, seconds), "seconde"
+    return f"{count}\u00a0{unit}{'s' if count > 1 else ''}"
 
 
 def parse_object(body: bytes, not_object: str) -> dict[str, Any]:

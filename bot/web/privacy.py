@@ -68,7 +68,10 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Ces données sont gardées tant que vous êtes abonné(e), puis effacées. Les "
                 "alertes passent par le service que vous avez choisi (Telegram, votre "
                 "messagerie, le service de notification de votre navigateur).",
-                "Par e-mail, le lien de confirmation que nous vous envoyons sert "
+                "Sur la page Alertes, l'adresse IP de votre appareil sert aussi à compter vos "
+                "demandes sur une courte durée, pour éviter les abus ; ce décompte reste en "
+                "mémoire et s'efface de lui-même.",
+                "Par e-mail, le lien de confirmation que nous vous envoyons est valable "
                 f"{days_text(settings.confirm_days)} : sans confirmation dans ce délai, nous "
                 "effaçons votre adresse.",
                 "Si le service que vous avez choisi ne peut plus vous joindre (bot bloqué, "
@@ -78,7 +81,7 @@ def privacy_body(town: Town, settings: Settings) -> str:
             section(
                 "Vos droits",
                 "Sur Telegram : /mesdonnees pour voir ce que nous gardons, /supprimer pour tout "
-                "effacer. Par courriel : le lien « Se désabonner » en bas de chaque message "
+                "effacer. Par e-mail : le lien « Se désabonner » en bas de chaque message "
                 "efface tout. Sur votre appareil : la page Alertes, bouton « Ne plus recevoir les "
                 "alertes sur cet appareil ». Vous pouvez aussi écrire à "
                 f"{hall.email} pour obtenir ou effacer vos données.",

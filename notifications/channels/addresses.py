@@ -57,6 +57,10 @@ UNKNOWN_SERVICE = (
     "(Chrome, Firefox, Edge, Safari) sont acceptés"
 )
 UNREADABLE_ENDPOINT = "l'adresse du service de notification est illisible"
+OTHER_PORT = (
+    "l'adresse du service de notification indique un port inhabituel : seul le port 443 "
+    "(celui de https) est accepté"
+)
 
 
 def telegram_address(address: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -203,7 +207,7 @@ def _endpoint(url: str, policy: PushPolicy) -> str:
         raise InvalidAddress(
             "l'adresse du service de notification contient des caractères invalides"
         )
-    scheme, host = _scheme_and_host(url)
+    scheme, host, port = _scheme_host_and_port(url)
     if policy.local_ok and scheme in ("http", "https") and is_local(host):
         return url
     if scheme != "https":
@@ -213,21 +217,32 @@ def _endpoint(url: str, policy: PushPolicy) -> str:
         raise InvalidAddress("l'adresse du service de notification n'est pas publique")
     if not policy.knows(host):
         raise InvalidAddress(UNKNOWN_SERVICE)
+    if port not in (None, 443):
+        # Push services answer on 443. Another port of a known host is a destination of its
+        # own for the worker's per-destination cap, and a filtered port hangs every send
+        # until its timeout: one client could hold the channel with hosts it does not own.
+        raise InvalidAddress(OTHER_PORT)
     return url
 
 
-def _scheme_and_host(url: str) -> tuple[str, str]:
-    """The scheme and canonical host of URL, read by yarl as aiohttp will when it posts."""
+def _scheme_host_and_port(url: str) -> tuple[str, str, int | None]:
+    """The scheme, canonical host and explicit port of URL, read by yarl as aiohttp will
+    when it posts. A port that the standard library reads otherwise (":+443", full-width
+    or Arabic-Indic digits, which yarl takes) is unreadable: the worker's per-destination
+    cap reads endpoints with urllib, and would leave such an endpoint uncapped."""
     try:
         parsed = URL(url)
-        raw_host = parsed.raw_host
+        raw_host, port = parsed.raw_host, parsed.explicit_port
+        written_port = urlsplit(url).port
     except (ValueError, UnicodeError) as error:
         raise InvalidAddress(UNREADABLE_ENDPOINT) from error
     if not raw_host:
         raise InvalidAddress("l'abonnement n'a pas d'adresse de service de notification")
     if parsed.raw_user is not None or parsed.raw_password is not None:
         raise InvalidAddress(UNREADABLE_ENDPOINT)  # no push service takes a login in its URL
-    return parsed.scheme.lower(), canonical_host(raw_host)
+    if written_port != port:
+        raise InvalidAddress(UNREADABLE_ENDPOINT)
+    return parsed.scheme.lower(), canonical_host(raw_host), port
 
 
 def canonical_host(host: str) -> str:
