@@ -11,12 +11,12 @@ Each worker keeps, per destination, the sends in flight and a circuit breaker:
   Chrome's users all share fcm.googleapis.com, and postponing its backlog on every claim
   would churn the table and exhaust `max_throttled` in an ordinary busy hour;
 - after `failures_to_open` sends in a row that end without an answer (timeout, connection
-  refused, 5xx without Retry-After), the breaker opens: its pending deliveries are postponed
-  to the end of a cool-down (counted in `throttled`, never in `attempts`) without being
-  tried. Then one probe goes; a success closes the breaker, a failure opens it again for
-  twice as long (up to `max_cooldown`). A push service down for hours thus costs one probe
-  per cool-down instead of a channel slot for every delivery, and its deliveries fail
-  visibly once postponed `max_throttled` times.
+  refused, a 5xx or 429 without Retry-After: `worker.answered`), the breaker opens: its
+  pending deliveries are postponed to the end of a cool-down (counted in `throttled`, never
+  in `attempts`) without being tried. Then one probe goes; a success closes the breaker, a
+  failure opens it again for twice as long (up to `max_cooldown`). A push service down for
+  hours thus costs one probe per cool-down instead of a channel slot for every delivery,
+  and its deliveries fail visibly once postponed `max_throttled` times.
 
 Decisions are pure functions over frozen records; `Destinations` only holds the states for
 one worker's event loop (no lock: it is used from that loop only).

@@ -95,6 +95,8 @@ def is_public_ip(ip: IPAddress) -> bool:
     if is_local(str(ip)) or ip.is_multicast:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10: deprecated, but still routed inside some networks
+            return False
         carried = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
         if ip in NAT64:
             carried.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))

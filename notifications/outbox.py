@@ -55,6 +55,8 @@ FANOUT_CHUNK = 1000
 # On a channel with capped destinations, a claim reads this many times the rows it may take,
 # so that a destination with little room does not leave the other slots empty until the next.
 CLAIM_LOOKAHEAD = 4
+# Why a row whose lease ran out is sent again, as staff read it.
+LEASE_ENDED = "envoi interrompu ou résultat non enregistré : nouvel essai"
 _JITTER = random.Random()  # spreads retries so that failed sends do not come back together
 
 
@@ -170,7 +172,8 @@ def send_confirmation_request(hub: Hub, subscriber_id: int) -> int:
             body=(
                 "Vous avez demandé à recevoir les alertes de la commune par courriel. "
                 "Pour confirmer, ouvrez le lien ci-dessous, puis appuyez sur le bouton "
-                f"« Confirmer mon abonnement ». Ce lien sert {days} jour{'s' if days > 1 else ''}. "
+                "« Confirmer mon abonnement ». "
+                f"Ce lien est valable {days} jour{'s' if days > 1 else ''}. "
                 "Si vous n'avez rien demandé, ignorez ce message : vous ne recevrez rien, et "
                 "votre adresse sera effacée."
             ),
@@ -261,7 +264,8 @@ def release_claims(hub: Hub, worker: str, in_doubt: Collection[int] = ()) -> int
 
 
 def recover_expired(hub: Hub) -> int:
-    """Rows whose worker died mid-send go back to the queue; the number recovered."""
+    """Rows whose lease ran out go back to the queue (their worker died or stopped mid-send,
+    or could not write the outcome); the number recovered."""
     with hub.db.session() as session:
         result = session.execute(
             update(DeliveryRow)
@@ -270,7 +274,7 @@ def recover_expired(hub: Hub) -> int:
                 status="pending",
                 claimed_by=None,
                 claimed_until=None,
-                last_error="envoi interrompu (arrêt du worker) : nouvel essai",
+                last_error=LEASE_ENDED,
             )
         )
         return result.rowcount or 0

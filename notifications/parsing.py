@@ -4,7 +4,9 @@ A feed is outside input: 178 bytes of ICS can expand for minutes, 18,000 RSS ite
 seconds, and on the worker's event loop either would stop every channel meanwhile. So each
 parse runs in a process of its own, and:
 - the event loop only waits for the child's answer on a pipe: channels keep sending;
-- past `timeout` seconds the child is killed (RLIMIT_CPU also ends it should we die first);
+- past `timeout` seconds, or when the poll is cancelled, the child is killed (RLIMIT_CPU
+  also ends it should we die first); signals meant for the whole process group (Ctrl-C,
+  `make run` stopping) do not end it, so that a sound feed is never recorded as failing;
 - RLIMIT_AS caps its memory: a parse that needs more gets MemoryError, told in French;
 - at most `concurrency` parses run at once (one a core), so polls cannot starve the sends.
 
@@ -101,10 +103,13 @@ async def run_child(job: ParseJob, limits: ParseLimits) -> ParsedFeed | str:
         name=f"arobase-parse-{job.config.name}",
         daemon=True,
     )
+    # start() hands the body to the fork server and waits for the child's pid: not on the
+    # loop (the first call also waits for the fork server to import the parsers).
+    starting = asyncio.ensure_future(asyncio.to_thread(child.start))
     try:
-        # start() hands the body to the fork server and waits for the child's pid: not on
-        # the loop (the first call also waits for the fork server to import the parsers).
-        await asyncio.to_thread(child.start)
+        # Shielded: cancelled meanwhile, the start goes on in its thread, and the child it
+        # makes must still be killed below, its pipe closed only once handed over.
+        await asyncio.shield(starting)
         child_end.close()  # ours: the pipe reads as closed once the child is gone
         try:
             async with asyncio.timeout(limits.timeout):
@@ -118,6 +123,8 @@ async def run_child(job: ParseJob, limits: ParseLimits) -> ParsedFeed | str:
             return died(child.exitcode, limits)
         return outcome
     finally:
+        if not starting.done():
+            await asyncio.wait([starting])
         child_end.close()
         answer.close()
         await end(child)
@@ -200,6 +207,11 @@ def main_imports(main: ModuleType) -> list[str]:
 
 def child_main(job: ParseJob, answer: Connection, memory: int, cpu: int) -> None:
     """Parse JOB within the limits and send back the feed or the reason."""
+    # The parent decides when a parse ends (it kills it past its time, or when cancelled;
+    # RLIMIT_CPU if it died). Ctrl-C and `make run`'s stop signal the whole process group:
+    # killed by them, a sound feed would be recorded as failing.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
     limit(resource.RLIMIT_AS, memory)
     limit(resource.RLIMIT_CPU, cpu)
     outcome: ParsedFeed | str

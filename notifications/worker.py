@@ -139,7 +139,11 @@ class Worker:
             await asyncio.to_thread(renew_leases, self.hub, self.name, set(self.sending))
             recovered = await asyncio.to_thread(recover_expired, self.hub)
             if recovered:
-                log.warning("%d deliveries were left mid-send by a stopped worker", recovered)
+                log.warning(
+                    "%d deliveries back to the queue: their worker stopped mid-send, "
+                    "or could not record the outcome",
+                    recovered,
+                )
             released = await asyncio.to_thread(release_due, self.hub, self.broadcasts.values())
             if released:
                 log.info("released messages %s", released)

@@ -340,6 +340,7 @@ async def test_the_connection_goes_to_the_address_checked_not_to_the_name() -> N
         ("::1", False),
         ("fe80::1", False),
         ("fd00::1", False),
+        ("fec0::1", False),  # site-local: ipaddress calls it neither private nor reserved
         ("::ffff:127.0.0.1", False),
         ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
         ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
@@ -367,3 +368,28 @@ def test_public_addresses(address: str, public: bool) -> None:
 )
 def test_local_urls_are_known_without_the_dns(url: str, local: bool) -> None:
     assert is_local_url(url) is local
+
+
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+async def test_the_proxies_of_the_environment_are_not_used(
+    feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a proxy the address finally reached could not be checked: the feed client
+    connects by itself whatever the environment says (here, a proxy where nothing listens)."""
+    proxy = closed_port_url()
+    for name in PROXY_VARIABLES:
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    async with make_http_client(allow_local=True) as client:
+        result = await fetch(client, feeds.url + ARTICLES)
+    assert (result.status, result.body) == (200, (FEEDS_DIR / ARTICLES[1:]).read_bytes())

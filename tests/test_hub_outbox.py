@@ -20,6 +20,7 @@ from notifications.hub import Hub
 from notifications.messages import announce, cancel_message
 from notifications.migrate import alembic_config, current_revision, head_revision, upgrade
 from notifications.outbox import (
+    LEASE_ENDED,
     claim,
     delivery_stats,
     fan_out,
@@ -226,6 +227,9 @@ def test_a_worker_that_died_mid_send_leaves_its_rows_for_another(
     assert recover_expired(hub) == 0
     clock.advance(hub.settings.worker_lease + 1)
     assert recover_expired(hub) == 1
+    (row,) = deliveries(hub)
+    assert (row.status, row.claimed_by, row.last_error) == ("pending", None, LEASE_ENDED)
+    assert LEASE_ENDED == "envoi interrompu ou résultat non enregistré : nouvel essai"
     (again,) = claim(hub, "telegram", "other", 10, {})
     assert again.envelope.delivery_ids == taken.envelope.delivery_ids
 

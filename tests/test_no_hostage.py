@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -190,3 +190,53 @@ async def test_a_push_service_asking_to_wait_1e12_seconds_waits_the_retry_cap(
         await worker.wait_until(lambda: worker.outcomes["sent"] == 1)
     (push,) = good.received.items()
     assert push.payload["title"] == "URGENT : Crue de la Marne"
+
+
+def sent(worker: Worker) -> int:
+    return worker.outcomes["sent"]
+
+
+async def either_records(first: Worker, second: Worker, predicate: Callable[[], bool]) -> None:
+    """Wait until PREDICATE holds, checking it after each outcome either worker records."""
+    waits = {asyncio.create_task(w.wait_until(predicate)) for w in (first, second)}
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        task.result()
+
+
+async def test_two_workers_keep_a_cap_each_and_never_send_a_row_twice(
+    push_hub: Hub, good: FakePushService
+) -> None:
+    """PostgreSQL's way of sharing the outbox (FOR UPDATE SKIP LOCKED; SQLite: one claim at a
+    time): each worker reads ahead of what it may take, and what one leaves for want of room
+    stays for the other or for later, never claimed twice nor lost."""
+    policy = Policy(cap=2)
+    people = [json.loads(good.subscribe(f"resident-{n}")) for n in range(12)]
+    async with (
+        running_worker(push_hub, policy) as first,
+        running_worker(push_hub, policy) as second,
+    ):
+        with running_hanging_server() as hanging:
+            endpoints = [f"{hanging.url}/push/{n}" for n in range(30)]
+            push_subscribers(push_hub, endpoints, ["travaux"], subscription_keys(endpoints[0]))
+            for person in people:
+                push_subscribers(push_hub, [person["endpoint"]], ["travaux"], person["keys"])
+            announce(push_hub, "Travaux rue de Meaux", topics=["travaux"])
+
+            await asyncio.to_thread(good.received.wait_for, len(people), 30)
+            await asyncio.to_thread(hanging.requests.wait_for, 2 * policy.cap, 30)
+            await either_records(first, second, lambda: sent(first) + sent(second) == 12)
+
+            received = sorted(push.subscription_id for push in good.received.items())
+            assert received == sorted(f"resident-{n}" for n in range(12))  # each once
+            # Each worker holds its own cap on the hanging service: two sends each, no more.
+            assert (len(set(hanging.requests.items())), hanging.held) == (4, 4)
+            sending = [row.claimed_by for row in rows(push_hub) if row.status == "sending"]
+            assert sorted(sending) == sorted([first.name] * 2 + [second.name] * 2)
+            hanging_rows = [row for row in rows(push_hub) if row.destination == hanging.url]
+            assert sorted((row.status, row.attempts) for row in hanging_rows) == (
+                [("pending", 0)] * 26 + [("sending", 1)] * 4
+            )

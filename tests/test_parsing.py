@@ -6,9 +6,15 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import multiprocessing
+import multiprocessing.forkserver
+import os
 import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
@@ -125,3 +131,109 @@ def test_the_fork_server_preloads_what_the_main_program_imported() -> None:
     module = ModuleType("__main__")  # like `python -m bench.hub_bench`
     module.__spec__ = importlib.util.find_spec("tests.fakes.feed_server")
     assert main_imports(module) == ["tests.fakes.feed_server"]
+
+
+# --- the child's life is the parent's ---------------------------------------------------------
+
+
+async def until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Wait until CONDITION holds (a state of another process: nothing to be told by)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def ignored_signals(pid: int) -> set[int]:
+    """The signals process PID ignores, from the kernel's own record."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            mask = int(line.split()[1], 16)
+            return {n for n in range(1, 65) if mask >> (n - 1) & 1}
+    return set()
+
+
+def the_child() -> BaseProcess | None:
+    children = [p for p in multiprocessing.active_children() if p.name.startswith("arobase-")]
+    return children[0] if children else None
+
+
+def ignores_stop_signals(child: BaseProcess | None) -> bool:
+    """CHILD set up to ignore Ctrl-C and stop signals (its first act)."""
+    if child is None or child.pid is None:
+        return False
+    return {signal.SIGINT, signal.SIGTERM} <= ignored_signals(child.pid)
+
+
+async def test_stop_signals_to_the_process_group_do_not_fail_a_sound_feed() -> None:
+    """Ctrl-C in a terminal, and `make run`'s stop (honcho signals each process group), reach
+    the parse children too: the feed is read all the same, not recorded as failing with
+    « s'est arrêtée net (code -15) »."""
+    parsing = asyncio.create_task(run_child(job(NEWS, long_feed(6000), 3), ParseLimits(120)))
+    await until(lambda: ignores_stop_signals(the_child()))
+    child = the_child()
+    assert child is not None and child.pid is not None
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        os.kill(child.pid, stop)
+
+    feed = await parsing
+
+    assert isinstance(feed, ParsedFeed)
+    assert [item.title for item in feed.items] == [f"Article {i}" for i in (5997, 5998, 5999)]
+    assert parse_children() == []
+
+
+@pytest.fixture
+def slow_start(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, ...]]:
+    """Holds the first child start just after the fork, until told: (entered, proceed, done)."""
+    entered, proceed, done = threading.Event(), threading.Event(), threading.Event()
+    read_signed, start = multiprocessing.forkserver.read_signed, BaseProcess.start
+
+    def held_read_signed(fd: int) -> int:
+        if not entered.is_set():  # the start's read of the new child's pid
+            entered.set()
+            proceed.wait(30)
+        return read_signed(fd)
+
+    def watched_start(self: BaseProcess) -> None:
+        try:
+            start(self)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(multiprocessing.forkserver, "read_signed", held_read_signed)
+    monkeypatch.setattr(BaseProcess, "start", watched_start)
+    yield entered, proceed, done
+    proceed.set()
+    for child in multiprocessing.active_children():  # left behind by a failure
+        if child.name.startswith("arobase-"):
+            child.kill()
+            child.join(5)
+
+
+async def test_a_parse_cancelled_while_its_child_starts_leaves_no_process(
+    slow_start: tuple[threading.Event, ...],
+) -> None:
+    """Cancelled (Ctrl-C on `arobase sources check`) while the fork server is making the child:
+    the start goes on in its thread, and that child is killed all the same."""
+    entered, proceed, done = slow_start
+    parsing = asyncio.create_task(run_child(job(NEWS, long_feed(18_000)), ParseLimits(120)))
+    await asyncio.to_thread(entered.wait, 30)
+
+    parsing.cancel()
+    proceed.set()
+    with pytest.raises(asyncio.CancelledError):
+        await parsing
+
+    assert await asyncio.to_thread(done.wait, 30)
+    assert parse_children() == []
+
+
+async def test_a_parse_cancelled_while_reading_kills_its_child() -> None:
+    parsing = asyncio.create_task(run_child(job(NEWS, long_feed(18_000)), ParseLimits(120)))
+    await until(lambda: the_child() is not None)
+
+    parsing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await parsing
+
+    assert parse_children() == []
