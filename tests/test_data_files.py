@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from arobase.data_files import generated_secret, owner_only_dir, owner_only_file
+from arobase.settings import Settings
+from arobase.tokens import actions_token, rasa_token
 
 
 def mode(path: Path) -> int:
@@ -56,3 +58,12 @@ def test_a_shared_sticky_folder_is_left_as_it_is(tmp_path: Path) -> None:
     owner_only_dir(shared)
     owner_only_file(shared / "arobase.db")
     assert (mode(shared), mode(shared / "arobase.db")) == (0o1777, 0o600)
+
+
+def test_a_configured_token_wins_and_none_is_made(tmp_path: Path) -> None:
+    configured = Settings(_env_file=None, data_dir=tmp_path, rasa_token="jeton-de-la-mairie")
+    assert rasa_token(configured) == "jeton-de-la-mairie"
+    assert not (tmp_path / "rasa-token").exists()
+    made = Settings(_env_file=None, data_dir=tmp_path)
+    assert rasa_token(made) == rasa_token(made) != actions_token(made)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actions-token", "rasa-token"]
