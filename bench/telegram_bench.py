@@ -20,6 +20,7 @@ from pathlib import Path
 from arobase.model import ensure_model
 from arobase.settings import ROOT
 from bench.assistant_bench import figure, rss_mb
+from bot.telegram.texts import SLOW_DOWN
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.stack import running_stack
 from tests.worker_processes import bot_env, running_bot
@@ -28,6 +29,8 @@ CHATS = 20
 MESSAGES_PER_CHAT = 25
 READING = (1.5, 2.5)  # seconds a resident reads an answer before the next question
 # Questions answered by exactly one message (procedures answer with two).
+# The start of arobase.replies.apology: the bot's answer when Rasa could not answer.
+APOLOGY = "Désolé, l'assistant ne répond pas"
 QUESTIONS = [
     "bonjour",
     "la mairie est ouverte samedi ?",
@@ -60,7 +63,10 @@ def resident(
         arrived = telegram.messages.wait_until(
             lambda items, n=number: sum(m.chat_id == chat for m in items) > n, timeout=60
         )
-        at = [m.at for m in arrived if m.chat_id == chat][number]
+        reply = [m for m in arrived if m.chat_id == chat][number]
+        if reply.text.startswith((APOLOGY, SLOW_DOWN)):  # those would measure no answer
+            raise RuntimeError(f"chat {chat}: the assistant did not answer: {reply.text}")
+        at = reply.at
         with lock:
             samples.append((at - sent) * 1000)
         if reading:
@@ -71,15 +77,22 @@ def round_trips(
     telegram: FakeTelegram, first_chat: int, reading: tuple[float, float] | None
 ) -> list[float]:
     samples: list[float] = []
+    errors: list[BaseException] = []
     lock = threading.Lock()
-    threads = [
-        threading.Thread(target=resident, args=(telegram, first_chat + n, samples, lock, reading))
-        for n in range(CHATS)
-    ]
+
+    def one(chat: int) -> None:
+        try:
+            resident(telegram, chat, samples, lock, reading)
+        except BaseException as error:  # a thread's failure must fail the benchmark
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(first_chat + n,)) for n in range(CHATS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} residents failed; the first: {errors[0]}")
     return samples
 
 
@@ -91,8 +104,16 @@ def main() -> None:
         running_fake_telegram() as telegram,
         tempfile.TemporaryDirectory() as scratch,
     ):
+        # Rasa's channel speaks for a Telegram chat only with its token.
         env = bot_env(
-            telegram, stack.rasa_url, stack.env["AROBASE_DATABASE_URL"], rasa_timeout="30"
+            telegram,
+            stack.rasa_url,
+            stack.env["AROBASE_DATABASE_URL"],
+            rasa_timeout="30",
+            rasa_token=stack.token,
+            # A resident here asks up to 40 questions a minute: measure Rasa's answers, not
+            # the flood control's « patientez » (nor its silence after it).
+            telegram_flood_per_minute="1000",
         )
         with running_bot(env, telegram, Path(scratch) / "bot.log") as bot:
             for label, first_chat, reading in (

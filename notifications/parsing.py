@@ -187,17 +187,17 @@ def main_imports(main: ModuleType) -> list[str]:
     3.11 ignores it (it looks for a key the preparation data never has), so a child of
     `arobase worker` would import arobase.cli and all it imports: 0.7-1 s a parse. With
     the modules the script imported already loaded, running it again takes a millisecond.
+    Not the main module itself (`python -m bench.hub_bench`): the child runs it as __main__,
+    and runpy warns when it was imported under its own name first.
     """
-    spec_name = getattr(main.__spec__, "name", None)
-    if spec_name:  # `python -m package.module`: the module itself, with its imports
-        return [spec_name]
+    own = getattr(main.__spec__, "name", None)
     names = set()
     for key, value in vars(main).items():
         if key.startswith("__"):  # __loader__, __builtins__…: not what the script imported
             continue
         module = value if isinstance(value, ModuleType) else None
         name = module.__name__ if module else getattr(value, "__module__", None)
-        if isinstance(name, str) and name not in ("__main__", "builtins"):
+        if isinstance(name, str) and name not in ("__main__", "builtins", own):
             names.add(name)
     return sorted(names)
 

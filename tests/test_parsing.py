@@ -128,9 +128,13 @@ def test_the_fork_server_preloads_what_the_main_program_imported() -> None:
     script = ModuleType("__main__")  # like .venv/bin/arobase
     exec("import re, sys\nfrom notifications.errors import FetchError as main", vars(script))
     assert main_imports(script) == ["notifications.errors", "re", "sys"]
-    module = ModuleType("__main__")  # like `python -m bench.hub_bench`
-    module.__spec__ = importlib.util.find_spec("tests.fakes.feed_server")
-    assert main_imports(module) == ["tests.fakes.feed_server"]
+    # Like `python -m bench.hub_bench`: what it imported, not itself (the child runs it as
+    # __main__, and runpy warns when it was imported under its own name first).
+    module = ModuleType("__main__")
+    module.__spec__ = importlib.util.find_spec("bench.hub_bench")
+    exec("import json\nfrom tests.fakes.feed_server import FeedServer", vars(module))
+    vars(module)["itself"] = type("Itself", (), {"__module__": "bench.hub_bench"})
+    assert main_imports(module) == ["json", "tests.fakes.feed_server"]
 
 
 # --- the child's life is the parent's ---------------------------------------------------------
