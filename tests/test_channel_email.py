@@ -281,6 +281,32 @@ async def test_a_relay_with_an_unknown_certificate_gets_nothing(tls_relay: FakeS
     assert tls_relay.received.items() == []
 
 
+async def test_without_a_password_mail_is_encrypted_even_to_an_unknown_certificate(
+    tls_relay: FakeSmtp,
+) -> None:
+    # A town's own relay with its self-signed certificate: encrypted, rather than in clear
+    # or not at all (opportunistic STARTTLS; nothing secret goes to the relay).
+    channel = EmailChannel(tls_relay.host, tls_relay.port, SENDER, timeout=5)
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.SENT
+    [mail] = tls_relay.received.items()
+    assert (mail.encrypted, mail.authenticated) == (True, False)
+
+
+async def test_required_starttls_checks_the_certificate_even_without_a_password(
+    tls_relay: FakeSmtp,
+) -> None:
+    channel = EmailChannel(tls_relay.host, tls_relay.port, SENDER, starttls="required", timeout=5)
+
+    result = await channel.send(envelope("email", RESIDENT))
+
+    assert result.outcome is Outcome.RETRY
+    assert result.detail.startswith("certificat du serveur de messagerie refusé (")
+    assert tls_relay.received.items() == []
+
+
 async def test_off_sends_in_clear_without_a_password(tls_relay: FakeSmtp) -> None:
     channel = EmailChannel(tls_relay.host, tls_relay.port, SENDER, starttls="off", timeout=5)
 

@@ -5,9 +5,12 @@ unsubscribe button, and Auto-Submitted so that auto-responders stay silent (RFC 
 
 Encryption: port 465 is TLS from the first byte; elsewhere the connection is upgraded with
 STARTTLS whenever the relay offers it ("auto"), or must be ("required"). The relay's
-certificate and name are always verified. A password never travels in clear: over a
-connection left unencrypted, the message is not sent and the outcome says why (the worker
-retries, so a relay that is fixed gets it).
+certificate and name are verified whenever it matters: a password is sent, STARTTLS is
+required, or port 465. Only "auto" without a password encrypts without checking who answers
+(opportunistic, RFC 7435: better than clear text, and what a town's local relay with its
+self-signed certificate allows). A password never travels in clear, nor to an unverified
+relay: over a connection left unencrypted, the message is not sent and the outcome says why
+(the worker retries, so a relay that is fixed gets it).
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ class EmailChannel:
         self._user, self._password = user or None, password
         self._starttls, self._timeout = starttls, timeout
         self._tls = tls_context(ca_file)
+        # "auto" without a password: encrypted even when the relay's certificate is unknown.
+        opportunistic = starttls == "auto" and not password and not user
+        self._unverified = unverified_context() if opportunistic else None
         self._turn = rate_limit(rate)
         self._local_hostname: str | None = None
 
@@ -88,7 +94,7 @@ class EmailChannel:
             # None: aiosmtplib upgrades when the relay offers STARTTLS; the policy is checked
             # below, once the connection is what it will be.
             start_tls=False if implicit or self._starttls == "off" else None,
-            tls_context=self._tls,
+            tls_context=self._unverified if self._unverified and not implicit else self._tls,
             timeout=self._timeout,
             local_hostname=await self._hostname(),
         )
@@ -130,6 +136,14 @@ def clear_text_refusal(starttls: StartTls, encrypted: bool, authenticates: bool)
     if authenticates:
         return f"{NO_STARTTLS} : message non envoyé, le mot de passe SMTP ne part jamais en clair"
     return None
+
+
+def unverified_context() -> ssl.SSLContext:
+    """Encryption without checking the relay's certificate (opportunistic STARTTLS)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # TLS 1.2 or later, good ciphers
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
