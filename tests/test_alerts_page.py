@@ -653,7 +653,7 @@ def test_too_many_changes_are_explained_with_when_to_try_again(
                     "Beaucoup de demandes sont venues de votre connexion en peu de temps. "
                     "Merci de réessayer dans "
                 )
-                + r"(\d\d?\u00a0secondes|1\u00a0minute)\. "
+                + r"(1\u00a0seconde|\d\d?\u00a0secondes|1\u00a0minute)\. "
                 + re.escape(f"Vous pouvez aussi appeler {hall.short} au {hall.phone}.")
             )
         )

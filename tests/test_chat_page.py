@@ -224,7 +224,7 @@ def test_too_many_messages_get_a_polite_reply_from_the_assistant(
     expect(reply).to_have_text(
         re.compile(
             r"Vous m'envoyez beaucoup de messages en peu de temps\. Merci de patienter "
-            r"(1\u00a0minute|\d+\u00a0secondes), puis de reposer votre question\. "
+            r"(1\u00a0minute|1\u00a0seconde|\d+\u00a0secondes), puis de reposer votre question\. "
             rf"Vous pouvez appeler la mairie au {TOWN_PHONE}\."
         )
     )
