@@ -24,6 +24,26 @@ THIS_PART = {"matin": "Ce matin", "apres-midi": "Cet après-midi", "soir": "Ce s
 NO_REOPENING = "Aucune réouverture prévue n'est connue."
 
 
+DURATION_UNITS = ((86_400, "jour", "jours"), (3_600, "heure", "heures"), (60, "minute", "minutes"))
+
+
+def duration_text(seconds: float) -> str:
+    """A period in plain French: 1800 → '30 minutes', 5400 → '1 heure 30 minutes',
+    86400 → '1 jour'; rounded to the minute (at least 1 minute)."""
+    rest = max(60, round(seconds / 60) * 60)
+    words = []
+    for size, singular, plural in DURATION_UNITS:
+        number, rest = divmod(rest, size)
+        if number:
+            words.append(f"{number} {singular if number == 1 else plural}")
+    return " ".join(words)
+
+
+def days_text(days: int) -> str:
+    """'1 jour', '7 jours'."""
+    return duration_text(days * 86_400)
+
+
 def capitalize(text: str) -> str:
     """The text with its first letter in upper case, the rest untouched ("CCAS" stays)."""
     return text[:1].upper() + text[1:]

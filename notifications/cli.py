@@ -385,13 +385,15 @@ def forget_chat(settings: Settings, channel: str, address: str) -> None:
     try:
         asyncio.run(erase_conversation(settings, sender))
     except RasaUnavailable as error:
-        minutes = count(max(1, round(settings.conversation_idle / 60)), "minute", "minutes")
+        from arobase.hours_text import duration_text
+
+        idle = duration_text(settings.conversation_idle)
         raise fail(
             ArobaseError(
                 f"l'abonné est effacé, mais pas sa conversation avec l'assistant ({sender}) : "
                 f"{error} "
                 "Pour l'effacer tout de suite, redémarrez l'assistant (Rasa) ; sinon il "
-                f"l'oubliera de lui-même {minutes} après son dernier message."
+                f"l'oubliera de lui-même {idle} après son dernier message."
             )
         ) from None
     typer.echo(f"Sa conversation avec l'assistant ({sender}) est effacée aussi.")

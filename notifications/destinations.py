@@ -47,7 +47,7 @@ def destination_of(channel: str, address: str) -> str | None:
     if channel not in CAPPED_CHANNELS:
         return None
     if channel == "webpush":
-        return _origin(address)
+        return origin(address)
     # Not every apprise URL parses as scheme://host:port (tgram://<id>:<token>/…): its
     # authority is taken as written, without any user and password.
     try:
@@ -61,8 +61,9 @@ def destination_of(channel: str, address: str) -> str | None:
     return f"apprise:{digest[:16]}"
 
 
-def _origin(url: str) -> str | None:
-    """scheme://host[:port] of URL, the port only when not the scheme's default."""
+def origin(url: str) -> str | None:
+    """scheme://host[:port] of URL, lower case, the port only when not the scheme's default
+    ("https://fcm.googleapis.com"): as browsers compare origins. None without a host."""
     try:
         parts = urlsplit(url.strip())
         host, port = (parts.hostname or "").lower(), parts.port

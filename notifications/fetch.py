@@ -74,7 +74,6 @@ def http_client(allowed: AddressPolicy) -> httpx.AsyncClient:
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 AddressPolicy = Callable[[IPAddress], bool]  # may the client connect to this address?
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # IPv4 addresses reached through a NAT64 gateway
 
 
 class AddressRefused(httpcore.ConnectError):
@@ -87,21 +86,10 @@ class AddressRefused(httpcore.ConnectError):
 
 
 def is_public_ip(ip: IPAddress) -> bool:
-    """True for an address of the public Internet, IPv4 ones carried in IPv6 included.
-
-    is_local classifies the address itself; an IPv6 address may also carry an IPv4 one that
-    the network delivers to (6to4 2002::/16, Teredo, NAT64): 2002:7f00:1:: is 127.0.0.1.
-    """
-    if is_local(str(ip)) or ip.is_multicast:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.is_site_local:  # fec0::/10: deprecated, but still routed inside some networks
-            return False
-        carried = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
-        if ip in NAT64:
-            carried.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        return all(is_public_ip(inner) for inner in carried if inner is not None)
-    return True
+    """True for an address of the public Internet. is_local also judges an IPv6 address that
+    carries an IPv4 one (IPv4-mapped, 6to4, NAT64) by that IPv4 address, and refuses Teredo:
+    2002:7f00:1:: is 127.0.0.1."""
+    return not is_local(str(ip))
 
 
 def any_address(ip: IPAddress) -> bool:

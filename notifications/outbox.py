@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, true, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, noload
 
+from arobase.hours_text import days_text
 from notifications.channels.addresses import BroadcastTarget
 from notifications.destinations import (
     CAPPED_CHANNELS,
@@ -173,7 +174,7 @@ def send_confirmation_request(hub: Hub, subscriber_id: int) -> int:
                 "Vous avez demandé à recevoir les alertes de la commune par courriel. "
                 "Pour confirmer, ouvrez le lien ci-dessous, puis appuyez sur le bouton "
                 "« Confirmer mon abonnement ». "
-                f"Ce lien est valable {days} jour{'s' if days > 1 else ''}. "
+                f"Ce lien est valable {days_text(days)}. "
                 "Si vous n'avez rien demandé, ignorez ce message : vous ne recevrez rien, et "
                 "votre adresse sera effacée."
             ),

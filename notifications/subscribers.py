@@ -288,11 +288,6 @@ def chat_unsubscribe(
         return removed
 
 
-def remove_subscriber(hub: Hub, subscriber_id: int) -> None:
-    """Unsubscribe entirely: same as erasing, nothing is kept."""
-    erase_subscriber(hub, subscriber_id)
-
-
 def _erase(session: Session, row: SubscriberRow) -> int:
     """Delete the subscriber, its topics and its deliveries; the number of rows removed."""
     deliveries = session.execute(

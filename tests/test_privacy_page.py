@@ -11,9 +11,9 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from arobase.hours_text import duration_text
 from arobase.settings import Settings
 from bot.web.app import create_app
-from bot.web.privacy import duration_text
 from tests.hub_support import hub_settings
 from tests.servers import closed_port_url, serving
 

@@ -45,7 +45,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -56,6 +56,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from arobase.clock import current_time
+from arobase.hours_text import days_text
 from arobase.replies import call_the_hall, hall_phone
 from arobase.settings import Settings
 from arobase.town import Town
@@ -69,6 +70,7 @@ from bot.web.common import (
 )
 from notifications.channels.addresses import push_policy
 from notifications.db import Database, missing_sqlite_file
+from notifications.destinations import origin
 from notifications.errors import HubError, InvalidInput
 from notifications.hub import Clock, Hub
 from notifications.migrate import current_revision, head_revision
@@ -421,11 +423,6 @@ UNSUBSCRIBE_HINT = (
 )
 
 
-def days_text(days: int) -> str:
-    """'1 jour', '7 jours'."""
-    return f"{days} jour{'s' if days > 1 else ''}"
-
-
 def subscribe_again(town: Town) -> str:
     return (
         f"Pour vous abonner de nouveau, appelez {hall_phone(town)} ou passez à l'accueil\u00a0: "
@@ -637,21 +634,10 @@ async def topics_endpoint(request: Request) -> Response:
 
 
 def web_origin(url: str) -> str | None:
-    """A URL's or an Origin header's origin as browsers compare them ("https://mairie.fr":
-    lower case, default port dropped); None when it has none ("null", not http or https)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme, host = parts.scheme.lower(), parts.hostname
-    if scheme not in ("http", "https") or not host:
-        return None
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None or port == {"http": 80, "https": 443}[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    """A URL's or an Origin header's origin as browsers compare them ("https://mairie.fr");
+    None when it has none ("null", not http or https)."""
+    found = origin(url)
+    return found if found and found.startswith(("http://", "https://")) else None
 
 
 def from_another_site(origin: str | None, fetch_site: str | None, site: frozenset[str]) -> bool:

@@ -11,23 +11,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from arobase.hours_text import days_text, duration_text
 from arobase.settings import Settings
 from arobase.town import Town
-from bot.web.alerts import alerts_context, days_text, notice_page, paragraphs
-
-UNITS = ((86_400, "jour", "jours"), (3_600, "heure", "heures"), (60, "minute", "minutes"))
-
-
-def duration_text(seconds: float) -> str:
-    """A period in plain French: 1800 → '30 minutes', 5400 → '1 heure 30 minutes',
-    86400 → '1 jour'; rounded to the minute (at least 1 minute)."""
-    rest = max(60, round(seconds / 60) * 60)
-    words = []
-    for size, singular, plural in UNITS:
-        number, rest = divmod(rest, size)
-        if number:
-            words.append(f"{number} {singular if number == 1 else plural}")
-    return " ".join(words)
+from bot.web.alerts import alerts_context, notice_page, paragraphs
 
 
 def section(title: str, *texts: str) -> str:

@@ -380,6 +380,8 @@ def is_local(host: str) -> bool:
         or ip.is_link_local
         or ip.is_reserved
         or ip.is_multicast
+        # fec0::/10, site-local: deprecated, but still routed inside some networks.
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
         or ip.is_unspecified
         or not ip.is_global  # also 100.64.0.0/10 (carriers' NAT), Teredo's 2001::/32
     )
