@@ -9,7 +9,6 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import context
 from arobase.replies import (
@@ -35,6 +34,7 @@ from notifications.chat_replies import (
     subscribed,
     unsubscribed,
 )
+from notifications.errors import StorageError
 from notifications.news import latest_news, next_meetings
 from notifications.subscribers import chat_subscribe, chat_unsubscribe
 
@@ -165,7 +165,7 @@ class ActionAlertsInfo(TownAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         try:
             return self.act(dispatcher, tracker)
-        except (context.AlertsUnavailable, SQLAlchemyError) as error:
+        except (context.AlertsUnavailable, StorageError) as error:
             # Every path utters once, after its database work: nothing was said yet.
             log.warning("alerts unavailable: %r", error)
             utter(dispatcher, alerts_unavailable_answer(context.town()))

@@ -10,8 +10,8 @@ from pathlib import Path
 from arobase.clock import current_time
 from arobase.settings import Settings, load_settings
 from arobase.town import Town, load_town
-from notifications.db import Database, missing_sqlite_file
 from notifications.hub import Hub
+from notifications.store.database import Database, missing_sqlite_file
 
 
 @lru_cache(maxsize=1)

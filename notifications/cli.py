@@ -19,7 +19,7 @@ import typer
 
 from arobase.errors import ArobaseError
 from arobase.settings import Settings
-from notifications.hub import Hub, make_hub
+from notifications.hub import Hub, open_hub
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ def fail(error: Exception) -> typer.Exit:
 def opened_hub(check_schema: bool = True) -> Iterator[Hub]:
     """The hub for one command; ArobaseError becomes a French message and exit code 1."""
     try:
-        hub = make_hub()
+        hub = open_hub()
     except ArobaseError as error:
         raise fail(error) from None
     try:
@@ -63,7 +63,7 @@ def opened_hub(check_schema: bool = True) -> Iterator[Hub]:
 
 def require_schema(hub: Hub) -> None:
     from notifications.errors import HubError
-    from notifications.migrate import current_revision, head_revision
+    from notifications.store.migrate import current_revision, head_revision
 
     if current_revision(hub.settings.database_url) != head_revision():
         raise HubError(
@@ -93,7 +93,7 @@ def run(action: Callable[[Hub], T]) -> T:
 def db_upgrade() -> None:
     """Crée ou met à jour les tables (migrations Alembic)."""
     from arobase.data_files import owner_only_dir
-    from notifications.migrate import upgrade
+    from notifications.store.migrate import upgrade
 
     with opened_hub(check_schema=False) as hub:
         owner_only_dir(hub.settings.data_dir)  # personal data and secrets: owner-only

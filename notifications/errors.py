@@ -35,3 +35,13 @@ class InvalidInput(HubError):
 
 class FetchError(HubError):
     """A feed could not be fetched or read; the message is the reason shown in `sources list`."""
+
+
+class StorageError(HubError):
+    """The hub's database failed (unreachable, locked too long, refused a write); the cause is
+    chained. Raised by the storage package only, whatever the database library."""
+
+
+class StorageConflict(StorageError):
+    """A write lost a race on a unique key (the same thing recorded meanwhile by another
+    process): reading again shows the winner's result."""

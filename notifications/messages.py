@@ -15,8 +15,8 @@ from notifications.errors import InvalidInput, NotFound
 from notifications.hub import Hub
 from notifications.records import Envelope, MessageDraft, Notice
 from notifications.render import preview
+from notifications.store.tables import DeliveryRow, MessageRow
 from notifications.subscribers import check_topics
-from notifications.tables import DeliveryRow, MessageRow
 
 TITLE_MAX = 200
 BODY_MAX = 2000

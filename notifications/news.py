@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from notifications.hub import Hub
-from notifications.tables import ItemRow, SourceRow
+from notifications.store.tables import ItemRow, SourceRow
 
 SCAN = 300  # newest items looked at; topics are a JSON list, filtered here for any database
 

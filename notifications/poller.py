@@ -25,7 +25,7 @@ from notifications.records import ParsedFeed, SourceConfig
 from notifications.source_store import source_config
 from notifications.sources import SourceKind, get_kind, source_kinds
 from notifications.sources.topics import item_topics
-from notifications.tables import ItemRow, MessageRow, SourceRow
+from notifications.store.tables import ItemRow, MessageRow, SourceRow
 
 log = logging.getLogger(__name__)
 

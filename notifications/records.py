@@ -4,8 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
+
+
+class DeliveryStatus(StrEnum):
+    """Where one delivery stands: pending → sending → sent | failed; pending → cancelled."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker, under a lease
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MessageStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its time
+    SENT = "sent"  # fanned out to the outbox
+    CANCELLED = "cancelled"  # by staff
+    WITHDRAWN = "withdrawn"  # its meeting left the agenda; scheduled again if it comes back
+
+
+class MessageKind(StrEnum):
+    ITEM = "item"  # a feed's new item
+    REMINDER = "reminder"  # a council meeting's reminder
+    STAFF = "staff"  # an announcement
+    CONFIRMATION = "confirmation"  # an e-mail double opt-in request
+
+
+class EnvelopeKind(StrEnum):
+    ALERT = "alert"
+    DIGEST = "digest"
+    CONFIRMATION = "confirmation"
+
+
+class SourceOrigin(StrEnum):
+    TOWN = "town"  # the town file
+    CLI = "cli"  # added by staff
 
 
 @dataclass(frozen=True)

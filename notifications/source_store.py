@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arobase.town import FeedSource
-from notifications.errors import Conflict, InvalidInput, NotFound
+from notifications.errors import Conflict, InvalidInput, NotFound, StorageConflict
 from notifications.fetch import fetch, is_local_url, make_http_client
 from notifications.hub import Hub
 from notifications.parsing import ParseJob, ParseLimits, Parser
@@ -23,8 +22,8 @@ from notifications.sources import get_kind
 from notifications.sources.council import check_options
 from notifications.sources.topics import item_topics
 from notifications.sources.youtube import youtube_feed_url
+from notifications.store.tables import SourceRow
 from notifications.subscribers import check_topics
-from notifications.tables import SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +236,7 @@ def sync_town_sources(hub: Hub, specs: Iterable[SourceSpec] | None = None) -> li
     wanted = {s.name: s for s in (town_specs(hub, hub.town.sources) if specs is None else specs)}
     try:
         return _sync(hub, wanted)
-    except IntegrityError:  # another worker, starting too, added them first: match its result
+    except StorageConflict:  # another worker, starting too, added them first: match its result
         return _sync(hub, wanted)
 
 

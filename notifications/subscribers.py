@@ -11,16 +11,15 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifications.channels import check_channel
 from notifications.channels.addresses import push_policy, validate_address
 from notifications.destinations import destination_of
-from notifications.errors import Conflict, InvalidInput, NotFound, UnknownTopic
+from notifications.errors import Conflict, InvalidInput, NotFound, StorageConflict, UnknownTopic
 from notifications.hub import Hub
 from notifications.records import Preferences
-from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
+from notifications.store.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -539,7 +538,7 @@ def device_subscribe(
     channel, address, params, chosen = checked_request(hub, channel, address, params, topics)
     try:
         return _device_subscribe(hub, channel, address, params, chosen)
-    except IntegrityError:  # the same device subscribed twice at once: the other one won
+    except StorageConflict:  # the same device subscribed twice at once: the other one won
         return _device_subscribe(hub, channel, address, params, chosen)
 
 
@@ -579,7 +578,7 @@ def device_moved(
     )
     try:
         return _device_moved(hub, channel, old_address.strip(), new_address, params)
-    except IntegrityError:  # the new address was recorded meanwhile: it is now the newer choice
+    except StorageConflict:  # the new address was recorded meanwhile: it is now the newer choice
         return _device_moved(hub, channel, old_address.strip(), new_address, params)
 
 

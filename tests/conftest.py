@@ -11,7 +11,7 @@ import pytest
 from arobase.model import ensure_model
 from arobase.settings import ROOT
 from notifications.hub import Hub
-from notifications.migrate import upgrade
+from notifications.store.migrate import upgrade
 from tests.hub_support import FakeClock, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database, running_postgres
 from tests.stack import RasaStack, running_stack

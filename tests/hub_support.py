@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from arobase.settings import ROOT, Settings
-from notifications.hub import Clock, Hub, make_hub
-from notifications.migrate import upgrade
+from notifications.hub import Clock, Hub, open_hub
+from notifications.store.migrate import upgrade
+from notifications.store.tables import SubscriptionRow
 from notifications.subscribers import new_subscriber
-from notifications.tables import SubscriptionRow
 
 # Wednesday 25 November 2026, 10:00 in Trilport: daytime, outside quiet hours.
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -76,7 +76,7 @@ def migrated_sqlite(path: Path) -> str:
 
 
 def make_test_hub(database_url: str, clock: Clock | None = None, **overrides: Any) -> Hub:
-    return make_hub(hub_settings(database_url, **overrides), clock or FakeClock())
+    return open_hub(hub_settings(database_url, **overrides), clock or FakeClock())
 
 
 def bulk_subscribers(hub: Hub, channel: str, addresses: list[str], topics: list[str]) -> None:

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 
 from notifications.hub import Hub
+from notifications.store.tables import SubscriptionRow
 from notifications.subscribers import new_subscriber
-from notifications.tables import SubscriptionRow
 from tests.fakes.push_service import make_subscription
 
 

@@ -14,9 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions, context
 from arobase.settings import ROOT
-from notifications.migrate import upgrade
+from notifications.store.migrate import upgrade
+from notifications.store.tables import ItemRow, SourceRow
 from notifications.subscribers import chat_subscribe, list_subscribers
-from notifications.tables import ItemRow, SourceRow
 from tests.stack import FROZEN_NOW
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from notifications.hub import Hub, system_clock
 from notifications.source_store import SourceInfo, add_source, list_sources, make_spec
-from notifications.tables import ItemRow, MessageRow
+from notifications.store.tables import ItemRow, MessageRow
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.test_hub_poller import AGENDA_BOMBS

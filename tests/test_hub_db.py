@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from arobase.cli import app as cli_app
 from notifications.cli import register
-from notifications.db import Database, make_engine
-from notifications.migrate import head_revision, upgrade
+from notifications.store.database import Database, make_engine
+from notifications.store.migrate import head_revision, upgrade
 from tests.hub_support import TOWN_FILE
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from notifications.hub import Hub, system_clock
 from notifications.messages import announce
-from notifications.migrate import upgrade
 from notifications.outbox import delivery_stats, release_due
-from notifications.tables import DeliveryRow
+from notifications.store.migrate import upgrade
+from notifications.store.tables import DeliveryRow
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.hub_support import bulk_subscribers, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database
@@ -133,7 +133,7 @@ def test_a_worker_killed_at_any_moment_loses_nothing(tmp_path: Path, fake: FakeT
 
 
 def _ids(hub: Hub, chats: set[str]) -> list[int]:
-    from notifications.tables import SubscriberRow
+    from notifications.store.tables import SubscriberRow
 
     with hub.db.session() as session:
         return list(

@@ -18,7 +18,6 @@ from notifications.channels.addresses import BroadcastTarget
 from notifications.destinations import ClaimGate
 from notifications.hub import Hub
 from notifications.messages import announce, cancel_message
-from notifications.migrate import alembic_config, current_revision, head_revision, upgrade
 from notifications.outbox import (
     LEASE_ENDED,
     claim,
@@ -31,8 +30,9 @@ from notifications.outbox import (
 )
 from notifications.records import SendResult
 from notifications.render import digest_title
+from notifications.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from notifications.store.tables import DeliveryRow, MessageRow
 from notifications.subscribers import add_subscriber, get_subscriber
-from notifications.tables import DeliveryRow, MessageRow
 from notifications.worker import Worker
 from tests.fakes.memory_channel import MemoryChannel
 from tests.hub_support import FakeClock, make_test_hub

@@ -20,8 +20,8 @@ from notifications.hub import Hub
 from notifications.outbox import release_due
 from notifications.poller import PollReport, poll_due
 from notifications.source_store import add_source, list_sources, make_spec, sync_town_sources
+from notifications.store.tables import DeliveryRow, ItemRow, MessageRow, SourceRow
 from notifications.subscribers import add_subscriber
-from notifications.tables import DeliveryRow, ItemRow, MessageRow, SourceRow
 from tests.fakes.feed_server import FEEDS_DIR, FeedServer, feed_server
 from tests.hub_support import FakeClock, make_test_hub, migrated_sqlite
 from tests.test_parsing import longest_pause

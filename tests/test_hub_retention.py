@@ -17,6 +17,7 @@ from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due, send_confirmation_request
 from notifications.records import SendResult
+from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.subscribers import (
     LinkState,
     Purged,
@@ -33,7 +34,6 @@ from notifications.subscribers import (
     purge_expired,
     retention_cutoff,
 )
-from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.worker import Worker
 from tests.fakes.memory_channel import MemoryChannel
 from tests.hub_support import START, TOWN_FILE, FakeClock

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from notifications.db import make_engine
-from notifications.tables import Base
+from notifications.store.database import make_engine
+from notifications.store.tables import Base
 
 
 def test_the_migrated_schema_is_the_declared_one(database_url: str) -> None:

@@ -22,7 +22,7 @@ from notifications.destinations import Destinations, Policy
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due
-from notifications.tables import DeliveryRow
+from notifications.store.tables import DeliveryRow
 from notifications.vapid import generate_vapid_keys
 from notifications.worker import Worker
 from tests.fakes.hanging import HangingServer, running_hanging_server

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due
+from notifications.store.tables import DeliveryRow
 from notifications.subscribers import add_subscriber
-from notifications.tables import DeliveryRow
 from tests.hub_support import FakeClock
 
 # 02:00 UTC on Tuesday 1 December 2026 is 03:00 in Trilport: inside the default quiet hours.

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from notifications.messages import notice_of
 from notifications.render import digest_title, email_content, plain_body, topics_phrase
-from notifications.tables import MessageRow
+from notifications.store.tables import MessageRow
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
 
 PARIS = ZoneInfo("Europe/Paris")

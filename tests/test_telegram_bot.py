@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from arobase.settings import ROOT
 from notifications.hub import Hub
+from notifications.store.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 from notifications.subscribers import add_subscriber, deactivate_address, find_subscriber
-from notifications.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
 from tests.hub_support import make_test_hub, migrated_sqlite

@@ -25,8 +25,9 @@ from bot.web.alerts import render_alerts_page, sentence
 from bot.web.app import create_app
 from notifications.hub import Hub
 from notifications.messages import announce
-from notifications.migrate import upgrade
 from notifications.outbox import release_due, send_confirmation_request
+from notifications.store.migrate import upgrade
+from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.subscribers import (
     add_subscriber,
     deactivate,
@@ -35,7 +36,6 @@ from notifications.subscribers import (
     get_subscriber,
     list_subscribers,
 )
-from notifications.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.vapid import b64url, generate_vapid_keys
 from tests.fake_rasa import TOWN_YAML
 from tests.hub_support import START, TOWN_FILE, hub_settings

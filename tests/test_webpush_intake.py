@@ -36,13 +36,13 @@ from notifications.errors import InvalidInput
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due
+from notifications.store.tables import DeliveryRow, SubscriptionRow
 from notifications.subscribers import (
     device_subscribe,
     erase_subscriber,
     list_subscribers,
     new_subscriber,
 )
-from notifications.tables import DeliveryRow, SubscriptionRow
 from notifications.vapid import (
     GENERATED_KEY_FILE,
     VapidKeys,

@@ -16,8 +16,8 @@ from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import Claim, claim, record, release_due, renew_leases
 from notifications.records import Envelope, SendResult
+from notifications.store.tables import DeliveryRow
 from notifications.subscribers import add_subscriber
-from notifications.tables import DeliveryRow
 from notifications.worker import Worker
 from tests.fakes.memory_channel import MemoryChannel
 from tests.hub_support import FakeClock

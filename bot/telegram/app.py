@@ -68,7 +68,7 @@ from bot.telegram.format import (
 )
 from notifications.channels.telegram import forbidden_reason
 from notifications.errors import NotFound
-from notifications.hub import Hub, make_hub
+from notifications.hub import Hub, open_hub
 from notifications.subscribers import (
     SubscriberInfo,
     chat_subscribe,
@@ -547,7 +547,7 @@ def build_application(
     )
     application.bot_data["arobase"] = BotState(
         settings,
-        hub or make_hub(settings),
+        hub or open_hub(settings),
         rasa or rasa_client_from_settings(settings, rasa_token(settings)),
         flood=ChatFlood(settings.telegram_flood_per_minute),
     )

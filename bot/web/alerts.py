@@ -47,15 +47,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from arobase.clock import current_time
 from arobase.hours_text import days_text
 from arobase.replies import call_the_hall, hall_phone
 from arobase.settings import Settings
@@ -69,11 +66,9 @@ from bot.web.common import (
     wait_words,
 )
 from notifications.channels.addresses import push_policy
-from notifications.db import Database, missing_sqlite_file
 from notifications.destinations import origin
-from notifications.errors import HubError, InvalidInput
-from notifications.hub import Clock, Hub
-from notifications.migrate import current_revision, head_revision
+from notifications.errors import HubError, InvalidInput, StorageError
+from notifications.hub import Clock, Hub, assistant_clock, hub_problem, open_hub
 from notifications.subscribers import (
     ConfirmationLink,
     LinkState,
@@ -232,27 +227,6 @@ def topic_list(town: Town, topics: tuple[str, ...]) -> str:
 # --- State built once per process ------------------------------------------------------------
 
 
-def database_problem(url: str) -> str | None:
-    """Why the hub's database cannot serve the alerts (for the log), or None when it can."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return "AROBASE_DATABASE_URL est illisible"
-    if parsed.get_backend_name() == "sqlite":
-        # Never create the file: an absent database means the hub is not set up here.
-        if not parsed.database or parsed.database == ":memory:":
-            return "la base SQLite n'est pas un fichier"
-        if missing := missing_sqlite_file(url):
-            return f"la base {missing} n'existe pas (lancez `arobase db upgrade`)"
-    try:
-        revision = current_revision(url)
-    except (SQLAlchemyError, OSError) as error:
-        return f"la base est injoignable : {error.__class__.__name__}"
-    if revision != head_revision():
-        return f"la base n'est pas à jour (révision {revision}) : lancez `arobase db upgrade`"
-    return None
-
-
 class Unavailable(HTTPException):
     """The hub's database cannot serve now: 503 with the French reason."""
 
@@ -301,11 +275,10 @@ class AlertsContext:
             now = time.monotonic()
             if self._hub is None and now - self._checked_at >= RECHECK_SECONDS:
                 self._checked_at = now
-                problem = await run_in_threadpool(database_problem, self.settings.database_url)
+                problem = await run_in_threadpool(hub_problem, self.settings)
                 if problem is None:
-                    database = Database(self.settings.database_url)
                     clock = web_clock(self.settings, self.town)
-                    self._hub = Hub(self.settings, database, self.town, clock)
+                    self._hub = open_hub(self.settings, clock, town=self.town)
                 else:
                     logger.warning("Alerts unavailable: %s", problem)
         if self._hub is None:
@@ -318,7 +291,7 @@ class AlertsContext:
         hub = await self.hub()
         try:
             return await run_in_threadpool(operation, hub, *args)
-        except SQLAlchemyError as error:
+        except StorageError as error:
             logger.error("Alerts: the database failed: %r", error)
             raise Unavailable(self.unavailable) from error
 
@@ -328,9 +301,8 @@ class AlertsContext:
 
 
 def web_clock(settings: Settings, town: Town) -> Clock:
-    """The hub's clock in the web app: the system's, or the moment AROBASE_NOW freezes, as
-    the assistant's (tests and demonstrations see links expire when they say)."""
-    return functools.partial(current_time, town.commune.zone, settings.now)
+    """The hub's clock in the web app: the assistant's."""
+    return assistant_clock(settings, town)
 
 
 def open_alerts(settings: Settings, town: Town) -> AlertsContext:

@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from notifications.migrate, never from a file."""
+"""Alembic environment: the URL comes from notifications.store.migrate, never from a file."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from notifications.db import make_engine
-from notifications.tables import Base
+from notifications.store.database import make_engine
+from notifications.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

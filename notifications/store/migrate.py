@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from notifications.db import make_engine
+from notifications.store.database import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

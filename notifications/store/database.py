@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arobase.data_files import FILE_MODE, owner_only_dir, tighten
+from notifications.errors import StorageConflict, StorageError
 
 SQLITE_BUSY_MS = 30_000
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
@@ -86,6 +88,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """The database library's errors as the hub's StorageError, the cause chained: callers
+    outside this package never see SQLAlchemy."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise StorageConflict(f"écriture refusée par la base : {error.orig!r}") from error
+    except SQLAlchemyError as error:
+        raise StorageError(f"la base de données a échoué : {error.__class__.__name__}") from error
+
+
 class Database:
     """An engine and its session factory; one per process, built by the runtime's factory."""
 
@@ -100,13 +114,14 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back on error."""
-        with self._sessions.begin() as session:
+        with storage_errors(), self._sessions.begin() as session:
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A transaction that only reads: on SQLite it does not queue behind the writers."""
-        with self._readers() as session:  # closing it ends the transaction, writing nothing
+        # Closing it ends the transaction, writing nothing.
+        with storage_errors(), self._readers() as session:
             yield session
 
     def dispose(self) -> None:
