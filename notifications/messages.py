@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from notifications.errors import InvalidInput, NotFound
 from notifications.hub import Hub
-from notifications.records import Envelope, MessageDraft, Notice
+from notifications.records import Envelope, MessageDraft, MessageInfo, Notice
 from notifications.render import preview
+from notifications.store.messages import BODY_MAX, TITLE_MAX, insert_draft, message_info
 from notifications.store.tables import DeliveryRow, MessageRow
 from notifications.subscribers import check_topics
 
-TITLE_MAX = 200
-BODY_MAX = 2000
 # The town's zone when a caller does not give it: a commune's default timezone.
-
-
-@dataclass(frozen=True)
-class MessageInfo:
-    id: int
-    kind: str
-    title: str
-    body: str
-    link: str | None
-    topics: tuple[str, ...]
-    urgent: bool
-    status: str
-    scheduled_at: datetime
-    released_at: datetime | None
-
-
-def message_info(row: MessageRow) -> MessageInfo:
-    return MessageInfo(
-        id=row.id,
-        kind=row.kind,
-        title=row.title,
-        body=row.body,
-        link=row.link,
-        topics=tuple(row.topics),
-        urgent=row.urgent,
-        status=row.status,
-        scheduled_at=row.scheduled_at,
-        released_at=row.released_at,
-    )
 
 
 def notice_of(row: MessageRow, labels: dict[str, str], when: datetime, zone: tzinfo) -> Notice:
@@ -87,35 +54,6 @@ def parse_when(text: str, zone: ZoneInfo) -> datetime:
         f"date invalide « {text} » : écrivez par exemple « 2026-12-01 08:00 » "
         "ou « 01/12/2026 8h00 » (heure de la commune)"
     )
-
-
-def insert_draft(session: Session, draft: MessageDraft, now: datetime, item_id: int | None) -> int:
-    """Store a draft as a scheduled message; 0 when its dedupe key exists already."""
-    if draft.dedupe_key is not None:
-        taken = session.scalar(
-            select(MessageRow.id).where(MessageRow.dedupe_key == draft.dedupe_key)
-        )
-        if taken is not None:
-            return 0
-    row = MessageRow(
-        kind=draft.kind,
-        item_id=item_id,
-        dedupe_key=draft.dedupe_key,
-        title=draft.title[:TITLE_MAX],
-        body=draft.body[:BODY_MAX],
-        link=draft.link,
-        topics=list(draft.topics),
-        urgent=draft.urgent,
-        status="scheduled",
-        scheduled_at=draft.scheduled_at,
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another poller stored the same dedupe key a moment ago
-        return 0
-    return row.id
 
 
 def announce(

@@ -49,8 +49,8 @@ from notifications.hub import Hub
 from notifications.messages import notice_of
 from notifications.planner import RetryLimits, plan_fanout, plan_retry, subscriber_target
 from notifications.records import Envelope, Outcome, Recipient, SendResult
+from notifications.store.subscribers import deactivate, preferences_of
 from notifications.store.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
-from notifications.subscribers import deactivate, preferences_of
 
 FANOUT_CHUNK = 1000
 # On a channel with capped destinations, a claim reads this many times the rows it may take,

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from notifications.errors import FetchError
 from notifications.fetch import FetchResult, fetch
 from notifications.hub import Hub
-from notifications.messages import insert_draft
 from notifications.parsing import ParseJob, ParseLimits, Parser
 from notifications.planner import poll_backoff
 from notifications.records import ParsedFeed, SourceConfig
 from notifications.source_store import source_config
 from notifications.sources import SourceKind, get_kind, source_kinds
 from notifications.sources.topics import item_topics
+from notifications.store.messages import insert_draft
 from notifications.store.tables import ItemRow, MessageRow, SourceRow
 
 log = logging.getLogger(__name__)

@@ -151,14 +151,26 @@ class SendResult:
         return cls(Outcome.REJECTED, detail)
 
 
+# A new subscriber's choices until they say otherwise: no non-urgent alert at night, and a
+# daily digest (when chosen) at the end of the afternoon. The one place these are written.
+DEFAULT_QUIET_START = time(22, 0)
+DEFAULT_QUIET_END = time(7, 0)
+DEFAULT_DIGEST_AT = time(18, 0)
+
+
+def hhmm(moment: time) -> str:
+    """'22:00': how the database and the commands write a time of day."""
+    return moment.strftime("%H:%M")
+
+
 @dataclass(frozen=True)
 class Preferences:
     """When a subscriber wants non-urgent alerts."""
 
-    quiet_start: time | None = time(22, 0)
-    quiet_end: time | None = time(7, 0)
+    quiet_start: time | None = DEFAULT_QUIET_START
+    quiet_end: time | None = DEFAULT_QUIET_END
     digest: bool = False
-    digest_at: time = time(18, 0)
+    digest_at: time = DEFAULT_DIGEST_AT
 
 
 @dataclass(frozen=True)
@@ -183,3 +195,33 @@ class DeliveryIntent:
     digest: bool = False
     urgent: bool = False  # claimed before the others on its channel
     destination: str | None = None
+
+
+@dataclass(frozen=True)
+class SubscriberInfo:
+    id: int
+    channel: str
+    address: str
+    topics: tuple[str, ...]
+    active: bool
+    confirmed: bool
+    consent_at: datetime
+    quiet: str | None  # "22:00-07:00", or None when alerts may come at any hour
+    digest_at: str | None  # "18:00" when non-urgent alerts come once a day
+    deactivated_reason: str | None
+    deactivated_at: datetime | None  # erased `deactivated_days` later
+    token: str
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str | None
+    topics: tuple[str, ...]
+    urgent: bool
+    status: str
+    scheduled_at: datetime
+    released_at: datetime | None

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -18,26 +18,12 @@ from notifications.channels.addresses import push_policy, validate_address
 from notifications.destinations import destination_of
 from notifications.errors import Conflict, InvalidInput, NotFound, StorageConflict, UnknownTopic
 from notifications.hub import Hub
-from notifications.records import Preferences
+from notifications.records import SubscriberInfo
+from notifications.store.subscribers import deactivate
+from notifications.store.subscribers import subscriber_info as info
 from notifications.store.tables import DeliveryRow, MessageRow, SubscriberRow, SubscriptionRow
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class SubscriberInfo:
-    id: int
-    channel: str
-    address: str
-    topics: tuple[str, ...]
-    active: bool
-    confirmed: bool
-    consent_at: datetime
-    quiet: str | None  # "22:00-07:00", or None when alerts may come at any hour
-    digest_at: str | None  # "18:00" when non-urgent alerts come once a day
-    deactivated_reason: str | None
-    deactivated_at: datetime | None  # erased `deactivated_days` later
-    token: str
 
 
 def parse_quiet_hours(spec: str | None) -> tuple[str | None, str | None]:
@@ -60,18 +46,6 @@ def parse_hhmm(value: str, what: str) -> str:
     return value.strip()
 
 
-def preferences_of(row: SubscriberRow) -> Preferences:
-    def clock(value: str | None) -> time | None:
-        return time.fromisoformat(value) if value else None
-
-    return Preferences(
-        quiet_start=clock(row.quiet_start),
-        quiet_end=clock(row.quiet_end),
-        digest=row.digest,
-        digest_at=clock(row.digest_at) or time(18, 0),
-    )
-
-
 def check_topics(hub: Hub, topics: Iterable[str]) -> tuple[str, ...]:
     """The topics, deduplicated, each known to the town file; UnknownTopic otherwise."""
     known = hub.town.topics
@@ -85,23 +59,6 @@ def check_topics(hub: Hub, topics: Iterable[str]) -> tuple[str, ...]:
         if key not in chosen:
             chosen.append(key)
     return tuple(chosen)
-
-
-def info(row: SubscriberRow) -> SubscriberInfo:
-    return SubscriberInfo(
-        id=row.id,
-        channel=row.channel,
-        address=row.address,
-        topics=tuple(sorted(s.topic for s in row.subscriptions)),
-        active=row.active,
-        confirmed=row.confirmed_at is not None,
-        consent_at=row.consent_at,
-        quiet=f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None,
-        digest_at=row.digest_at if row.digest else None,
-        deactivated_reason=row.deactivated_reason,
-        deactivated_at=row.deactivated_at,
-        token=row.token,
-    )
 
 
 def _find(session: Session, channel: str, address: str) -> SubscriberRow | None:
@@ -439,16 +396,6 @@ def deactivate_address(hub: Hub, channel: str, address: str, reason: str) -> Non
         row = _find(session, channel, address)
         if row is not None:
             deactivate(session, row.id, reason, hub.now())
-
-
-def deactivate(session: Session, subscriber_id: int, reason: str, now: datetime) -> None:
-    """A channel refused for good: stop sending to this subscriber.
-
-    Kept for staff to see, then erased `deactivated_days` after NOW (`purge_expired`).
-    """
-    row = session.get(SubscriberRow, subscriber_id)
-    if row is not None and row.active:
-        row.active, row.deactivated_reason, row.deactivated_at = False, reason, now
 
 
 def _reactivate(row: SubscriberRow) -> None:

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
 
 CHANNEL_NAMES = ("telegram", "email", "webpush", "apprise")
 
-__all__ = ["CHANNEL_NAMES", "Channel", "UnknownChannel", "build_channels", "check_channel"]
+__all__ = [
+    "CHANNEL_NAMES",
+    "Channel",
+    "UnknownChannel",
+    "build_channels",
+    "check_channel",
+    "needs_confirmation",
+    "sends_unsubscribe_link",
+]
 
 
 def check_channel(channel: str) -> str:
@@ -24,6 +32,16 @@ def check_channel(channel: str) -> str:
     if channel not in CHANNEL_NAMES:
         raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(CHANNEL_NAMES)}")
     return channel
+
+
+def needs_confirmation(channel: str) -> bool:
+    """Whether a subscriber on CHANNEL confirms by a link before any alert (double opt-in)."""
+    return check_channel(channel) == "email"
+
+
+def sends_unsubscribe_link(channel: str) -> bool:
+    """Whether CHANNEL's messages carry an unsubscribe link (a chat has /stop instead)."""
+    return check_channel(channel) != "telegram"
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from notifications.records import DEFAULT_DIGEST_AT, hhmm
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
@@ -126,7 +128,7 @@ class SubscriberRow(Base):
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest_at: Mapped[str] = mapped_column(String(5), default="18:00")
+    digest_at: Mapped[str] = mapped_column(String(5), default=hhmm(DEFAULT_DIGEST_AT))
     created_at: Mapped[datetime]
 
     subscriptions: Mapped[list[SubscriptionRow]] = relationship(
