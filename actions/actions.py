@@ -10,7 +10,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import context
+from actions.alert_replies import (
+    ALL_TOPICS,
+    alerts_elsewhere,
+    alerts_in_a_group,
+    ask_topic_to_subscribe,
+    news_answer,
+    subscribed,
+    unsubscribed,
+)
+from actions.context import runtime
 from arobase.replies import (
     Answer,
     alerts_unavailable_answer,
@@ -24,19 +33,16 @@ from arobase.replies import (
     procedure_answer,
 )
 from arobase.resolve import resolve_service, resolve_topic
+from arobase.senders import alert_chat
 from arobase.when import parse_when
-from notifications.chat_replies import (
-    ALL_TOPICS,
-    alerts_elsewhere,
-    alerts_in_a_group,
-    ask_topic_to_subscribe,
-    news_answer,
-    subscribed,
-    unsubscribed,
+from notifications import (
+    HubUnavailable,
+    StorageError,
+    chat_subscribe,
+    chat_unsubscribe,
+    latest_news,
+    next_meetings,
 )
-from notifications.errors import StorageError
-from notifications.news import latest_news, next_meetings
-from notifications.subscribers import chat_subscribe, chat_unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +98,13 @@ class ActionOpeningHours(TownAction):
     action_name = "action_opening_hours"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town, text = context.town(), latest_text(tracker)
+        town, text = runtime().town(), latest_text(tracker)
         service = resolve_service(town, tracker.get_latest_entity_values("service"))
         if service is None:
             utter(dispatcher, ask_which_service(town, "ask_opening_hours"))
             return [SlotSet("hours_question", None if is_button_payload(text) else text)]
         question = tracker.get_slot("hours_question") if is_button_payload(text) else text
-        now = context.now()
+        now = runtime().now()
         when = parse_when(question or "", now)
         utter(dispatcher, opening_hours_answer(town, service, when, now))
         return [SlotSet("hours_question", None)]
@@ -108,12 +114,12 @@ class ActionContact(TownAction):
     action_name = "action_contact"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town = context.town()
+        town = runtime().town()
         service = resolve_service(town, tracker.get_latest_entity_values("service"))
         if service is None:
             utter(dispatcher, ask_which_service(town, "ask_contact"))
         else:
-            utter(dispatcher, contact_answer(town, service, context.now()))
+            utter(dispatcher, contact_answer(town, service, runtime().now()))
         return []
 
 
@@ -129,12 +135,12 @@ class ActionProcedure(TownAction):
     action_name = "action_procedure"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town = context.town()
+        town = runtime().town()
         procedure = town.procedures.get(procedure_key(tracker) or "")
         if procedure is None:
             utter(dispatcher, fallback_answer(town))
         else:
-            utter(dispatcher, procedure_answer(town, procedure, context.now()))
+            utter(dispatcher, procedure_answer(town, procedure, runtime().now()))
         return []
 
 
@@ -142,14 +148,8 @@ class ActionHumanHandoff(TownAction):
     action_name = "action_human_handoff"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, handoff_answer(context.town(), context.now()))
+        utter(dispatcher, handoff_answer(runtime().town(), runtime().now()))
         return []
-
-
-def chat_of(tracker: Tracker) -> tuple[str, str] | None:
-    """(channel, address) when the conversation happens on a channel that can hold alerts."""
-    channel, _, address = tracker.sender_id.partition(":")
-    return (channel, address) if channel == "telegram" and address else None
 
 
 def is_group(chat: tuple[str, str]) -> bool:
@@ -165,14 +165,14 @@ class ActionAlertsInfo(TownAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         try:
             return self.act(dispatcher, tracker)
-        except (context.AlertsUnavailable, StorageError) as error:
+        except (HubUnavailable, StorageError) as error:
             # Every path utters once, after its database work: nothing was said yet.
             log.warning("alerts unavailable: %r", error)
-            utter(dispatcher, alerts_unavailable_answer(context.town()))
+            utter(dispatcher, alerts_unavailable_answer(runtime().town()))
             return []
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town = context.town()
+        town = runtime().town()
         intent = latest_intent(tracker)
         values = list(tracker.get_latest_entity_values("topic"))
         everything = ALL_TOPICS in values
@@ -180,14 +180,14 @@ class ActionAlertsInfo(TownAction):
         if intent == "ask_news":
             utter(dispatcher, self.news(topic.key if topic else None))
             return []
-        chat = chat_of(tracker)
+        chat = alert_chat(tracker.sender_id)
         if chat is None:
-            utter(dispatcher, alerts_elsewhere(town, context.settings().public_url, intent))
+            utter(dispatcher, alerts_elsewhere(town, runtime().settings.public_url, intent))
             return []
         if is_group(chat):  # only the group's administrators may change its alerts (/alertes)
             utter(dispatcher, alerts_in_a_group())
             return []
-        hub = context.hub()
+        hub = runtime().hub()
         if intent == "unsubscribe":
             topics = None if everything or topic is None else [topic.key]
             removed = chat_unsubscribe(hub, *chat, topics)
@@ -198,12 +198,12 @@ class ActionAlertsInfo(TownAction):
                 utter(dispatcher, ask_topic_to_subscribe(town))
                 return []
             info, added = chat_subscribe(hub, *chat, chosen)
-            utter(dispatcher, subscribed(town, added, info.topics))
+            utter(dispatcher, subscribed(town, added, info.topics, info.quiet))
         return []
 
     @staticmethod
     def news(topic: str | None) -> Answer:
-        hub = context.hub()
+        hub = runtime().hub()
         meetings = next_meetings(hub) if topic in (None, "conseil") else []
         return news_answer(hub.town, topic, latest_news(hub, topic), meetings, hub.zone)
 
@@ -212,7 +212,7 @@ class ActionHelp(TownAction):
     action_name = "action_help"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, help_answer(context.town()))
+        utter(dispatcher, help_answer(runtime().town()))
         return []
 
 
@@ -220,7 +220,7 @@ class ActionFallback(TownAction):
     action_name = "action_fallback"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, fallback_answer(context.town()))
+        utter(dispatcher, fallback_answer(runtime().town()))
         return []
 
 
@@ -228,5 +228,5 @@ class ActionOutOfScope(TownAction):
     action_name = "action_out_of_scope"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, out_of_scope_answer(context.town()))
+        utter(dispatcher, out_of_scope_answer(runtime().town()))
         return []

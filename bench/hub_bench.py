@@ -24,7 +24,7 @@ from notifications.hub import Hub, system_clock
 from notifications.messages import announce
 from notifications.outbox import delivery_stats, release_due
 from notifications.poller import poll_due
-from notifications.source_store import add_source, make_spec
+from notifications.source_admin import add_source, make_spec
 from notifications.vapid import generate_vapid_keys
 from tests.fakes.feed_server import feed_server
 from tests.fakes.hanging import running_hanging_server

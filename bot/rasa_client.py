@@ -16,15 +16,6 @@ from arobase.tokens import rasa_token
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 STATUS_PATH = "/"
 _STATUS_GREETING = "Hello from Rasa"
-# Alert channels whose address is also a conversation with the assistant (sender
-# "<channel>:<address>"): erasing such a subscriber erases that conversation too.
-CHAT_CHANNELS = frozenset({"telegram"})
-
-
-def conversation_id(channel: str, address: str) -> str | None:
-    """The Rasa sender id of the chat at ADDRESS on CHANNEL; None when that channel is not a
-    chat with the assistant (e-mail, Web Push…)."""
-    return f"{channel}:{address}" if channel in CHAT_CHANNELS else None
 
 
 class RasaUnavailable(ArobaseError):

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Sequence
 
+from arobase.senders import Front, sender_id
 from arobase.settings import Settings
 from bot.rasa_client import Button, RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 
@@ -81,7 +82,8 @@ async def _run(settings: Settings) -> int:
                 "Lancez-le d'abord, ou corrigez AROBASE_RASA_URL."
             )
             return 1
-        await chat_loop(client, "terminal:" + secrets.token_hex(8), _read_input, print)
+        sender = sender_id(Front.TERMINAL, secrets.token_hex(8))
+        await chat_loop(client, sender, _read_input, print)
     return 0
 
 

@@ -1,0 +1,90 @@
+"""The hub's public module: what the front-ends (bot/) and the actions use of the hub, the only
+part of it they import (tests/test_import_rules.py).
+
+Each name is loaded on first use (PEP 562): `import notifications`, which also runs before
+any of the hub's own modules is imported, loads none of them, neither the database library
+nor a channel's sender library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Where each public name lives.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "notifications.errors": (
+        "Conflict",
+        "FetchError",
+        "HubError",
+        "InvalidAddress",
+        "InvalidInput",
+        "NotFound",
+        "StorageConflict",
+        "StorageError",
+        "UnknownChannel",
+        "UnknownTopic",
+    ),
+    "notifications.hub": (
+        "Clock",
+        "Hub",
+        "HubUnavailable",
+        "assistant_clock",
+        "hub_problem",
+        "open_hub",
+    ),
+    "notifications.records": (
+        "DEFAULT_DIGEST_AT",
+        "DEFAULT_QUIET_END",
+        "DEFAULT_QUIET_HOURS",
+        "DEFAULT_QUIET_START",
+        "SubscriberInfo",
+        "hhmm",
+    ),
+    "notifications.links": (
+        "ALERTS_PATH",
+        "CONFIRM_PATH",
+        "TOKEN_PARAMETER",
+        "UNSUBSCRIBE_PATH",
+        "alerts_url",
+        "confirm_url",
+        "unsubscribe_url",
+    ),
+    "notifications.subscribers": (
+        "chat_subscribe",
+        "chat_unsubscribe",
+        "confirm_by_token",
+        "confirmation_link_opened",
+        "deactivate_address",
+        "device_moved",
+        "device_subscribe",
+        "export_subscriber",
+        "find_subscriber",
+        "subscriber_by_token",
+        "unsubscribe_by_token",
+    ),
+    "notifications.decide.subscriptions": ("ConfirmationLink", "LinkState"),
+    "notifications.news": ("NewsItem", "latest_news", "next_meetings"),
+    "notifications.render": ("quoted_labels",),
+    "notifications.vapid": ("configured_vapid_keys", "town_vapid_keys"),
+    "notifications.channels": ("push_policy",),
+    "notifications.channels.telegram": ("forbidden_reason",),
+    "notifications.hosts": ("origin",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME_OF)  # built from _HOMES: the names are listed once
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its home on first use."""
+    home = _HOME_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -24,63 +24,33 @@ one worker's event loop (no lock: it is used from that loop only).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
-from urllib.parse import urlsplit
 
-CAPPED_CHANNELS = frozenset({"webpush", "apprise"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from notifications.channels.apprise import DESTINATION_PREFIX as APPRISE_DESTINATION
+from notifications.channels.registry import find_plugin, plugins
+
+# The channels whose plugin says where each send goes; the others are never capped.
+CAPPED_CHANNELS = frozenset(plugin.name for plugin in plugins() if plugin.destination)
 # Beyond this many blocked destinations, the claim's SQL skips only these; `pick` skips the
 # others among the rows it reads (a bound on the statement's size, never on correctness).
 SQL_BLOCKED_MAX = 200
 
 
 def destination_of(channel: str, address: str) -> str | None:
-    """The destination of a send to ADDRESS on CHANNEL; None when it is not capped.
-
-    A Web Push destination is readable ("https://fcm.googleapis.com"); an apprise one is a
-    digest, since an apprise URL's host may be a secret (tgram://<bot token>/…).
-    """
-    if channel not in CAPPED_CHANNELS:
+    """The destination of a send to ADDRESS on CHANNEL, as the channel's plugin reads it; None
+    when it is not capped (a channel of one destination, an unreadable address)."""
+    plugin = find_plugin(channel)
+    if plugin is None or plugin.destination is None:
         return None
-    if channel == "webpush":
-        return origin(address)
-    # Not every apprise URL parses as scheme://host:port (tgram://<id>:<token>/…): its
-    # authority is taken as written, without any user and password.
-    try:
-        parts = urlsplit(address.strip())
-    except ValueError:  # "json://[oops/": apprise refuses it when sending
-        return None
-    authority = parts.netloc.rpartition("@")[2].lower()
-    if not parts.scheme or not authority:
-        return None
-    digest = hashlib.sha256(f"{parts.scheme.lower()}://{authority}".encode()).hexdigest()
-    return f"apprise:{digest[:16]}"
-
-
-def origin(url: str) -> str | None:
-    """scheme://host[:port] of URL, lower case, the port only when not the scheme's default
-    ("https://fcm.googleapis.com"): as browsers compare origins. None without a host."""
-    try:
-        parts = urlsplit(url.strip())
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:  # an unreadable port: the channel refuses the address itself
-        return None
-    if not parts.scheme or not host:
-        return None
-    scheme = parts.scheme.lower()
-    shown = f"[{host}]" if ":" in host else host
-    if port is not None and port != DEFAULT_PORTS.get(scheme):
-        shown = f"{shown}:{port}"
-    return f"{scheme}://{shown}"
+    return plugin.destination(address)
 
 
 def describe(destination: str) -> str:
     """The destination as staff read it in a delivery's reason."""
-    if destination.startswith("apprise:"):
+    if destination.startswith(APPRISE_DESTINATION):
         return "le service apprise de ce destinataire"
     return f"le service de notification {destination}"
 

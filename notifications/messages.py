@@ -3,48 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
-from notifications.errors import InvalidInput, NotFound
+from notifications.decide.envelopes import notice_of
+from notifications.errors import InvalidInput
 from notifications.hub import Hub
-from notifications.records import Envelope, MessageDraft, MessageInfo, Notice
+from notifications.links import ELLIPSIS_TOKEN, unsubscribe_url
+from notifications.records import Envelope, MessageDraft, MessageInfo, MessageKind
 from notifications.render import preview
-from notifications.store.messages import BODY_MAX, TITLE_MAX, insert_draft, message_info
-from notifications.store.tables import DeliveryRow, MessageRow
+from notifications.store import messages as store
+from notifications.store.messages import BODY_MAX, TITLE_MAX
 from notifications.subscribers import check_topics
 
-# The town's zone when a caller does not give it: a commune's default timezone.
-
-
-def notice_of(row: MessageRow, labels: dict[str, str], when: datetime, zone: tzinfo) -> Notice:
-    """The message as residents read it, WHEN (a UTC release time) in the town's ZONE so
-    that its day is the town's day (23:30 UTC on 30 November is 1 December in Paris)."""
-    return Notice(
-        message_id=row.id,
-        title=row.title,
-        body=row.body,
-        link=row.link,
-        urgent=row.urgent,
-        topic_labels=tuple(labels.get(t, t) for t in row.topics),
-        when=when.astimezone(zone),
-    )
-
-
-_WHEN_FORMATS = (
+_STAFF_TIME_FORMATS = (
     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M", "%d/%m/%Y %Hh",
 )  # fmt: skip
 
 
-def parse_when(text: str, zone: ZoneInfo) -> datetime:
+def parse_staff_time(text: str, zone: ZoneInfo) -> datetime:
     """A date-time typed by staff, in the town's zone: '2026-12-01 08:00' or '01/12/2026 8h30'.
 
     Only unambiguous formats: a guessed date would send an alert at the wrong time.
     """
     cleaned = " ".join(text.split())
-    for pattern in _WHEN_FORMATS:
+    for pattern in _STAFF_TIME_FORMATS:
         try:
             naive = datetime.strptime(cleaned, pattern)
         except ValueError:
@@ -80,29 +63,19 @@ def announce(
     if link is not None and not link.startswith(("https://", "http://")):
         raise InvalidInput(f"lien invalide « {link} » : il doit commencer par https://")
     now = hub.now()
-    when = parse_when(at, hub.zone) if at else now
+    when = parse_staff_time(at, hub.zone) if at else now
     if when < now and at:
         raise InvalidInput(f"la date {when:%d/%m/%Y %H:%M} est déjà passée")
-    draft = MessageDraft(title, body, link, chosen, when, urgent=urgent, kind="staff")
-    with hub.db.session() as session:
-        message_id = insert_draft(session, draft, now, None)
-        return message_info(session.get_one(MessageRow, message_id))
+    draft = MessageDraft(title, body, link, chosen, when, urgent=urgent, kind=MessageKind.STAFF)
+    return store.create(hub.db, draft, now)
 
 
 def list_messages(hub: Hub, status: str | None = None, limit: int = 50) -> list[MessageInfo]:
-    with hub.db.reading() as session:
-        query = select(MessageRow).order_by(MessageRow.id.desc()).limit(limit)
-        if status:
-            query = query.where(MessageRow.status == status)
-        return [message_info(row) for row in session.scalars(query)]
+    return store.latest(hub.db, status, limit)
 
 
 def get_message(hub: Hub, message_id: int) -> MessageInfo:
-    with hub.db.reading() as session:
-        row = session.get(MessageRow, message_id)
-        if row is None:
-            raise NotFound(f"aucun message n° {message_id}")
-        return message_info(row)
+    return store.get(hub.db, message_id)
 
 
 def cancel_message(hub: Hub, message_id: int) -> int:
@@ -110,36 +83,20 @@ def cancel_message(hub: Hub, message_id: int) -> int:
 
     Returns the number of deliveries cancelled (0 for a message not yet released).
     """
-    with hub.db.session() as session:
-        row = session.get(MessageRow, message_id)
-        if row is None:
-            raise NotFound(f"aucun message n° {message_id}")
-        if row.status == "cancelled":
-            raise InvalidInput(f"le message n° {message_id} est déjà annulé")
-        row.status = "cancelled"
-        result = session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.message_id == message_id, DeliveryRow.status == "pending")
-            .values(status="cancelled", last_error="message annulé par l'équipe")
-        )
-        return result.rowcount or 0
+    return store.cancel(hub.db, message_id, "message annulé par l'équipe")
 
 
 def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
     """The text each channel would send for this message."""
-    with hub.db.reading() as session:
-        row = session.get(MessageRow, message_id)
-        if row is None:
-            raise NotFound(f"aucun message n° {message_id}")
-        when = row.released_at or row.scheduled_at
-        notice = notice_of(row, hub.topic_labels(), when, hub.zone)
+    message = store.get(hub.db, message_id)
+    when = message.released_at or message.scheduled_at
     envelope = Envelope(
         delivery_ids=(),
         channel="preview",
         address="",
         params={},
-        notices=(notice,),
+        notices=(notice_of(message, hub.topic_labels(), when, hub.zone),),
         commune=hub.town.commune.name,
-        unsubscribe_url=f"{hub.settings.public_url}/alertes/desabonnement?jeton=…",
+        unsubscribe_url=unsubscribe_url(hub.settings.public_url, ELLIPSIS_TOKEN),
     )
     return preview(envelope)

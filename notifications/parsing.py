@@ -185,7 +185,7 @@ def main_imports(main: ModuleType) -> list[str]:
     Each child runs the parent's main script again (or imports its main module) before its
     task. "__main__" in the preload list would do that once in the fork server, but Python
     3.11 ignores it (it looks for a key the preparation data never has), so a child of
-    `arobase worker` would import arobase.cli and all it imports: 0.7-1 s a parse. With
+    `arobase worker` would import the cli package and all it imports: 0.7-1 s a parse. With
     the modules the script imported already loaded, running it again takes a millisecond.
     Not the main module itself (`python -m bench.hub_bench`): the child runs it as __main__,
     and runpy warns when it was imported under its own name first.

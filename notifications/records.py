@@ -163,6 +163,10 @@ def hhmm(moment: time) -> str:
     return moment.strftime("%H:%M")
 
 
+# The default quiet hours as SubscriberInfo.quiet writes them: "22:00-07:00".
+DEFAULT_QUIET_HOURS = f"{hhmm(DEFAULT_QUIET_START)}-{hhmm(DEFAULT_QUIET_END)}"
+
+
 @dataclass(frozen=True)
 class Preferences:
     """When a subscriber wants non-urgent alerts."""
@@ -182,6 +186,19 @@ class Recipient:
     topics: frozenset[str]
     preferences: Preferences
     destination: str | None = None  # where its sends go (notifications/destinations.py)
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A town-wide target (a Mastodon account, a Matrix room…) as the fan-out planner sees it."""
+
+    name: str
+    topics: frozenset[str]  # empty: every topic
+    destination: str | None = None  # where its sends go (notifications/destinations.py)
+
+    def wants(self, topics: frozenset[str] | set[str]) -> bool:
+        """Whether a message of TOPICS goes to this target."""
+        return not self.topics or bool(self.topics & topics)
 
 
 @dataclass(frozen=True)
@@ -225,3 +242,51 @@ class MessageInfo:
     status: str
     scheduled_at: datetime
     released_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """A stored item as the assistant tells residents about it."""
+
+    title: str
+    link: str | None
+    summary: str
+    published: datetime | None  # a council meeting's start
+    topics: tuple[str, ...]
+    kind: str  # the source's kind: rss, youtube, council
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What `purge` (store/privacy.py) erased: subscribers of each kind, and their deliveries."""
+
+    unconfirmed: int  # e-mail subscriptions not confirmed within `confirm_days`
+    deactivated: int  # subscribers deactivated `deactivated_days` ago or more
+    deliveries: int
+
+    @property
+    def subscribers(self) -> int:
+        return self.unconfirmed + self.deactivated
+
+
+@dataclass(frozen=True)
+class HeldDelivery:
+    """One delivery made (or to make) to a subscriber, as the right of access shows it."""
+
+    message_id: int
+    title: str
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class HeldData:
+    """Every datum held on one subscriber (right of access)."""
+
+    subscriber: SubscriberInfo
+    params: dict[str, Any]
+    confirmed_at: datetime | None
+    created_at: datetime
+    deliveries: tuple[HeldDelivery, ...]

@@ -21,8 +21,12 @@ from datetime import datetime
 
 from tenacity import AsyncRetrying, before_sleep_log, stop_after_attempt, wait_exponential
 
-from notifications.channels import build_channels
-from notifications.channels.addresses import BroadcastTarget, parse_broadcast_targets
+from notifications.channels import (
+    BroadcastTarget,
+    build_channels,
+    channel_concurrency,
+    parse_broadcast_targets,
+)
 from notifications.channels.base import Channel
 from notifications.destinations import Change, Destinations, Policy
 from notifications.fetch import make_http_client
@@ -39,7 +43,7 @@ from notifications.outbox import (
 )
 from notifications.poller import poll_due
 from notifications.records import Outcome, SendResult
-from notifications.source_store import sync_town_sources
+from notifications.source_admin import sync_town_sources
 from notifications.subscribers import Purged, purge_expired
 
 log = logging.getLogger(__name__)
@@ -186,7 +190,7 @@ class Worker:
 
     async def _dispatching(self, name: str, channel: Channel) -> None:
         """Keep up to `capacity` envelopes of this channel in flight."""
-        capacity = self._capacity(name)
+        capacity = channel_concurrency(self.hub.settings, name)
         destinations = self._destinations()
         in_flight: set[asyncio.Task[None]] = set()
         while not self.stopping.is_set():
@@ -216,10 +220,6 @@ class Worker:
             for task in late:  # their rows stay claimed: the service may have accepted them
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-
-    def _capacity(self, name: str) -> int:
-        settings = self.hub.settings
-        return {"telegram": settings.telegram_concurrency}.get(name, 8)
 
     def _destinations(self) -> Destinations:
         assert self.destinations is not None  # set by __post_init__

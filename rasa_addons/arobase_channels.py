@@ -21,6 +21,8 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
+# arobase.senders.open_prefixes(), which cannot be imported here (another environment);
+# tests/test_action_server_auth.py checks that they agree.
 OPEN_SENDERS = ("web:", "terminal:")
 REFUSED = (
     "conversation réservée : le jeton AROBASE_RASA_TOKEN est nécessaire pour parler au nom "

@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from arobase.settings import ROOT, Settings
 from notifications.hub import Clock, Hub, open_hub
 from notifications.store.migrate import upgrade
+from notifications.store.subscriber_rows import new_subscriber
 from notifications.store.tables import SubscriptionRow
-from notifications.subscribers import new_subscriber
 
 # Wednesday 25 November 2026, 10:00 in Trilport: daytime, outside quiet hours.
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 
 from notifications.hub import Hub
+from notifications.store.subscriber_rows import new_subscriber
 from notifications.store.tables import SubscriptionRow
-from notifications.subscribers import new_subscriber
 from tests.fakes.push_service import make_subscription
 
 

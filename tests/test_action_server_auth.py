@@ -9,6 +9,7 @@ Rasa, which calls the action server with the secret."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from actions.server import authorized, token_problem
+from arobase.senders import open_prefixes
 from arobase.settings import ROOT
 from notifications.hub import Hub
 from notifications.subscribers import find_subscriber
@@ -184,6 +186,19 @@ def test_only_the_exact_bearer_secret_is_authorized(header: str | None, expected
 def test_a_url_safe_secret_starting_with_a_dash_is_usable() -> None:
     assert token_problem("-" + "A" * 42) is None
     assert token_problem(actions_token_for_tests()) is None
+
+
+def test_the_rasa_channel_opens_the_conversations_the_senders_codec_opens() -> None:
+    # rasa_addons runs in Rasa's own environment, where arobase cannot be imported: its list
+    # is a literal, read here without importing Rasa.
+    source = (ROOT / "rasa_addons" / "arobase_channels.py").read_text(encoding="utf-8")
+    (literal,) = (
+        node.value
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "OPEN_SENDERS" for t in node.targets)
+    )
+    assert ast.literal_eval(literal) == open_prefixes() == ("web:", "terminal:")
 
 
 # --- Through the real Rasa server -----------------------------------------------------------

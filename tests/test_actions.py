@@ -16,7 +16,7 @@ from actions import actions, context
 from arobase.settings import ROOT
 from notifications.store.migrate import upgrade
 from notifications.store.tables import ItemRow, SourceRow
-from notifications.subscribers import chat_subscribe, list_subscribers
+from notifications.subscribers import add_subscriber, chat_subscribe, list_subscribers
 from tests.stack import FROZEN_NOW
 
 
@@ -27,11 +27,9 @@ def sample_town(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
     database = f"sqlite:///{tmp_path / 'hub.db'}"
     upgrade(database)
     monkeypatch.setenv("AROBASE_DATABASE_URL", database)
-    context.settings.cache_clear()
-    context._database.cache_clear()
+    context.reset()
     yield
-    context.settings.cache_clear()
-    context._database.cache_clear()
+    context.reset()
 
 
 def tracker(
@@ -162,7 +160,7 @@ async def test_on_the_website_alerts_are_explained_not_stored(intent: str) -> No
         actions.ActionAlertsInfo(), tracker("travaux", intent, topic("travaux"))
     )
     assert "/alertes" in messages[0]["text"]
-    assert list_subscribers(context.hub()) == []
+    assert list_subscribers(context.runtime().hub()) == []
 
 
 async def test_from_telegram_a_resident_subscribes_then_unsubscribes() -> None:
@@ -174,7 +172,7 @@ async def test_from_telegram_a_resident_subscribes_then_unsubscribes() -> None:
     messages, _ = await run(
         action, tracker("et les ecoles", "subscribe", topic("ecoles"), sender=TELEGRAM)
     )
-    (held,) = list_subscribers(context.hub())
+    (held,) = list_subscribers(context.runtime().hub())
     assert (held.channel, held.address, held.topics) == ("telegram", "4242", ("ecoles", "travaux"))
     messages, _ = await run(
         action, tracker("plus les travaux", "unsubscribe", topic("travaux"), sender=TELEGRAM)
@@ -182,13 +180,25 @@ async def test_from_telegram_a_resident_subscribes_then_unsubscribes() -> None:
     assert "plus les alertes « Travaux »" in messages[0]["text"]
     messages, _ = await run(action, tracker("stop", "unsubscribe", sender=TELEGRAM))
     assert "plus aucune alerte" in messages[0]["text"]
-    assert list_subscribers(context.hub()) == []
+    assert list_subscribers(context.runtime().hub()) == []
+
+
+async def test_a_subscriber_without_quiet_hours_is_told_alerts_come_at_any_hour() -> None:
+    add_subscriber(context.runtime().hub(), "telegram", "4242", ["ecoles"], quiet="non")
+    messages, _ = await run(
+        actions.ActionAlertsInfo(),
+        tracker("les travaux aussi", "subscribe", topic("travaux"), sender=TELEGRAM),
+    )
+    assert messages[0]["text"] == (
+        "C'est fait : vous recevrez ici les alertes « Travaux ». Les alertes arrivent à toute "
+        "heure. Pour choisir vos thèmes : /alertes. Pour tout arrêter : /stop."
+    )
 
 
 @pytest.mark.parametrize("intent", ["subscribe", "unsubscribe"])
 async def test_in_a_telegram_group_the_assistant_changes_no_alert(intent: str) -> None:
     group = "telegram:-1001234567890"
-    hub = context.hub()
+    hub = context.runtime().hub()
     chat_subscribe(hub, "telegram", "-1001234567890", ["ecoles"])
     messages, _ = await run(
         actions.ActionAlertsInfo(), tracker("les travaux", intent, topic("travaux"), sender=group)
@@ -208,12 +218,12 @@ async def test_subscribing_without_a_topic_offers_the_topics_as_buttons() -> Non
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert '/subscribe{"topic": "travaux"}' in payloads
     assert '/subscribe{"topic": "tout"}' in payloads
-    assert list_subscribers(context.hub()) == []
+    assert list_subscribers(context.runtime().hub()) == []
 
 
 def add_items(kind: str, items: list[tuple[str, list[str], datetime]]) -> None:
     """Items of one source of KIND: (title, topics, published), linked to /0, /1…"""
-    hub = context.hub()
+    hub = context.runtime().hub()
     now = hub.now()
     with hub.db.session() as session:
         source = SourceRow(
@@ -240,7 +250,7 @@ def add_items(kind: str, items: list[tuple[str, list[str], datetime]]) -> None:
 
 
 async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
-    now = context.hub().now()
+    now = context.runtime().hub().now()
     add_items(
         "rss",
         [
@@ -266,7 +276,7 @@ async def test_news_lists_the_latest_items_of_the_topic_with_links() -> None:
 
 
 async def test_news_without_a_topic_gives_the_newest_and_the_next_meetings() -> None:
-    now = context.hub().now()
+    now = context.runtime().hub().now()
     add_items("rss", [(f"Article {n}", ["actualites"], now - timedelta(days=n)) for n in range(6)])
     add_items(
         "council",
@@ -305,7 +315,7 @@ async def test_a_broken_town_file_gets_an_apology_not_silence(
     broken = tmp_path / "town.yml"
     broken.write_text("commune: [", encoding="utf-8")
     monkeypatch.setenv("AROBASE_TOWN_FILE", str(broken))
-    context.settings.cache_clear()
+    context.reset()
     messages, events = await run(actions.ActionHelp(), tracker("aide", "help"))
     assert messages[0]["text"] == actions.APOLOGY
     assert events == []
@@ -316,8 +326,7 @@ async def test_without_the_hub_database_alerts_are_said_unavailable_and_none_is_
 ) -> None:
     absent = tmp_path / "absent" / "hub.db"
     monkeypatch.setenv("AROBASE_DATABASE_URL", f"sqlite:///{absent}")
-    context.settings.cache_clear()
-    context._database.cache_clear()
+    context.reset()
 
     messages, events = await run(
         actions.ActionAlertsInfo(),

@@ -11,19 +11,20 @@ import pytest
 from yarl import URL
 
 from arobase.settings import Settings
-from notifications.channels import CHANNEL_NAMES, build_channels, check_channel
-from notifications.channels.addresses import (
-    UNKNOWN_SERVICE,
+from notifications.channels import (
+    CHANNEL_NAMES,
     BroadcastTarget,
     PushPolicy,
-    canonical_host,
-    is_local,
+    build_channels,
+    check_channel,
     parse_broadcast_targets,
-    parse_push_services,
     push_policy,
     validate_address,
 )
+from notifications.channels.push_services import parse_push_services
+from notifications.channels.webpush import UNKNOWN_SERVICE
 from notifications.errors import InvalidAddress, InvalidInput, UnknownChannel
+from notifications.hosts import canonical_host, is_local
 from notifications.vapid import b64url, generate_vapid_keys
 from tests.fakes.push_service import make_subscription
 

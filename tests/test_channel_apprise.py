@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from notifications.channels.addresses import validate_address
-from notifications.channels.apprise import AppriseChannel
+from notifications.channels import validate_address
+from notifications.channels.apprise_sender import AppriseChannel
 from notifications.errors import InvalidAddress
 from notifications.records import Outcome
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice

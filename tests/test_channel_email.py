@@ -13,7 +13,7 @@ import pytest
 
 from arobase.settings import Settings
 from notifications.channels import build_channels
-from notifications.channels.email import (
+from notifications.channels.email_sender import (
     EmailChannel,
     StartTls,
     build_message,

@@ -12,16 +12,16 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
 
-from notifications.channels.telegram import TelegramChannel, chat_limiters
+from notifications.channels.telegram import TELEGRAM_MAX_CHARS, telegram_text
+from notifications.channels.telegram_sender import TelegramChannel, chat_limiters
 from notifications.records import Outcome
-from notifications.render import TELEGRAM_MAX_CHARS, telegram_text
 from tests.fakes.envelopes import envelope, notice
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.servers import closed_port_url
 
 PLATFORM_LIMIT = 30  # messages per second, all chats together
 
-# pytest shows every DeprecationWarning again; the channel silences this one (see telegram.py).
+# pytest shows every DeprecationWarning again; the sender silences this one (telegram_sender.py).
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*`retry_after` will be of type:telegram.warnings.PTBDeprecationWarning"
 )

@@ -15,12 +15,16 @@ from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from notifications.channels import build_channels
-from notifications.channels.addresses import UNKNOWN_SERVICE, PushPolicy, validate_address
-from notifications.channels.webpush import REPLY_LIMIT, PushSession, WebPushChannel, retry_seconds
+from notifications.channels import PushPolicy, build_channels, validate_address
+from notifications.channels.webpush import PUSH_MAX_BYTES, UNKNOWN_SERVICE, push_payload
+from notifications.channels.webpush_sender import (
+    REPLY_LIMIT,
+    PushSession,
+    WebPushChannel,
+    retry_seconds,
+)
 from notifications.errors import InvalidInput
 from notifications.records import Envelope, Outcome
-from notifications.render import PUSH_MAX_BYTES, push_payload
 from notifications.vapid import b64url_decode, generate_vapid_keys, vapid_public_key
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
 from tests.fakes.push_service import (

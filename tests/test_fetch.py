@@ -15,17 +15,8 @@ import httpx
 import pytest
 
 from notifications.errors import FetchError
-from notifications.fetch import (
-    USER_AGENT,
-    FetchResult,
-    GuardedBackend,
-    IPAddress,
-    fetch,
-    http_client,
-    is_local_url,
-    is_public_ip,
-    make_http_client,
-)
+from notifications.fetch import USER_AGENT, FetchResult, fetch, http_client, make_http_client
+from notifications.guarded_http import GuardedBackend, IPAddress, is_local_url, is_public_ip
 from tests.fakes.feed_server import FEEDS_DIR, HUGE_SIZE, FeedServer, feed_server
 from tests.servers import closed_port_url
 

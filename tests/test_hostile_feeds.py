@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from notifications.hub import Hub, system_clock
-from notifications.source_store import SourceInfo, add_source, list_sources, make_spec
+from notifications.source_admin import SourceInfo, add_source, list_sources, make_spec
 from notifications.store.tables import ItemRow, MessageRow
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.hub_support import make_test_hub, migrated_sqlite

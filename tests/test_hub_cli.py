@@ -15,9 +15,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from arobase.cli import app as cli_app
 from arobase.settings import ROOT
-from notifications.cli import count, register
+from cli import app as cli_app
+from cli.common import count
 from notifications.hub import Hub
 from notifications.subscribers import add_subscriber, list_subscribers
 from tests.fake_rasa import FakeRasa, running_fake_rasa
@@ -31,7 +31,6 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    register(cli_app)
     return cli_app
 
 
@@ -281,7 +280,7 @@ def test_a_town_source_whose_name_is_taken_is_skipped_with_a_warning(
     app: typer.Typer, server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     arobase(app, "sources", "add", "site", "--url", f"{server.url}/trilport-actualites.rss")
-    with caplog.at_level(logging.WARNING, logger="notifications.source_store"):
+    with caplog.at_level(logging.WARNING, logger="notifications.source_admin"):
         listing = arobase(app, "sources", "list")
     assert "town source 'site' skipped" in caplog.text
     lines = listing.splitlines()

@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from arobase.cli import app as cli_app
-from notifications.cli import register
+from cli import app as cli_app
 from notifications.store.database import Database, make_engine
 from notifications.store.migrate import head_revision, upgrade
 from tests.hub_support import TOWN_FILE
@@ -104,7 +103,6 @@ def test_db_upgrade_makes_the_data_folder_owner_only(
     monkeypatch.setenv("AROBASE_DATA_DIR", str(data))
     monkeypatch.delenv("AROBASE_DATABASE_URL", raising=False)
     monkeypatch.setenv("AROBASE_TOWN_FILE", str(TOWN_FILE))
-    register(cli_app)
 
     result = CliRunner().invoke(cli_app, ["db", "upgrade"])
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.web.app import create_app
-from notifications.channels.email import EmailChannel
+from notifications.channels.email_sender import EmailChannel
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import delivery_stats, release_due, send_confirmation_request

@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select
 
-from notifications.channels.addresses import BroadcastTarget
+from notifications.channels import BroadcastTarget
 from notifications.destinations import ClaimGate
 from notifications.hub import Hub
 from notifications.messages import announce, cancel_message
@@ -22,7 +22,7 @@ from notifications.outbox import (
     LEASE_ENDED,
     claim,
     delivery_stats,
-    fan_out,
+    fanout_planner,
     record,
     recover_expired,
     release_due,
@@ -30,6 +30,7 @@ from notifications.outbox import (
 )
 from notifications.records import SendResult
 from notifications.render import digest_title
+from notifications.store.deliveries import fan_out
 from notifications.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from notifications.store.tables import DeliveryRow, MessageRow
 from notifications.subscribers import add_subscriber, get_subscriber
@@ -86,7 +87,9 @@ def test_fan_out_reaches_each_subscriber_of_the_topics_once(hub: Hub) -> None:
     assert sorted(d.subscriber_id for d in deliveries(hub)) == sorted([travaux, both])
     # A second fan-out of the same message writes nothing more.
     with hub.db.session() as session:
-        fan_out(session, session.get_one(MessageRow, message.id), hub, [])
+        fan_out(
+            session, session.get_one(MessageRow, message.id), hub.now(), fanout_planner(hub, [])
+        )
     assert len(deliveries(hub)) == 2
     assert release_due(hub) == []
 

@@ -19,7 +19,7 @@ from notifications.fetch import make_http_client
 from notifications.hub import Hub
 from notifications.outbox import release_due
 from notifications.poller import PollReport, poll_due
-from notifications.source_store import add_source, list_sources, make_spec, sync_town_sources
+from notifications.source_admin import add_source, list_sources, make_spec, sync_town_sources
 from notifications.store.tables import DeliveryRow, ItemRow, MessageRow, SourceRow
 from notifications.subscribers import add_subscriber
 from tests.fakes.feed_server import FEEDS_DIR, FeedServer, feed_server

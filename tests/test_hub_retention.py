@@ -11,15 +11,14 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from arobase.cli import app as cli_app
-from notifications.cli import register
+from cli import app as cli_app
+from notifications.decide.subscriptions import LinkState, link_state, retention_cutoff
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due, send_confirmation_request
 from notifications.records import SendResult
 from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.subscribers import (
-    LinkState,
     Purged,
     add_subscriber,
     chat_subscribe,
@@ -29,10 +28,8 @@ from notifications.subscribers import (
     device_subscribe,
     export_subscriber,
     get_subscriber,
-    link_state,
     list_subscribers,
     purge_expired,
-    retention_cutoff,
 )
 from notifications.worker import Worker
 from tests.fakes.memory_channel import MemoryChannel
@@ -250,7 +247,6 @@ def test_the_purge_command_says_what_it_erased(
         ("AROBASE_TOWN_FILE", str(TOWN_FILE)),
     ]:
         monkeypatch.setenv(name, value)
-    register(cli_app)
 
     result = CliRunner().invoke(cli_app, ["subscribers", "purge"])
 

@@ -1,4 +1,4 @@
-"""The planner, pure: who gets a message and how urgently, and what a retry becomes."""
+"""Fan-out and retry deciders, pure: who gets a message and how urgently, what a retry becomes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifications.planner import RetryLimits, RetryPlan, plan_fanout, plan_retry, throttle_delay
-from notifications.records import DeliveryIntent, Preferences, Recipient
+from notifications.decide.fanout import plan_fanout
+from notifications.decide.retry import (
+    RetryLimits,
+    RetryPlan,
+    plan_retry,
+    poll_backoff,
+    throttle_delay,
+)
+from notifications.records import Broadcast, DeliveryIntent, Preferences, Recipient
 
 PARIS = ZoneInfo("Europe/Paris")
 NIGHT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 03:00 in Paris: quiet hours
@@ -28,7 +35,7 @@ def recipients() -> list[Recipient]:
 
 
 def test_urgency_and_destination_are_copied_into_each_intent() -> None:
-    broadcasts = [("mastodon", frozenset(), "apprise:0123456789abcdef")]
+    broadcasts = [Broadcast("mastodon", frozenset(), "apprise:0123456789abcdef")]
     intents = plan_fanout(["alertes"], True, NIGHT, recipients(), PARIS, broadcasts)
     assert intents == [
         DeliveryIntent("subscriber:1", 1, "telegram", NIGHT, False, True, None),
@@ -90,3 +97,11 @@ class Ceiling(random.Random):
 
     def uniform(self, a: float, b: float) -> float:
         return b
+
+
+@pytest.mark.parametrize(
+    ("failures", "wait"),
+    [(1, 300.0), (2, 600.0), (4, 2400.0), (10, 21600.0), (0, 300.0)],  # capped at 6 hours
+)
+def test_a_failing_source_is_read_less_and_less_often(failures: int, wait: float) -> None:
+    assert poll_backoff(failures, interval=300.0) == wait

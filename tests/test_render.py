@@ -6,19 +6,20 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from notifications.messages import notice_of
-from notifications.render import digest_title, email_content, plain_body, topics_phrase
-from notifications.store.tables import MessageRow
+from notifications.channels.email import email_content
+from notifications.decide.envelopes import notice_of
+from notifications.records import MessageInfo
+from notifications.render import digest_title, plain_body, topics_phrase
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def message(released_at: datetime) -> MessageRow:
-    return MessageRow(
+def message(released_at: datetime) -> MessageInfo:
+    return MessageInfo(
         id=12, kind="item", title="Marché de Noël", body="", link=None,
-        topics=["evenements"], urgent=False, status="sent",
-        scheduled_at=released_at, released_at=released_at, created_at=released_at,
+        topics=("evenements",), urgent=False, status="sent",
+        scheduled_at=released_at, released_at=released_at,
     )  # fmt: skip
 
 

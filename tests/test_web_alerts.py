@@ -18,19 +18,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, or_, select
 
 from arobase.town import load_town
-from bot.web import alerts as web_alerts
 from bot.web import app as web
 from bot.web import common
-from bot.web.alerts import render_alerts_page, sentence
+from bot.web.alerts import api as web_alerts
+from bot.web.alerts import state as alerts_state
+from bot.web.alerts.topics import render_alerts_page
 from bot.web.app import create_app
+from bot.web.frame import sentence
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due, send_confirmation_request
 from notifications.store.migrate import upgrade
+from notifications.store.subscriber_rows import deactivate
 from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 from notifications.subscribers import (
     add_subscriber,
-    deactivate,
     export_subscriber,
     find_subscriber,
     get_subscriber,
@@ -604,7 +606,7 @@ def test_without_a_database_the_chat_works_and_alerts_answer_503(tmp_path: Path)
 def test_alerts_start_working_once_the_database_is_migrated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(web_alerts, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(alerts_state, "RECHECK_SECONDS", 0.0)
     path = tmp_path / "hub.db"
     sqlite3.connect(path).close()  # an empty file: not migrated
     url = f"sqlite:///{path}"

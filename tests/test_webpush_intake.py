@@ -24,24 +24,25 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from arobase.cli import app as cli_app
 from arobase.settings import ROOT, Settings
 from arobase.town import load_town
-from bot.web.alerts import FOREIGN_SITE, open_alerts, sentence, too_many_requests
+from bot.web.alerts import open_alerts
+from bot.web.alerts.api import FOREIGN_SITE, too_many_requests
 from bot.web.app import create_app
+from bot.web.frame import sentence
+from cli import app as cli_app
 from notifications.channels import build_channels
-from notifications.channels.addresses import OTHER_PORT, UNKNOWN_SERVICE
-from notifications.cli import register
+from notifications.channels.webpush import OTHER_PORT, UNKNOWN_SERVICE
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import release_due
+from notifications.store.subscriber_rows import new_subscriber
 from notifications.store.tables import DeliveryRow, SubscriptionRow
 from notifications.subscribers import (
     device_subscribe,
     erase_subscriber,
     list_subscribers,
-    new_subscriber,
 )
 from notifications.vapid import (
     GENERATED_KEY_FILE,
@@ -567,7 +568,6 @@ def test_an_unreadable_public_key_is_refused(tmp_path: Path):
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    register(cli_app)
     for name in [k for k in os.environ if k.startswith("AROBASE_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("AROBASE_ENV_FILE", "/dev/null")

@@ -46,16 +46,11 @@ from tenacity import (
     wait_exponential,
 )
 
+from arobase.senders import Front, sender_id
 from arobase.settings import Settings
 from arobase.tokens import rasa_token
 from arobase.town import Town
-from bot.rasa_client import (
-    RasaClient,
-    RasaUnavailable,
-    Reply,
-    conversation_id,
-    rasa_client_from_settings,
-)
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 from bot.telegram import texts
 from bot.telegram.flood import ChatFlood, Verdict
 from bot.telegram.format import (
@@ -66,16 +61,18 @@ from bot.telegram.format import (
     merge_replies,
     payload_of,
 )
-from notifications.channels.telegram import forbidden_reason
-from notifications.errors import NotFound
-from notifications.hub import Hub, open_hub
-from notifications.subscribers import (
+from notifications import (
+    DEFAULT_QUIET_HOURS,
+    Hub,
+    NotFound,
     SubscriberInfo,
     chat_subscribe,
     chat_unsubscribe,
     deactivate_address,
     export_subscriber,
     find_subscriber,
+    forbidden_reason,
+    open_hub,
 )
 
 log = logging.getLogger(__name__)
@@ -140,7 +137,7 @@ def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 
 def sender(chat_id: int) -> str:
     """The chat's conversation id at Rasa: telegram:<chat id>."""
-    return conversation_id(CHANNEL, str(chat_id)) or ""
+    return sender_id(Front.TELEGRAM, str(chat_id))
 
 
 def markup(rows: Sequence[Sequence[KeyButton]]) -> InlineKeyboardMarkup | None:
@@ -335,14 +332,22 @@ async def subscriber_of(state: BotState, chat_id: int) -> SubscriberInfo | None:
 
 async def held_topics(state: BotState, chat_id: int) -> tuple[str, ...]:
     """The topics this chat receives now (none while it is suspended)."""
+    return (await alert_choices(state, chat_id))[0]
+
+
+async def alert_choices(state: BotState, chat_id: int) -> tuple[tuple[str, ...], str | None]:
+    """The topics this chat receives now (none while it is suspended), and its quiet hours
+    (the default ones when it has never subscribed)."""
     subscriber = await subscriber_of(state, chat_id)
-    return subscriber.topics if subscriber and subscriber.active else ()
+    if subscriber is None:
+        return (), DEFAULT_QUIET_HOURS
+    return (subscriber.topics if subscriber.active else ()), subscriber.quiet
 
 
 async def on_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state, chat_id = state_of(context), update.effective_chat.id
-    topics = await held_topics(state, chat_id)
-    await send(context, chat_id, texts.alerts_intro(topics), alerts_keyboard(state, topics))
+    topics, quiet = await alert_choices(state, chat_id)
+    await send(context, chat_id, texts.alerts_intro(topics, quiet), alerts_keyboard(state, topics))
 
 
 def confirm_keyboard(action: str, yes: str) -> list[list[KeyButton]]:
@@ -432,11 +437,12 @@ async def on_alert_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), [topic])
         else:
             await asyncio.to_thread(chat_subscribe, state.hub, CHANNEL, str(chat_id), [topic])
-        now_held = await held_topics(state, chat_id)
+        now_held, quiet = await alert_choices(state, chat_id)
     await query.answer(texts.toggled(state.town.topics[topic].label, topic in now_held))
     with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
         await query.edit_message_text(
-            texts.alerts_intro(now_held), reply_markup=markup(alerts_keyboard(state, now_held))
+            texts.alerts_intro(now_held, quiet),
+            reply_markup=markup(alerts_keyboard(state, now_held)),
         )
 
 

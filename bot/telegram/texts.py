@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from arobase.alert_hours import alert_hours, quiet_hours
 from arobase.replies import apology as apology  # the fallbacks, the same as the web chat's
 from arobase.replies import hall_phone
 from arobase.replies import no_answer as no_answer
 from arobase.town import Town
-from notifications.subscribers import SubscriberInfo
+from notifications import DEFAULT_QUIET_HOURS, SubscriberInfo
 
 # Registered with setMyCommands: the menu residents see next to the text field.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -66,17 +67,16 @@ def help_text(town: Town) -> str:
     )
 
 
-def alerts_intro(subscribed: Sequence[str]) -> str:
+def alerts_intro(subscribed: Sequence[str], quiet: str | None = DEFAULT_QUIET_HOURS) -> str:
+    """The /alertes menu's text; QUIET: the chat's quiet hours ("22:00-07:00", None: none),
+    the default ones for a chat that subscribes for the first time."""
     if not subscribed:
         state = "Vous ne recevez aucune alerte pour le moment."
     elif len(subscribed) == 1:
         state = f"Vous êtes abonné(e) à 1 thème, marqué {CHECKED}."
     else:
         state = f"Vous êtes abonné(e) à {len(subscribed)} thèmes, marqués {CHECKED}."
-    return (
-        f"{state} Touchez un thème pour l'ajouter ou le retirer. Les alertes urgentes "
-        "arrivent à toute heure, les autres entre 7 h et 22 h."
-    )
+    return f"{state} Touchez un thème pour l'ajouter ou le retirer. {alert_hours(quiet)}"
 
 
 def topic_button(label: str, subscribed: bool) -> str:
@@ -132,21 +132,6 @@ def delete_partly(town: Town) -> str:
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
-
-
-def _hour(hhmm: str) -> str:
-    """ "07:00" → "7 h", "21:30" → "21 h 30"."""
-    hours, _, minutes = hhmm.partition(":")
-    spoken = f"{int(hours)} h"
-    return spoken if minutes in ("", "00") else f"{spoken} {minutes}"
-
-
-def quiet_hours(spec: str | None) -> str:
-    """ "22:00-07:00" → "de 22 h à 7 h"."""
-    if not spec:
-        return "aucune"
-    start, _, end = spec.partition("-")
-    return f"de {_hour(start)} à {_hour(end)}"
 
 
 def _title(title: str) -> str:

@@ -1,11 +1,11 @@
 """The web chat: the residents' page, its JSON API in front of Rasa, and a health check.
-The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts.py.
+The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts/.
 
 Run it with `uvicorn bot.web.app:create_app --factory --no-proxy-headers`: the app reads
 X-Forwarded-* itself, from AROBASE_TRUSTED_PROXIES only (bot/web/clients.py).
 
-Every response (pages, JSON, static files, errors) carries SECURITY_HEADERS: no framing by
-another site, and Strict-Transport-Security when the browser came over https.
+Every response (pages, JSON, static files, errors) carries SECURITY_HEADERS (bot/web/security.py):
+no framing by another site, and Strict-Transport-Security when the browser came over https.
 
 Status codes of `POST /api/chat`, each error with a JSON body `{"error": "<French reason>"}`:
 - 415: the body is not declared as `application/json`;
@@ -35,15 +35,14 @@ from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arobase.replies import apology, call_the_hall, no_answer
+from arobase.senders import Front, sender_id
 from arobase.settings import Settings, load_settings
 from arobase.town import load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
@@ -51,27 +50,14 @@ from bot.web.alerts import alert_routes, open_alerts
 from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
 from bot.web.privacy import privacy_routes
+from bot.web.security import WebApp
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, Any]]]
 
 MAX_MESSAGE_CHARS = 1000
 SESSION_COOKIE = "arobase_session"
-SENDER_PREFIX = "web:"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
-# The page loads nothing from elsewhere; this keeps it so even if some text slipped through.
-# No other site may show our pages in a frame (clickjacking): frame-ancestors for current
-# browsers, X-Frame-Options for older ones. A route that sets one of these itself keeps its
-# own (a widget meant for the town's site would).
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-}
 
 # Reasons shown to people (the page displays them as they are); those of a body that is not
 # a JSON object (NOT_JSON_TYPE, TOO_LARGE, NOT_UTF8, NOT_JSON) are in bot/web/common.py,
@@ -187,7 +173,7 @@ async def chat_endpoint(request: Request) -> Response:
     session_id, is_new = _session_id(request)
     _check_rate(chat, request, None if is_new else session_id)
     message = parse_message(await read_json_object(request, NOT_OBJECT))
-    replies = await _ask_rasa(chat, SENDER_PREFIX + session_id, message)
+    replies = await _ask_rasa(chat, sender_id(Front.WEB, session_id), message)
     response = JSONResponse({"replies": [_reply_json(r) for r in replies]})
     if is_new:
         response.set_cookie(
@@ -227,52 +213,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
     chat: ChatContext | None = getattr(request.state, "chat", None)
     reason = chat.apology if chat else "Désolé, une erreur est survenue."
     return JSONResponse({"error": reason}, status_code=500)
-
-
-def security_headers(https: bool, hsts_seconds: int) -> dict[str, str]:
-    """The headers every response gets; HSTS only over https (a browser ignores it over
-    http, and a proxy-less test server must stay reachable over http)."""
-    if not (https and hsts_seconds > 0):
-        return SECURITY_HEADERS
-    return {**SECURITY_HEADERS, "strict-transport-security": f"max-age={hsts_seconds}"}
-
-
-class SecurityHeadersMiddleware:
-    """Adds security_headers() to every HTTP response that does not set them itself."""
-
-    def __init__(self, app: ASGIApp, clients: Clients, hsts_seconds: int) -> None:
-        self.app = app
-        self.clients = clients
-        self.hsts_seconds = hsts_seconds
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        wanted = security_headers(self.clients.is_https(Request(scope)), self.hsts_seconds)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in wanted.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class WebApp(Starlette):
-    """Starlette with SecurityHeadersMiddleware outermost: Starlette puts its own error
-    middleware (which answers 500s) outside any middleware given to it."""
-
-    def __init__(self, clients: Clients, hsts_seconds: int, **kwargs: Any) -> None:
-        self.clients = clients
-        self.hsts_seconds = hsts_seconds
-        super().__init__(**kwargs)
-
-    def build_middleware_stack(self) -> ASGIApp:
-        inner = super().build_middleware_stack()
-        return SecurityHeadersMiddleware(inner, self.clients, self.hsts_seconds)
 
 
 def _lifespan(settings: Settings, rasa: RasaClient | None, clients: Clients) -> Lifespan:

@@ -1,4 +1,4 @@
-"""What the chat (bot/web/app.py) and the alerts (bot/web/alerts.py) share: the static files,
+"""What the chat (bot/web/app.py) and the alerts (bot/web/alerts/) share: the static files,
 the town's details in a page, and the reading of a JSON request body."""
 
 from __future__ import annotations

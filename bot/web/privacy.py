@@ -14,7 +14,8 @@ from starlette.routing import Route
 from arobase.hours_text import days_text, duration_text
 from arobase.settings import Settings
 from arobase.town import Town
-from bot.web.alerts import alerts_context, notice_page, paragraphs
+from bot.web.alerts import alerts_context
+from bot.web.frame import notice_page, paragraphs
 
 
 def section(title: str, *texts: str) -> str:

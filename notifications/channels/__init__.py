@@ -1,98 +1,80 @@
-"""Delivery channels, one module each behind the `Channel` protocol, and their one factory.
+"""Delivery channels as plugins: one module each (telegram, email, webpush, apprise) declares
+its `PLUGIN` (channels/base.py), found through the registry; these functions are the facade
+the rest of the hub calls.
 
-Adapter modules are imported by `build_channels`, not here: a front-end that only checks an
-address does not load python-telegram-bot, aiosmtplib and pywebpush.
+No sender library is imported here: a front-end that only checks an address or renders a
+preview does not load python-telegram-bot, aiosmtplib, pywebpush or aiohttp; `build_channels`
+(the worker) does.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from notifications.channels.base import Channel
-from notifications.errors import InvalidInput, UnknownChannel
+from notifications.channels.addresses import validate_address
+from notifications.channels.apprise import load_apprise, private_url
+from notifications.channels.base import Channel, ChannelPlugin
+from notifications.channels.broadcasts import BroadcastTarget, parse_broadcast_targets
+from notifications.channels.push_services import KNOWN_SERVICES_ONLY, PushPolicy, push_policy
+from notifications.channels.registry import CHANNEL_NAMES, get_plugin, plugins
+from notifications.channels.webpush import webpush_signing_key
+from notifications.errors import UnknownChannel
 
 if TYPE_CHECKING:
     from arobase.settings import Settings
 
-CHANNEL_NAMES = ("telegram", "email", "webpush", "apprise")
-
 __all__ = [
     "CHANNEL_NAMES",
+    "KNOWN_SERVICES_ONLY",
+    "BroadcastTarget",
     "Channel",
+    "ChannelPlugin",
+    "PushPolicy",
     "UnknownChannel",
     "build_channels",
+    "channel_concurrency",
+    "channel_phrase",
     "check_channel",
+    "get_plugin",
+    "load_apprise",
     "needs_confirmation",
+    "parse_broadcast_targets",
+    "plugins",
+    "private_url",
+    "push_policy",
     "sends_unsubscribe_link",
+    "validate_address",
+    "webpush_signing_key",
 ]
 
 
 def check_channel(channel: str) -> str:
     """`channel` when a channel has that name; UnknownChannel otherwise."""
-    if channel not in CHANNEL_NAMES:
-        raise UnknownChannel(f"canal inconnu « {channel} » : {', '.join(CHANNEL_NAMES)}")
-    return channel
+    return get_plugin(channel).name
 
 
 def needs_confirmation(channel: str) -> bool:
     """Whether a subscriber on CHANNEL confirms by a link before any alert (double opt-in)."""
-    return check_channel(channel) == "email"
+    return get_plugin(channel).needs_confirmation
 
 
 def sends_unsubscribe_link(channel: str) -> bool:
     """Whether CHANNEL's messages carry an unsubscribe link (a chat has /stop instead)."""
-    return check_channel(channel) != "telegram"
+    return get_plugin(channel).unsubscribe_link
+
+
+def channel_concurrency(settings: Settings, name: str) -> int:
+    """How many sends one worker keeps in flight at once on the channel NAME."""
+    return get_plugin(name).concurrency(settings)
+
+
+def channel_phrase(name: str) -> str:
+    """How residents hear the channel NAME: « Vous recevez par e-mail les alertes… »."""
+    return get_plugin(name).phrase
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The configured channels by name: Telegram needs a token; Web Push uses the town's VAPID
-    key, made in the data folder when none is configured."""
-    from notifications.channels.addresses import push_policy
-    from notifications.channels.apprise import AppriseChannel
-    from notifications.channels.email import EmailChannel
-    from notifications.channels.telegram import TelegramChannel
-    from notifications.channels.webpush import WebPushChannel
-
-    channels: dict[str, Channel] = {}
-    token = settings.telegram_token.get_secret_value()
-    if token:
-        channels["telegram"] = TelegramChannel(
-            token,
-            base_url=settings.telegram_base_url,
-            rate=settings.telegram_rate,
-            chat_rate=settings.telegram_chat_rate,
-            concurrency=settings.telegram_concurrency,
-        )
-    channels["email"] = EmailChannel(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_from,
-        user=settings.smtp_user,
-        password=settings.smtp_password.get_secret_value(),
-        starttls=settings.smtp_starttls,
-        rate=settings.email_rate,
-        ca_file=settings.smtp_ca_file,
-    )
-    channels["webpush"] = WebPushChannel(
-        webpush_signing_key(settings),
-        settings.webpush_contact,
-        timeout=settings.webpush_timeout,
-        rate=settings.webpush_rate,
-        policy=push_policy(settings),
-    )
-    channels["apprise"] = AppriseChannel(rate=settings.apprise_rate)
-    return channels
-
-
-def webpush_signing_key(settings: Settings) -> str:
-    """The town's VAPID private key (configured, or made once in the data folder); InvalidInput
-    when only the public key is configured here, since the worker signs every push."""
-    from notifications.vapid import town_vapid_keys
-
-    keys = town_vapid_keys(settings)
-    if not keys.private_key:
-        raise InvalidInput(
-            "AROBASE_WEBPUSH_PUBLIC_KEY est défini sans AROBASE_WEBPUSH_PRIVATE_KEY : le worker "
-            "signe chaque notification, donnez-lui la clé privée (ou laissez les deux vides)"
-        )
-    return keys.private_key
+    """The configured channels by name (Telegram needs a token; Web Push uses the town's VAPID
+    key, made in the data folder when none is configured)."""
+    built = {plugin.name: plugin.build(settings) for plugin in plugins()}
+    return {name: channel for name, channel in built.items() if channel is not None}

@@ -1,60 +1,98 @@
-"""Apprise channel: any service apprise reaches (ntfy, Signal, Matrix, Mastodon…), one URL each.
+"""The apprise channel: any service apprise reaches (ntfy, Signal, Matrix, Mastodon…), one URL
+each, in plain text.
 
-The address is an apprise URL: a subscriber's own, or a town-wide broadcast target. Details
-show the URL with its secrets masked, never as given.
+The address is an apprise URL: a subscriber's own (set by staff only, since the worker posts to
+it), or a town-wide broadcast target (broadcasts.py). A URL may hold a password or a token:
+it is never repeated in a message or a log. The sender is in apprise_sender.py.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import apprise
 
-from notifications.channels.addresses import load_apprise, private_url
-from notifications.channels.base import is_urgent
-from notifications.channels.pacing import LruCache, rate_limit
-from notifications.records import Envelope, SendResult
+from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.errors import InvalidAddress
+from notifications.records import Envelope
 from notifications.render import plain_body, plain_title
 
-CACHED_TARGETS = 64
+if TYPE_CHECKING:
+    from arobase.settings import Settings
+
+DESTINATION_PREFIX = "apprise:"
 
 
-class AppriseChannel:
-    """Sends alerts through apprise, in plain text."""
+def apprise_address(address: str, params: Params, context: AddressContext) -> tuple[str, Params]:
+    """A URL that apprise knows how to notify (ntfy://…, matrix://…, json://…)."""
+    text = address.strip()
+    if load_apprise(text) is None:
+        # Never repeat the URL: it may hold a password or a token.
+        raise InvalidAddress("adresse apprise invalide : ce service ou cette URL est inconnu")
+    return text, {}
 
-    name: ClassVar[str] = "apprise"
 
-    def __init__(
-        self, timeout: float = 20, rate: float | None = None, cache_size: int = CACHED_TARGETS
-    ) -> None:
-        self._timeout = timeout
-        self._turn = rate_limit(rate)
-        # Kept between sends: parsing is not free, and a plugin paces its own requests.
-        self._targets = LruCache(load_apprise, cache_size)
+@contextmanager
+def _apprise_muted() -> Iterator[None]:
+    """Silence apprise while it parses: it logs a URL it cannot parse as is, secrets included."""
+    log = logging.getLogger(apprise.LOGGER_NAME)
+    was_disabled, log.disabled = log.disabled, True
+    try:
+        yield
+    finally:
+        log.disabled = was_disabled
 
-    async def send(self, envelope: Envelope) -> SendResult:
-        target = self._targets.get(envelope.address)
-        if target is None:
-            return SendResult.rejected("adresse apprise invalide")
-        shown = private_url(target)
-        urgent = is_urgent(envelope)
-        async with self._turn:
-            try:
-                result = await target.async_notify(
-                    body=plain_body(envelope),
-                    title=plain_title(envelope),
-                    notify_type=apprise.NotifyType.WARNING if urgent else apprise.NotifyType.INFO,
-                    body_format=apprise.NotifyFormat.TEXT,
-                    timeout=self._timeout,
-                )
-            except Exception as error:  # a plugin may raise anything: still a delivery problem
-                return SendResult.retry(f"{shown} : erreur {type(error).__name__}")
-        with result:
-            if result:
-                return SendResult.sent(shown)
-            if result.status == apprise.AppriseResultStatus.TIMEOUT:
-                return SendResult.retry(f"{shown} : le service n'a pas répondu à temps")
-            return SendResult.retry(f"{shown} : le service n'a pas accepté la notification")
 
-    async def aclose(self) -> None:
-        self._targets.clear()
+def load_apprise(url: str) -> apprise.Apprise | None:
+    """An Apprise object notifying `url`, or None when apprise cannot use the URL."""
+    target = apprise.Apprise()
+    with _apprise_muted():
+        added = target.add(url)
+    return target if added and len(target) == 1 else None
+
+
+def private_url(target: apprise.Apprise) -> str:
+    """The target's URL with secrets masked and without options, for logs and statuses."""
+    return str(target[0].url(privacy=True)).split("?", 1)[0]
+
+
+def apprise_destination(url: str) -> str | None:
+    """A digest of the URL's scheme and authority ("apprise:3f2a…"), since its host may be a
+    secret (tgram://<bot token>/…); None when the URL has no authority."""
+    # Not every apprise URL parses as scheme://host:port (tgram://<id>:<token>/…): its
+    # authority is taken as written, without any user and password.
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "json://[oops/": apprise refuses it when sending
+        return None
+    authority = parts.netloc.rpartition("@")[2].lower()
+    if not parts.scheme or not authority:
+        return None
+    digest = hashlib.sha256(f"{parts.scheme.lower()}://{authority}".encode()).hexdigest()
+    return f"{DESTINATION_PREFIX}{digest[:16]}"
+
+
+def apprise_preview(envelope: Envelope) -> str:
+    """The title, then the body, as apprise hands them to the service."""
+    return f"{plain_title(envelope)}\n\n{plain_body(envelope)}"
+
+
+def build_apprise(settings: Settings) -> Channel:
+    from notifications.channels.apprise_sender import AppriseChannel
+
+    return AppriseChannel(rate=settings.apprise_rate)
+
+
+PLUGIN = ChannelPlugin(
+    name="apprise",
+    phrase="par le service que vous avez choisi",
+    validate=apprise_address,
+    render=apprise_preview,
+    build=build_apprise,
+    destination=apprise_destination,
+)

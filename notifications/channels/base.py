@@ -1,10 +1,26 @@
-"""The one small interface every delivery channel implements, and the registry of channels."""
+"""The one small interface every delivery channel implements, and what each channel declares.
+
+A channel is one module, channels/<name>.py, whose `PLUGIN` says all the hub needs to know
+about it; its sender (the library that talks to the network) lives apart and is imported only
+by `build`, so that checking an address or rendering a preview loads none of it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from notifications.channels.push_services import KNOWN_SERVICES_ONLY, PushPolicy
 from notifications.records import Envelope, SendResult
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
+
+# Sends in flight at once on one channel in one worker, when no setting says otherwise.
+DEFAULT_CONCURRENCY = 8
+
+Params = dict[str, Any]
 
 
 class Channel(Protocol):
@@ -21,12 +37,36 @@ class Channel(Protocol):
         ...
 
 
-class AddressBook(Protocol):
-    """Checks and normalises a subscriber's address for one channel (no I/O)."""
+@dataclass(frozen=True)
+class AddressContext:
+    """What checking an address may need besides the address: the push services a Web Push
+    subscription may name (push_policy(settings) on a server)."""
 
-    def __call__(self, address: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The normalised (address, params); InvalidAddress with a French reason otherwise."""
-        ...
+    push: PushPolicy = KNOWN_SERVICES_ONLY
+
+
+def default_concurrency(_settings: Settings) -> int:
+    return DEFAULT_CONCURRENCY
+
+
+@dataclass(frozen=True)
+class ChannelPlugin:
+    """One delivery channel as the hub knows it; each channels/<name>.py declares `PLUGIN`."""
+
+    name: str
+    phrase: str  # how residents hear it: « Vous recevez {phrase} les alertes… »
+    # (address, params, context) → the (address, params) to store; InvalidAddress in French.
+    # The facade (validate_address) has already refused an empty or overlong address.
+    validate: Callable[[str, Params, AddressContext], tuple[str, Params]]
+    render: Callable[[Envelope], str]  # what `arobase messages preview` shows
+    build: Callable[[Settings], Channel | None]  # None when not configured; imports the sender
+    concurrency: Callable[[Settings], int] = default_concurrency
+    needs_confirmation: bool = False  # double opt-in: a link to follow before any alert
+    unsubscribe_link: bool = True  # False when the chat itself has /stop
+    # Where a send to an address goes on the network, for the worker's per-destination cap;
+    # None for a channel with one destination of its own (the Bot API, the SMTP relay), which
+    # its own pacing covers: uncapped.
+    destination: Callable[[str], str | None] | None = None
 
 
 def is_urgent(envelope: Envelope) -> bool:

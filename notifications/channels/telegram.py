@@ -1,45 +1,28 @@
-"""Telegram channel: sendMessage in HTML through python-telegram-bot, within Telegram's limits.
+"""The Telegram channel: a chat id as the address, HTML messages within Telegram's limit.
 
-Telegram accepts about 30 messages a second from a bot and 1 a second into one chat. Beyond
-that it answers 429 with a delay (RetryAfter) that applies to the whole bot, so the channel
-then pauses every send, not only the refused one.
+Residents subscribe from the chat, so no confirmation is asked, and a chat has /stop and
+/alertes instead of an unsubscribe link. The sender (python-telegram-bot) is in
+telegram_sender.py, imported only when the worker builds the channel.
 """
 
 from __future__ import annotations
 
-import asyncio
-import warnings
-from datetime import timedelta
-from typing import ClassVar
+import html
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from aiolimiter import AsyncLimiter
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.errors import InvalidAddress
+from notifications.records import Envelope, Notice
+from notifications.render import digest_title, headline
 
-from notifications.channels.pacing import LruCache, Pacer
-from notifications.records import Envelope, SendResult
-from notifications.render import telegram_text
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 
-API_URL = "https://api.telegram.org/bot"
-CHATS_REMEMBERED = 4096
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# PTB warns, each time it builds a RetryAfter, that `retry_after` will become a timedelta;
-# retry_after_seconds accepts both already, so that warning is noise only.
-warnings.filterwarnings(
-    "ignore", message=".*`retry_after` will be of type", category=PTBDeprecationWarning
-)
+CHAT_ID = re.compile(r"-?\d{1,20}")
+TELEGRAM_MAX_CHARS = 4096
+FOOTER = "\n\n<i>Gérer vos alertes : /alertes</i>"
 FORBIDDEN_REASONS = {
     "blocked by the user": "le résident a bloqué le bot",
     "user is deactivated": "le compte Telegram a été supprimé",
@@ -48,120 +31,12 @@ FORBIDDEN_REASONS = {
 }
 
 
-def chat_limiters(rate: float, size: int = CHATS_REMEMBERED) -> LruCache[int, AsyncLimiter]:
-    """One rate limiter per chat; the least recently used are forgotten beyond `size`.
-
-    Forgetting is harmless: a chat idle for 1/rate seconds has a full bucket anyway, and far
-    fewer than `size` chats can be served within one second at the overall rate.
-    """
-    return LruCache(lambda _chat_id: AsyncLimiter(1, 1 / rate), size)
-
-
-class TelegramChannel:
-    """Sends alerts as Telegram messages to subscribers' chats."""
-
-    name: ClassVar[str] = "telegram"
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str = API_URL,
-        rate: float = 29.0,
-        chat_rate: float = 1.0,
-        concurrency: int = 16,
-        timeout: float = 20,
-    ) -> None:
-        self._requests = (
-            _http(concurrency, timeout),
-            _http(1, timeout),  # getUpdates, when the front-end polls with this bot
-        )
-        self._bot = Bot(
-            token,
-            base_url=base_url,
-            request=self._requests[0],
-            get_updates_request=self._requests[1],
-        )
-        # Sends evenly spaced, 1/rate apart, never in a burst: no 1-second window then holds
-        # more than `rate` rounded up, which is what Telegram counts.
-        self._overall = Pacer(rate)
-        self._chats = chat_limiters(chat_rate)
-        self._slots = asyncio.Semaphore(concurrency)
-        self._resume_at = 0.0  # event-loop time before which Telegram asked us not to send
-
-    @property
-    def bot(self) -> Bot:
-        """The bot, for a front-end that uses the same token (it is not initialised: no getMe)."""
-        return self._bot
-
-    def paused_for(self) -> float:
-        """Seconds left in the pause Telegram asked for (0 when sending freely)."""
-        return max(0.0, self._resume_at - asyncio.get_running_loop().time())
-
-    def pause(self, seconds: float) -> None:
-        """Hold every send for `seconds` (a pause already longer stays)."""
-        resume_at = asyncio.get_running_loop().time() + seconds
-        self._resume_at = max(self._resume_at, resume_at)
-
-    async def send(self, envelope: Envelope) -> SendResult:
-        try:
-            chat_id = int(envelope.address)
-        except ValueError:
-            return SendResult.rejected(f"identifiant de conversation invalide : {envelope.address}")
-        text = telegram_text(envelope)
-        # The chat's turn first, outside the slots, so one busy chat does not hold a connection.
-        await self._chats.get(chat_id).acquire()
-        async with self._slots:
-            await self._take_turn()
-            try:
-                message = await self._bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                )
-            except TelegramError as error:
-                return self._failure(error)
-        return SendResult.sent(f"message {message.message_id}")
-
-    async def aclose(self) -> None:
-        await asyncio.gather(*(request.shutdown() for request in self._requests))
-
-    async def _take_turn(self) -> None:
-        """Wait out a pause, then for this send's slot in the overall rate."""
-        loop = asyncio.get_running_loop()
-        while True:
-            wait = self._resume_at - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            await self._overall.wait()
-            if self._resume_at <= loop.time():  # no pause began while we waited for the slot
-                return
-
-    def _failure(self, error: TelegramError) -> SendResult:
-        """The outcome of a refused send; a RetryAfter also pauses the whole channel."""
-        match error:
-            case RetryAfter():
-                seconds = retry_after_seconds(error)
-                self.pause(seconds)
-                return SendResult.retry(
-                    f"Telegram demande d'attendre {seconds:g} s (trop de messages)", after=seconds
-                )
-            case Forbidden():
-                return SendResult.gone(forbidden_reason(error.message))
-            case BadRequest() if "chat not found" in error.message.lower():
-                return SendResult.gone("conversation introuvable (chat not found)")
-            case BadRequest():
-                return SendResult.rejected(f"Telegram refuse le message : {error.message}")
-            case ChatMigrated():
-                return SendResult.gone(
-                    f"le groupe a changé d'identifiant, nouveau : {error.new_chat_id}"
-                )
-            case InvalidToken():
-                return SendResult.retry("Telegram refuse le jeton du bot (AROBASE_TELEGRAM_TOKEN)")
-            case TimedOut():
-                return SendResult.retry("Telegram n'a pas répondu à temps")
-            case NetworkError():
-                return SendResult.retry(f"Telegram injoignable : {error.message}")
-            case _:
-                return SendResult.retry(f"erreur Telegram : {error.message}")
+def telegram_address(address: str, params: Params, context: AddressContext) -> tuple[str, Params]:
+    """A chat id: digits, with a leading "-" for a group."""
+    text = address.strip()
+    if not CHAT_ID.fullmatch(text):
+        raise InvalidAddress(f"« {address} » n'est pas un identifiant de conversation Telegram")
+    return str(int(text)), {}
 
 
 def forbidden_reason(description: str) -> str:
@@ -173,17 +48,72 @@ def forbidden_reason(description: str) -> str:
     return description
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """RetryAfter's delay in seconds, whether PTB gives an int or a timedelta."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def telegram_notice(notice: Notice) -> str:
+    parts = [f"<b>{html.escape(headline(notice))}</b>"]
+    if notice.body:
+        parts.append(html.escape(notice.body))
+    if notice.link:
+        parts.append(f'<a href="{html.escape(notice.link, quote=True)}">En savoir plus</a>')
+    return "\n".join(parts)
 
 
-def _http(connections: int, timeout: float) -> HTTPXRequest:
-    return HTTPXRequest(
-        connection_pool_size=connections,
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        write_timeout=timeout,
-        pool_timeout=timeout,
+def fitted_telegram_notice(notice: Notice, budget: int) -> str:
+    """telegram_notice, its body shortened with "…" so that it fits in `budget` characters.
+
+    The plain body is cut, not the HTML, so that no tag or entity is ever cut in half.
+    """
+    text = telegram_notice(notice)
+    while len(text) > budget and notice.body:
+        excess = len(text) - budget
+        body = notice.body[: max(0, len(notice.body) - excess - 1)].rstrip()
+        notice = replace(notice, body=body + "…" if body else "")
+        text = telegram_notice(notice)
+    return text
+
+
+def telegram_text(envelope: Envelope) -> str:
+    """HTML for sendMessage within Telegram's limit: a long digest keeps its newest entries,
+    a long message is shortened."""
+    if not envelope.is_digest:
+        budget = TELEGRAM_MAX_CHARS - len(FOOTER)
+        return fitted_telegram_notice(envelope.notices[0], budget) + FOOTER
+    head = f"<b>{html.escape(digest_title(envelope))}</b>"
+    blocks = [telegram_notice(n) for n in envelope.notices]
+    while len(blocks) > 1 and len("\n\n".join([head, *blocks]) + FOOTER) > TELEGRAM_MAX_CHARS:
+        blocks.pop(0)
+    budget = TELEGRAM_MAX_CHARS - len(head) - len(FOOTER) - 2
+    if len(blocks[0]) > budget:  # the newest entry alone is too long: shorten it
+        blocks = [fitted_telegram_notice(envelope.notices[-1], budget)]
+    return "\n\n".join([head, *blocks]) + FOOTER
+
+
+def build_telegram(settings: Settings) -> Channel | None:
+    """The sender, when AROBASE_TELEGRAM_TOKEN is set."""
+    token = settings.telegram_token.get_secret_value()
+    if not token:
+        return None
+    from notifications.channels.telegram_sender import TelegramChannel
+
+    return TelegramChannel(
+        token,
+        base_url=settings.telegram_base_url,
+        rate=settings.telegram_rate,
+        chat_rate=settings.telegram_chat_rate,
+        concurrency=telegram_concurrency(settings),
     )
+
+
+def telegram_concurrency(settings: Settings) -> int:
+    """AROBASE_TELEGRAM_CONCURRENCY: sends in flight, and the sender's connections."""
+    return settings.telegram_concurrency
+
+
+PLUGIN = ChannelPlugin(
+    name="telegram",
+    phrase="sur Telegram",
+    validate=telegram_address,
+    render=telegram_text,
+    build=build_telegram,
+    concurrency=telegram_concurrency,
+    unsubscribe_link=False,
+)

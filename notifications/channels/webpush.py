@@ -1,207 +1,187 @@
-"""Web Push channel: encrypted notifications to browsers through their push service (pywebpush).
+"""The Web Push channel: a browser's subscription as the address, a small JSON as the message.
 
-The address is the subscription's endpoint and the params its keys {"p256dh", "auth"}; the
-payload is the JSON the town's service worker shows (render.push_payload).
-
-Everything about a push service's answer is bounded: the endpoint is checked again before each
-send (a known push service, as when it was recorded: a row stored earlier or edited in the
-database is refused), a redirect is never followed, at most REPLY_LIMIT bytes of the reply are
-read, and one send lasts at most `timeout` seconds.
+The address is the subscription's endpoint, the params its keys {"p256dh", "auth"}; the
+endpoint must be an https URL of a known push service (push_services.py), read as the HTTP
+client will read it, since the worker posts to it. The sender (pywebpush, aiohttp) is in
+webpush_sender.py, imported only when the worker builds the channel.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import aiohttp
-from py_vapid import Vapid, VapidException
-from pywebpush import WebPushException, webpush_async
+from cryptography.hazmat.primitives.asymmetric import ec
+from yarl import URL
 
-from notifications.channels.addresses import KNOWN_SERVICES_ONLY, PushPolicy, webpush_address
-from notifications.channels.base import is_urgent
-from notifications.channels.pacing import rate_limit
+from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.channels.push_services import PushPolicy, push_policy
 from notifications.errors import InvalidAddress, InvalidInput
-from notifications.records import Envelope, SendResult
-from notifications.render import push_payload
-from notifications.vapid import load_vapid
+from notifications.hosts import canonical_host, is_local, origin
+from notifications.records import Envelope
+from notifications.render import plain_body, plain_title
+from notifications.vapid import b64url, b64url_decode, town_vapid_keys
 
-DELIVERED = frozenset({200, 201, 202})
-EXPIRED = frozenset({404, 410})
-# Bytes of a push service's reply ever read: its status says all we need, and a reply of
-# 400 MB once took the worker from 69 MB to 1.4 GB.
-REPLY_LIMIT = 4096
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 
-
-class WebPushChannel:
-    """Sends alerts as Web Push notifications, signed with the town's VAPID key."""
-
-    name: ClassVar[str] = "webpush"
-
-    def __init__(
-        self,
-        private_key: str,
-        contact: str,
-        ttl: int = 86400,
-        timeout: float = 10,
-        rate: float | None = None,
-        policy: PushPolicy = KNOWN_SERVICES_ONLY,
-    ) -> None:
-        self._vapid = load_vapid(private_key)  # parsed once: a bad key fails at start-up
-        self._contact = check_contact(self._vapid, contact)
-        self._ttl = ttl
-        # Total: connecting, sending and reading the reply (a service that trickles it too).
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._turn = rate_limit(rate)
-        self._policy = policy
-        self._session: aiohttp.ClientSession | None = None
-
-    async def send(self, envelope: Envelope) -> SendResult:
-        # pywebpush fails on bad keys with IndexError, binascii.Error…: check them first; and
-        # the endpoint again, as on sign-up (the row may predate the policy, or be edited).
-        try:
-            endpoint, keys = webpush_address(envelope.address, envelope.params, self._policy)
-        except InvalidAddress as error:
-            return SendResult.rejected(f"abonnement inutilisable : {error}")
-        subscription = {"endpoint": endpoint, "keys": keys}
-        data = json.dumps(push_payload(envelope), ensure_ascii=False)
-        urgent = is_urgent(envelope)
-        async with self._turn:
-            try:
-                response = await webpush_async(
-                    subscription,  # type: ignore[arg-type]
-                    data=data,
-                    vapid_private_key=self._vapid,
-                    # A fresh dict each time: pywebpush writes the endpoint's "aud" into it.
-                    vapid_claims={"sub": self._contact},
-                    ttl=self._ttl,
-                    headers={"Urgency": "high" if urgent else "normal"},
-                    timeout=self._timeout,  # type: ignore[arg-type]
-                    aiohttp_session=PushSession(self._client()),  # type: ignore[arg-type]
-                )
-            except WebPushException as error:
-                return push_failure(error)
-            except (aiohttp.ClientError, TimeoutError) as error:
-                return SendResult.retry(f"service de notification injoignable : {error!r}")
-        return push_status(response.status, None)  # type: ignore[union-attr]
-
-    async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        """One session for every send, so that connections to a push service are reused."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
+P256DH_BYTES, AUTH_BYTES = 65, 16
+PUSH_MAX_BYTES = 3000  # under the 4 KB that push services accept, after encryption overhead
+UNKNOWN_SERVICE = (
+    "ce service de notification n'est pas reconnu : seuls ceux des navigateurs courants "
+    "(Chrome, Firefox, Edge, Safari) sont acceptés"
+)
+UNREADABLE_ENDPOINT = "l'adresse du service de notification est illisible"
+OTHER_PORT = (
+    "l'adresse du service de notification indique un port inhabituel : seul le port 443 "
+    "(celui de https) est accepté"
+)
 
 
-@dataclass(frozen=True)
-class PushReply:
-    """What pywebpush reads of a push service's answer, the body cut at REPLY_LIMIT bytes."""
-
-    status: int
-    reason: str
-    headers: Mapping[str, str]  # case-insensitive (aiohttp's): pywebpush reads Retry-After
-    body: bytes
-
-    async def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-class PushSession:
-    """The one session method pywebpush calls, post(), made safe for any endpoint.
-
-    A redirect is never followed: a push service answers itself, and a redirect could send the
-    worker to this machine or its network, past the checks made on the endpoint (a 3xx is a
-    refusal). The reply is read up to REPLY_LIMIT bytes, then the connection is dropped rather
-    than drained, so a huge or endless reply costs neither memory nor time.
-    """
-
-    def __init__(self, session: aiohttp.ClientSession, limit: int = REPLY_LIMIT) -> None:
-        self._session = session
-        self._limit = limit
-
-    async def post(self, url: str, **kwargs: Any) -> PushReply:
-        async with self._session.post(url, allow_redirects=False, **kwargs) as response:
-            body = await read_at_most(response, self._limit)
-            return PushReply(response.status, response.reason or "", response.headers, body)
+def webpush_address(address: str, params: Params, context: AddressContext) -> tuple[str, Params]:
+    """A browser's push subscription: its JSON as the address, or its endpoint and keys."""
+    text = address.strip()
+    if text.startswith("{"):
+        endpoint, keys = _subscription_json(text)
+    else:
+        endpoint, keys = text, params
+    return _endpoint(endpoint, context.push), {
+        "p256dh": _key(keys.get("p256dh"), P256DH_BYTES, "p256dh"),
+        "auth": _key(keys.get("auth"), AUTH_BYTES, "auth"),
+    }
 
 
-async def read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """Up to LIMIT bytes of the response's body. The connection goes back to the pool when the
-    body ended within them, and is closed otherwise; a body that breaks or stalls is cut where
-    it is, since the status line already said what the service did with the notification."""
-    body = bytearray()
+def _subscription_json(text: str) -> tuple[str, dict[str, Any]]:
+    """The endpoint and keys of `JSON.stringify(pushSubscription)`."""
     try:
-        while len(body) < limit:
-            chunk = await response.content.read(limit - len(body))
-            if not chunk:
-                break
-            body += chunk
-    except (aiohttp.ClientError, TimeoutError):
-        response.close()
-        return bytes(body)
-    if not response.content.at_eof():
-        response.close()
-    return bytes(body)
+        subscription = json.loads(text)
+    except ValueError as error:
+        raise InvalidAddress("l'abonnement du navigateur n'est pas du JSON valide") from error
+    if not isinstance(subscription, dict) or not isinstance(subscription.get("keys"), dict):
+        raise InvalidAddress("l'abonnement du navigateur n'a pas de clés (keys)")
+    return str(subscription.get("endpoint") or ""), subscription["keys"]
 
 
-def check_contact(vapid: Vapid, contact: str) -> str:
-    """The VAPID `sub` claim, checked now rather than at every send."""
-    try:
-        vapid.sign({"sub": contact, "aud": "https://push.example"})
-    except VapidException as error:
-        raise InvalidInput(
-            f"contact Web Push invalide « {contact} » : écrivez mailto:adresse ou https://site"
-        ) from error
-    return contact
-
-
-def push_failure(error: WebPushException) -> SendResult:
-    """The outcome of a WebPushException: a refusal by the service, or an unusable subscription."""
-    status = error.status_code
-    if status is None:  # raised before sending: the subscription's keys are unusable
-        return SendResult.rejected(f"abonnement inutilisable : {error.message}")
-    return push_status(status, error.retry_after)
-
-
-def push_status(status: int, retry_after: str | None) -> SendResult:
-    """What the push service's status code means for this delivery (RFC 8030)."""
-    if status in DELIVERED:
-        return SendResult.sent(f"accepté par le service de notification ({status})")
-    if status in EXPIRED:
-        return SendResult.gone(f"abonnement expiré ({status})")
-    if status == 429:
-        return SendResult.retry(
-            "le service de notification demande d'attendre (429)", after=retry_seconds(retry_after)
+def _endpoint(url: str, policy: PushPolicy) -> str:
+    """An https endpoint of a known push service (local ones, http included, when the policy
+    allows them: tests), checked on its host as the HTTP client will read it."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        raise InvalidAddress(
+            "l'adresse du service de notification contient des caractères invalides"
         )
-    if status >= 500:
-        return SendResult.retry(
-            f"le service de notification est en panne ({status})", after=retry_seconds(retry_after)
-        )
-    if status == 413:
-        return SendResult.rejected("notification trop longue pour le service (413)")
-    return SendResult.rejected(f"le service de notification refuse l'envoi ({status})")
+    scheme, host, port = _scheme_host_and_port(url)
+    if policy.local_ok and scheme in ("http", "https") and is_local(host):
+        return url
+    if scheme != "https":
+        raise InvalidAddress("l'adresse du service de notification doit commencer par https://")
+    if is_local(host):
+        # The worker posts to this address: never let it reach this machine or its network.
+        raise InvalidAddress("l'adresse du service de notification n'est pas publique")
+    if not policy.knows(host):
+        raise InvalidAddress(UNKNOWN_SERVICE)
+    if port not in (None, 443):
+        # Push services answer on 443. Another port of a known host is a destination of its
+        # own for the worker's per-destination cap, and a filtered port hangs every send
+        # until its timeout: one client could hold the channel with hosts it does not own.
+        raise InvalidAddress(OTHER_PORT)
+    return url
 
 
-def retry_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header in seconds: either a number of seconds or an HTTP date."""
-    if not value:
-        return None
+def _scheme_host_and_port(url: str) -> tuple[str, str, int | None]:
+    """The scheme, canonical host and explicit port of URL, read by yarl as aiohttp will
+    when it posts. A port that the standard library reads otherwise (":+443", full-width
+    or Arabic-Indic digits, which yarl takes) is unreadable: the worker's per-destination
+    cap reads endpoints with urllib, and would leave such an endpoint uncapped."""
     try:
-        return max(0.0, float(value))
+        parsed = URL(url)
+        raw_host, port = parsed.raw_host, parsed.explicit_port
+        written_port = urlsplit(url).port
+    except (ValueError, UnicodeError) as error:
+        raise InvalidAddress(UNREADABLE_ENDPOINT) from error
+    if not raw_host:
+        raise InvalidAddress("l'abonnement n'a pas d'adresse de service de notification")
+    if parsed.raw_user is not None or parsed.raw_password is not None:
+        raise InvalidAddress(UNREADABLE_ENDPOINT)  # no push service takes a login in its URL
+    if written_port != port:
+        raise InvalidAddress(UNREADABLE_ENDPOINT)
+    try:
+        host = canonical_host(raw_host)
+    except InvalidAddress as error:
+        raise InvalidAddress(UNREADABLE_ENDPOINT) from error
+    return parsed.scheme.lower(), host, port
+
+
+def _key(value: Any, size: int, name: str) -> str:
+    """A base64url key of `size` bytes, rewritten without padding."""
+    try:
+        raw = b64url_decode(str(value)) if value else b""
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        raw = b""
+    if len(raw) != size:
+        raise InvalidAddress(f"la clé {name} de l'abonnement est invalide")
+    if name == "p256dh":
+        try:  # a point off the curve would make every encryption fail later
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+        except ValueError as error:
+            raise InvalidAddress("la clé p256dh de l'abonnement est invalide") from error
+    return b64url(raw)
+
+
+def push_payload(envelope: Envelope) -> dict[str, Any]:
+    """The JSON the town's service worker shows as a notification."""
+    first = envelope.notices[-1]
+    body = plain_body(envelope) if envelope.is_digest else first.body
+    payload: dict[str, Any] = {
+        "title": plain_title(envelope),
+        "body": body,
+        "url": first.link,
+        "tag": f"arobase-{first.message_id}",
+        "urgent": any(n.urgent for n in envelope.notices),
+        "unsubscribe": envelope.unsubscribe_url,
+    }
+    # Stop once the body is gone: a huge title or link alone must not loop for ever.
+    while len(json.dumps(payload, ensure_ascii=False).encode()) > PUSH_MAX_BYTES and payload[
+        "body"
+    ] not in ("", "…"):
+        payload["body"] = payload["body"][: max(0, len(payload["body"]) - 200)].rstrip() + "…"
+    return payload
+
+
+def push_preview(envelope: Envelope) -> str:
+    return json.dumps(push_payload(envelope), ensure_ascii=False, indent=1)
+
+
+def webpush_signing_key(settings: Settings) -> str:
+    """The town's VAPID private key (configured, or made once in the data folder); InvalidInput
+    when only the public key is configured here, since the worker signs every push."""
+    keys = town_vapid_keys(settings)
+    if not keys.private_key:
+        raise InvalidInput(
+            "AROBASE_WEBPUSH_PUBLIC_KEY est défini sans AROBASE_WEBPUSH_PRIVATE_KEY : le worker "
+            "signe chaque notification, donnez-lui la clé privée (ou laissez les deux vides)"
+        )
+    return keys.private_key
+
+
+def build_webpush(settings: Settings) -> Channel:
+    """The sender, signing with the town's VAPID key (made in the data folder when none is set)."""
+    from notifications.channels.webpush_sender import WebPushChannel
+
+    return WebPushChannel(
+        webpush_signing_key(settings),
+        settings.webpush_contact,
+        timeout=settings.webpush_timeout,
+        rate=settings.webpush_rate,
+        policy=push_policy(settings),
+    )
+
+
+PLUGIN = ChannelPlugin(
+    name="webpush",
+    phrase="sur votre appareil (téléphone, tablette ou ordinateur)",
+    validate=webpush_address,
+    render=push_preview,
+    build=build_webpush,
+    destination=origin,  # readable: "https://fcm.googleapis.com"
+)

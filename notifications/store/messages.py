@@ -1,18 +1,21 @@
 """The messages aggregate in the database: staff announcements and drafts from sources.
 
-Session-level helpers of the storage package; rows never leave it (records do).
+A function taking the `Database` is a whole transaction; one taking a `Session` is a helper of
+the storage package. Rows never leave it (records do).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifications.records import MessageDraft, MessageInfo, MessageStatus
-from notifications.store.tables import MessageRow
+from notifications.errors import InvalidInput, NotFound
+from notifications.records import DeliveryStatus, MessageDraft, MessageInfo, MessageStatus
+from notifications.store.database import Database
+from notifications.store.tables import DeliveryRow, MessageRow
 
 TITLE_MAX = 200
 BODY_MAX = 2000
@@ -60,3 +63,50 @@ def insert_draft(session: Session, draft: MessageDraft, now: datetime, item_id: 
     except IntegrityError:  # another poller stored the same dedupe key a moment ago
         return 0
     return row.id
+
+
+def _get(session: Session, message_id: int) -> MessageRow:
+    row = session.get(MessageRow, message_id)
+    if row is None:
+        raise NotFound(f"aucun message n° {message_id}")
+    return row
+
+
+def create(db: Database, draft: MessageDraft, now: datetime) -> MessageInfo:
+    """Store DRAFT, which has no dedupe key (staff's), as a scheduled message."""
+    with db.session() as session:
+        return message_info(_get(session, insert_draft(session, draft, now, None)))
+
+
+def get(db: Database, message_id: int) -> MessageInfo:
+    """The message MESSAGE_ID; NotFound otherwise."""
+    with db.reading() as session:
+        return message_info(_get(session, message_id))
+
+
+def latest(db: Database, status: str | None = None, limit: int = 50) -> list[MessageInfo]:
+    """The LIMIT newest messages, those with STATUS only when given."""
+    with db.reading() as session:
+        query = select(MessageRow).order_by(MessageRow.id.desc()).limit(limit)
+        if status:
+            query = query.where(MessageRow.status == status)
+        return [message_info(row) for row in session.scalars(query)]
+
+
+def cancel(db: Database, message_id: int, reason: str) -> int:
+    """Cancel the message and its deliveries still to make (REASON their last error); the
+    number of deliveries cancelled. NotFound, or InvalidInput when cancelled already."""
+    with db.session() as session:
+        row = _get(session, message_id)
+        if row.status == MessageStatus.CANCELLED:
+            raise InvalidInput(f"le message n° {message_id} est déjà annulé")
+        row.status = MessageStatus.CANCELLED
+        result = session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.message_id == message_id,
+                DeliveryRow.status == DeliveryStatus.PENDING,
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        )
+        return result.rowcount or 0

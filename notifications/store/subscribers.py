@@ -1,52 +1,186 @@
 """The subscribers aggregate in the database: subscribers and their topics.
 
-Session-level helpers of the storage package; rows never leave it (records do).
+Each function is a whole transaction and returns records (the rows stay in
+store/subscriber_rows.py); erasure and the right of access are in store/privacy.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
-from notifications.records import DEFAULT_DIGEST_AT, Preferences, SubscriberInfo
-from notifications.store.tables import SubscriberRow
-
-
-def preferences_of(row: SubscriberRow) -> Preferences:
-    def clock(value: str | None) -> time | None:
-        return time.fromisoformat(value) if value else None
-
-    return Preferences(
-        quiet_start=clock(row.quiet_start),
-        quiet_end=clock(row.quiet_end),
-        digest=row.digest,
-        digest_at=clock(row.digest_at) or DEFAULT_DIGEST_AT,
-    )
-
-
-def subscriber_info(row: SubscriberRow) -> SubscriberInfo:
-    return SubscriberInfo(
-        id=row.id,
-        channel=row.channel,
-        address=row.address,
-        topics=tuple(sorted(s.topic for s in row.subscriptions)),
-        active=row.active,
-        confirmed=row.confirmed_at is not None,
-        consent_at=row.consent_at,
-        quiet=f"{row.quiet_start}-{row.quiet_end}" if row.quiet_start else None,
-        digest_at=row.digest_at if row.digest else None,
-        deactivated_reason=row.deactivated_reason,
-        deactivated_at=row.deactivated_at,
-        token=row.token,
-    )
+from notifications.decide.subscriptions import SubscriptionRequest, topics_added, topics_removed
+from notifications.records import DeliveryStatus, SubscriberInfo
+from notifications.store.database import Database
+from notifications.store.subscriber_rows import (
+    consenting_row,
+    deactivate,
+    erase_row,
+    find_row,
+    get_row,
+    new_subscriber,
+    reactivate_row,
+    row_by_token,
+    set_topic_rows,
+    subscriber_info,
+)
+from notifications.store.tables import DeliveryRow, SubscriberRow
 
 
-def deactivate(session: Session, subscriber_id: int, reason: str, now: datetime) -> None:
-    """A channel refused for good: stop sending to this subscriber.
+def get(db: Database, subscriber_id: int) -> SubscriberInfo:
+    """The subscriber SUBSCRIBER_ID; NotFound otherwise."""
+    with db.reading() as session:
+        return subscriber_info(get_row(session, subscriber_id))
 
-    Kept for staff to see, then erased `deactivated_days` after NOW (`purge_expired`).
-    """
-    row = session.get(SubscriberRow, subscriber_id)
-    if row is not None and row.active:
-        row.active, row.deactivated_reason, row.deactivated_at = False, reason, now
+
+def find(db: Database, channel: str, address: str) -> SubscriberInfo | None:
+    with db.reading() as session:
+        row = find_row(session, channel, address)
+        return subscriber_info(row) if row else None
+
+
+def find_by_token(db: Database, token: str) -> SubscriberInfo | None:
+    """The subscriber of a link's token; None when no subscriber has it."""
+    with db.reading() as session:
+        row = row_by_token(session, token)
+        return subscriber_info(row) if row else None
+
+
+def list_all(db: Database, channel: str | None = None) -> list[SubscriberInfo]:
+    """Every subscriber (on CHANNEL when given), in the order they came."""
+    with db.reading() as session:
+        query = select(SubscriberRow).order_by(SubscriberRow.id)
+        if channel:
+            query = query.where(SubscriberRow.channel == channel)
+        return [subscriber_info(row) for row in session.scalars(query)]
+
+
+def add(
+    db: Database,
+    request: SubscriptionRequest,
+    now: datetime,
+    *,
+    confirmed: bool,
+    quiet: tuple[str | None, str | None],
+    digest_at: str | None,
+) -> tuple[SubscriberInfo, bool]:
+    """Record the subscriber of REQUEST, who consented NOW (see `new_subscriber`), and True;
+    when its address subscribes already, that subscriber unchanged, and False."""
+    with db.session() as session:
+        existing = find_row(session, request.channel, request.address)
+        if existing is not None:
+            return subscriber_info(existing), False
+        row = new_subscriber(
+            request.channel,
+            request.address,
+            request.params,
+            now,
+            confirmed=confirmed,
+            quiet=quiet,
+            digest_at=digest_at,
+        )
+        session.add(row)
+        session.flush()
+        set_topic_rows(session, row, request.topics, now)
+        return subscriber_info(row), True
+
+
+def set_topics(
+    db: Database, subscriber_id: int, topics: Iterable[str], now: datetime
+) -> SubscriberInfo:
+    """Exactly these TOPICS for SUBSCRIBER_ID; NotFound when unknown."""
+    with db.session() as session:
+        row = get_row(session, subscriber_id)
+        set_topic_rows(session, row, topics, now)
+        return subscriber_info(row)
+
+
+def add_topics(
+    db: Database, request: SubscriptionRequest, now: datetime
+) -> tuple[SubscriberInfo, tuple[str, ...]]:
+    """REQUEST's address asks NOW for more topics (recorded if new): the subscriber, and the
+    topics it did not have."""
+    with db.session() as session:
+        row, _ = consenting_row(session, request, now)
+        current = sorted(s.topic for s in row.subscriptions)
+        added = topics_added(current, request.topics)
+        set_topic_rows(session, row, [*current, *added], now)
+        return subscriber_info(row), added
+
+
+def remove_topics(
+    db: Database, channel: str, address: str, topics: Iterable[str] | None, now: datetime
+) -> tuple[str, ...]:
+    """ADDRESS stops TOPICS (None: all): the topics removed. With none left, it is erased."""
+    with db.session() as session:
+        row = find_row(session, channel, address)
+        if row is None:
+            return ()
+        current = {s.topic for s in row.subscriptions}
+        removed = topics_removed(current, topics)
+        remaining = sorted(current - set(removed))
+        if remaining:
+            set_topic_rows(session, row, remaining, now)
+        else:
+            erase_row(session, row.id)
+        return removed
+
+
+def deactivate_address(
+    db: Database, channel: str, address: str, reason: str, now: datetime
+) -> None:
+    """Stop sending to ADDRESS (`deactivate`); nothing when it is unknown."""
+    with db.session() as session:
+        row = find_row(session, channel, address)
+        if row is not None:
+            deactivate(session, row.id, reason, now)
+
+
+def record_device(
+    db: Database, request: SubscriptionRequest, now: datetime
+) -> tuple[SubscriberInfo, bool]:
+    """A device subscribing itself NOW: exactly REQUEST's topics, its fresh keys; whether it
+    is new."""
+    with db.session() as session:
+        row, created = consenting_row(session, request, now)
+        row.params = request.params
+        set_topic_rows(session, row, request.topics, now)
+        return subscriber_info(row), created
+
+
+def move_device(
+    db: Database,
+    channel: str,
+    old_address: str,
+    new_address: str,
+    params: dict[str, Any],
+    destination: str | None,
+) -> SubscriberInfo | None:
+    """The subscriber at OLD_ADDRESS now at NEW_ADDRESS, active, its pending deliveries going
+    to DESTINATION; None when OLD_ADDRESS is unknown. When NEW_ADDRESS subscribes already,
+    that subscriber stays and the old one is erased."""
+    with db.session() as session:
+        row = find_row(session, channel, old_address)
+        if row is None:
+            return None
+        current = find_row(session, channel, new_address) if new_address != old_address else None
+        if current is not None:
+            kept = subscriber_info(current)
+            erase_row(session, row.id)
+            return kept
+        row.address, row.params = new_address, params
+        if not row.active:
+            reactivate_row(row)
+        # Its deliveries still to send now go to the new push service: the cap follows them.
+        session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.subscriber_id == row.id, DeliveryRow.status == DeliveryStatus.PENDING
+            )
+            .values(destination=destination)
+        )
+        session.flush()
+        return subscriber_info(row)

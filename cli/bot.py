@@ -1,4 +1,5 @@
-"""The `arobase` command: try the bot, check the town file, train the model."""
+"""The assistant's commands: try it in a terminal, run the Telegram bot, check the town file,
+train the model. Command docstrings are the help staff read, hence in French."""
 
 from __future__ import annotations
 
@@ -8,20 +9,12 @@ from typing import Annotated
 import typer
 
 from arobase.errors import ArobaseError
+from cli.common import fail
 
-app = typer.Typer(help="Arobase : assistant et alertes pour les communes.", no_args_is_help=True)
 town_app = typer.Typer(help="Contenu de la commune (services, horaires, démarches).")
 model_app = typer.Typer(help="Modèle Rasa (entraîné seulement quand ses données changent).")
-app.add_typer(town_app, name="town")
-app.add_typer(model_app, name="model")
 
 
-def fail(error: Exception) -> typer.Exit:
-    typer.secho(f"Erreur : {error}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
-
-
-@app.command()
 def chat() -> None:
     """Discuter avec l'assistant en marche, dans ce terminal (pour l'équipe)."""
     from arobase.settings import load_settings
@@ -30,7 +23,6 @@ def chat() -> None:
     raise typer.Exit(code=run_terminal_chat(load_settings()))
 
 
-@app.command()
 def telegram() -> None:
     """Lance le robot Telegram (AROBASE_TELEGRAM_TOKEN), jusqu'à Ctrl-C."""
     from arobase.settings import load_settings
@@ -89,12 +81,3 @@ def model_path_command() -> None:
 
     inputs = ModelInputs()
     typer.echo(model_path(inputs, inputs.root / "models"))
-
-
-def main() -> None:
-    # The hub's commands are a front-end on the notifications package; imported only here,
-    # so the core never depends on the hub at import time.
-    from notifications.cli import register
-
-    register(app)
-    app()

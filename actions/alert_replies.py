@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from arobase.alert_hours import alert_hours
 from arobase.hours_text import format_date, format_time
 from arobase.replies import Answer, Choice, intent_payload
 from arobase.town import Town
-from notifications.news import NewsItem
-from notifications.render import quoted_labels
+from notifications import NewsItem, alerts_url, quoted_labels
 
 ALL_TOPICS = "tout"
 
@@ -35,14 +35,17 @@ def ask_topic_to_subscribe(town: Town) -> Answer:
     )
 
 
-def subscribed(town: Town, added: Sequence[str], now_held: Sequence[str]) -> Answer:
+def subscribed(
+    town: Town, added: Sequence[str], now_held: Sequence[str], quiet: str | None
+) -> Answer:
+    """What a chat subscribing was given; QUIET: its quiet hours ("22:00-07:00", or None)."""
     if not added:
         text = f"Vous recevez déjà ici les alertes {labels(town, now_held)}."
     else:
         text = f"C'est fait : vous recevrez ici les alertes {labels(town, added)}."
     return Answer(
-        f"{text} Les alertes urgentes arrivent à toute heure, les autres entre 7 h et 22 h. "
-        "Pour choisir vos thèmes : /alertes. Pour tout arrêter : /stop."
+        f"{text} {alert_hours(quiet)} Pour choisir vos thèmes : /alertes. "
+        "Pour tout arrêter : /stop."
     )
 
 
@@ -69,17 +72,18 @@ def alerts_in_a_group() -> Answer:
 
 def alerts_elsewhere(town: Town, public_url: str, intent: str) -> Answer:
     """On the website, the chat cannot hold a subscription: say where to subscribe."""
+    page = alerts_url(public_url)
     if intent == "unsubscribe":
         text = (
             "Pour ne plus recevoir d'alertes : sur Telegram, écrivez /stop au robot de la "
             "commune ; par courriel, cliquez sur « Se désabonner » en bas du message ; sur "
-            f"votre téléphone ou ordinateur, ouvrez {public_url}/alertes."
+            f"votre téléphone ou ordinateur, ouvrez {page}."
         )
     else:
         text = (
             f"Vous pouvez recevoir les alertes de {town.commune.name} (travaux, écoles, "
             "conseil municipal, événements, alertes urgentes…) : sur ce téléphone ou cet "
-            f"ordinateur, en ouvrant {public_url}/alertes, ou sur Telegram, en écrivant au "
+            f"ordinateur, en ouvrant {page}, ou sur Telegram, en écrivant au "
             "robot de la commune. Vous choisissez vos thèmes et pouvez arrêter à tout moment."
         )
     hall = town.main_service
