@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from notifications.channels import preview
 from notifications.decide.envelopes import notice_of
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
 from notifications.links import ELLIPSIS_TOKEN, unsubscribe_url
 from notifications.records import Envelope, MessageDraft, MessageInfo, MessageKind
-from notifications.render import preview
 from notifications.store import messages as store
 from notifications.store.messages import BODY_MAX, TITLE_MAX
 from notifications.subscribers import check_topics

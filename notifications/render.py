@@ -86,11 +86,3 @@ def plain_body(envelope: Envelope) -> str:
         blocks = [notice_details(envelope.notices[0])]
     footer = unsubscribe_text(envelope)
     return "\n\n".join([*blocks, footer] if footer else blocks).strip()
-
-
-def preview(envelope: Envelope) -> dict[str, str]:
-    """What each channel would send, for `arobase messages preview`, in the registry's order."""
-    # Imported here: the channel modules build on this one's shared text.
-    from notifications.channels.registry import plugins
-
-    return {plugin.name: plugin.render(envelope) for plugin in plugins()}

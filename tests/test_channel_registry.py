@@ -20,11 +20,11 @@ from notifications.channels import (
     get_plugin,
     needs_confirmation,
     plugins,
+    preview,
     sends_unsubscribe_link,
 )
 from notifications.destinations import CAPPED_CHANNELS
 from notifications.errors import UnknownChannel
-from notifications.render import preview
 from tests.fakes.envelopes import envelope
 
 SENDER_LIBRARIES = ("aiohttp", "aiosmtplib", "pywebpush", "telegram")
@@ -108,7 +108,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from arobase.settings import Settings
 from notifications.channels import build_channels, validate_address
-from notifications.render import preview
+from notifications.channels import preview
 from notifications.vapid import b64url
 from tests.fakes.envelopes import envelope
 

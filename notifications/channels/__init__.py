@@ -19,6 +19,7 @@ from notifications.channels.push_services import KNOWN_SERVICES_ONLY, PushPolicy
 from notifications.channels.registry import CHANNEL_NAMES, get_plugin, plugins
 from notifications.channels.webpush import webpush_signing_key
 from notifications.errors import UnknownChannel
+from notifications.records import Envelope
 
 if TYPE_CHECKING:
     from arobase.settings import Settings
@@ -40,6 +41,7 @@ __all__ = [
     "needs_confirmation",
     "parse_broadcast_targets",
     "plugins",
+    "preview",
     "private_url",
     "push_policy",
     "sends_unsubscribe_link",
@@ -71,6 +73,11 @@ def channel_concurrency(settings: Settings, name: str) -> int:
 def channel_phrase(name: str) -> str:
     """How residents hear the channel NAME: « Vous recevez par e-mail les alertes… »."""
     return get_plugin(name).phrase
+
+
+def preview(envelope: Envelope) -> dict[str, str]:
+    """What each channel would send, for `arobase messages preview`, in the registry's order."""
+    return {plugin.name: plugin.render(envelope) for plugin in plugins()}
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

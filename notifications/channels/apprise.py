@@ -12,18 +12,14 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import apprise
 
-from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.channels.base import AddressContext, ChannelPlugin, Params
 from notifications.errors import InvalidAddress
 from notifications.records import Envelope
 from notifications.render import plain_body, plain_title
-
-if TYPE_CHECKING:
-    from arobase.settings import Settings
 
 DESTINATION_PREFIX = "apprise:"
 
@@ -82,17 +78,11 @@ def apprise_preview(envelope: Envelope) -> str:
     return f"{plain_title(envelope)}\n\n{plain_body(envelope)}"
 
 
-def build_apprise(settings: Settings) -> Channel:
-    from notifications.channels.apprise_sender import AppriseChannel
-
-    return AppriseChannel(rate=settings.apprise_rate)
-
-
 PLUGIN = ChannelPlugin(
     name="apprise",
     phrase="par le service que vous avez choisi",
     validate=apprise_address,
     render=apprise_preview,
-    build=build_apprise,
+    sender="notifications.channels.apprise_sender",
     destination=apprise_destination,
 )

@@ -5,7 +5,7 @@ Details show the URL with its secrets masked, never as given.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import apprise
 
@@ -13,6 +13,9 @@ from notifications.channels.apprise import load_apprise, private_url
 from notifications.channels.base import is_urgent
 from notifications.channels.pacing import LruCache, rate_limit
 from notifications.records import Envelope, SendResult
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 from notifications.render import plain_body, plain_title
 
 CACHED_TARGETS = 64
@@ -57,3 +60,8 @@ class AppriseChannel:
 
     async def aclose(self) -> None:
         self._targets.clear()
+
+
+def build(settings: Settings) -> AppriseChannel:
+    """The sender, configured from the settings."""
+    return AppriseChannel(rate=settings.apprise_rate)

@@ -2,11 +2,13 @@
 
 A channel is one module, channels/<name>.py, whose `PLUGIN` says all the hub needs to know
 about it; its sender (the library that talks to the network) lives apart and is imported only
-by `build`, so that checking an address or rendering a preview loads none of it.
+by name when the worker builds its channels, so that checking an address or rendering a
+preview loads none of it, and that the sender depends on the declaration, never the reverse.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -59,7 +61,9 @@ class ChannelPlugin:
     # The facade (validate_address) has already refused an empty or overlong address.
     validate: Callable[[str, Params, AddressContext], tuple[str, Params]]
     render: Callable[[Envelope], str]  # what `arobase messages preview` shows
-    build: Callable[[Settings], Channel | None]  # None when not configured; imports the sender
+    # The module of its sender, whose `build(settings)` returns it (None when not configured):
+    # imported by name when the worker builds its channels, never by the declaration.
+    sender: str
     concurrency: Callable[[Settings], int] = default_concurrency
     needs_confirmation: bool = False  # double opt-in: a link to follow before any alert
     unsubscribe_link: bool = True  # False when the chat itself has /stop
@@ -67,6 +71,11 @@ class ChannelPlugin:
     # None for a channel with one destination of its own (the Bot API, the SMTP relay), which
     # its own pacing covers: uncapped.
     destination: Callable[[str], str | None] | None = None
+
+    def build(self, settings: Settings) -> Channel | None:
+        """The sender configured from SETTINGS, or None when the channel is not configured."""
+        built: Channel | None = importlib.import_module(self.sender).build(settings)
+        return built
 
 
 def is_urgent(envelope: Envelope) -> bool:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 
-from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.channels.base import AddressContext, ChannelPlugin, Params
 from notifications.errors import InvalidAddress
 from notifications.records import Envelope, EnvelopeKind, Notice
 from notifications.render import (
@@ -23,9 +22,6 @@ from notifications.render import (
     plain_title,
     subscription_reason,
 )
-
-if TYPE_CHECKING:
-    from arobase.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -98,27 +94,11 @@ def email_preview(envelope: Envelope) -> str:
     return f"Objet : {mail.subject}\n\n{mail.text}"
 
 
-def build_email(settings: Settings) -> Channel:
-    """The sender through the town's SMTP relay (AROBASE_SMTP_*)."""
-    from notifications.channels.email_sender import EmailChannel
-
-    return EmailChannel(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_from,
-        user=settings.smtp_user,
-        password=settings.smtp_password.get_secret_value(),
-        starttls=settings.smtp_starttls,
-        rate=settings.email_rate,
-        ca_file=settings.smtp_ca_file,
-    )
-
-
 PLUGIN = ChannelPlugin(
     name="email",
     phrase="par e-mail",
     validate=email_address,
     render=email_preview,
-    build=build_email,
+    sender="notifications.channels.email_sender",
     needs_confirmation=True,
 )

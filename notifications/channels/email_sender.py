@@ -25,7 +25,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import aiosmtplib
 
@@ -33,6 +33,9 @@ from notifications.channels.email import email_content
 from notifications.channels.pacing import rate_limit
 from notifications.errors import InvalidInput
 from notifications.records import Envelope, SendResult
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 
 IMPLICIT_TLS_PORT = 465  # "submissions": TLS from the first byte, not STARTTLS
 LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
@@ -241,3 +244,17 @@ def smtp_failure(error: aiosmtplib.SMTPException | OSError) -> SendResult:
             return SendResult.retry("le serveur de messagerie n'a pas répondu à temps")
         case _:
             return SendResult.retry(f"serveur de messagerie injoignable : {error}")
+
+
+def build(settings: Settings) -> EmailChannel:
+    """The sender through the town's SMTP relay (AROBASE_SMTP_*)."""
+    return EmailChannel(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value(),
+        starttls=settings.smtp_starttls,
+        rate=settings.email_rate,
+        ca_file=settings.smtp_ca_file,
+    )

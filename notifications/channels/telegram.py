@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
+from notifications.channels.base import AddressContext, ChannelPlugin, Params
 from notifications.errors import InvalidAddress
 from notifications.records import Envelope, Notice
 from notifications.render import digest_title, headline
@@ -87,22 +87,6 @@ def telegram_text(envelope: Envelope) -> str:
     return "\n\n".join([head, *blocks]) + FOOTER
 
 
-def build_telegram(settings: Settings) -> Channel | None:
-    """The sender, when AROBASE_TELEGRAM_TOKEN is set."""
-    token = settings.telegram_token.get_secret_value()
-    if not token:
-        return None
-    from notifications.channels.telegram_sender import TelegramChannel
-
-    return TelegramChannel(
-        token,
-        base_url=settings.telegram_base_url,
-        rate=settings.telegram_rate,
-        chat_rate=settings.telegram_chat_rate,
-        concurrency=telegram_concurrency(settings),
-    )
-
-
 def telegram_concurrency(settings: Settings) -> int:
     """AROBASE_TELEGRAM_CONCURRENCY: sends in flight, and the sender's connections."""
     return settings.telegram_concurrency
@@ -113,7 +97,7 @@ PLUGIN = ChannelPlugin(
     phrase="sur Telegram",
     validate=telegram_address,
     render=telegram_text,
-    build=build_telegram,
+    sender="notifications.channels.telegram_sender",
     concurrency=telegram_concurrency,
     unsubscribe_link=False,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from datetime import timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot, LinkPreviewOptions
@@ -29,8 +29,11 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from notifications.channels.pacing import LruCache, Pacer
-from notifications.channels.telegram import forbidden_reason, telegram_text
+from notifications.channels.telegram import forbidden_reason, telegram_concurrency, telegram_text
 from notifications.records import Envelope, SendResult
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 
 API_URL = "https://api.telegram.org/bot"
 CHATS_REMEMBERED = 4096
@@ -171,4 +174,18 @@ def _http(connections: int, timeout: float) -> HTTPXRequest:
         read_timeout=timeout,
         write_timeout=timeout,
         pool_timeout=timeout,
+    )
+
+
+def build(settings: Settings) -> TelegramChannel | None:
+    """The sender, when AROBASE_TELEGRAM_TOKEN is set."""
+    token = settings.telegram_token.get_secret_value()
+    if not token:
+        return None
+    return TelegramChannel(
+        token,
+        base_url=settings.telegram_base_url,
+        rate=settings.telegram_rate,
+        chat_rate=settings.telegram_chat_rate,
+        concurrency=telegram_concurrency(settings),
     )

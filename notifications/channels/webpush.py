@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 from yarl import URL
 
-from notifications.channels.base import AddressContext, Channel, ChannelPlugin, Params
-from notifications.channels.push_services import PushPolicy, push_policy
+from notifications.channels.base import AddressContext, ChannelPlugin, Params
+from notifications.channels.push_services import PushPolicy
 from notifications.errors import InvalidAddress, InvalidInput
 from notifications.hosts import canonical_host, is_local, origin
 from notifications.records import Envelope
@@ -164,24 +164,11 @@ def webpush_signing_key(settings: Settings) -> str:
     return keys.private_key
 
 
-def build_webpush(settings: Settings) -> Channel:
-    """The sender, signing with the town's VAPID key (made in the data folder when none is set)."""
-    from notifications.channels.webpush_sender import WebPushChannel
-
-    return WebPushChannel(
-        webpush_signing_key(settings),
-        settings.webpush_contact,
-        timeout=settings.webpush_timeout,
-        rate=settings.webpush_rate,
-        policy=push_policy(settings),
-    )
-
-
 PLUGIN = ChannelPlugin(
     name="webpush",
     phrase="sur votre appareil (téléphone, tablette ou ordinateur)",
     validate=webpush_address,
     render=push_preview,
-    build=build_webpush,
+    sender="notifications.channels.webpush_sender",
     destination=origin,  # readable: "https://fcm.googleapis.com"
 )

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 from py_vapid import Vapid, VapidException
@@ -24,10 +24,13 @@ from pywebpush import WebPushException, webpush_async
 
 from notifications.channels.base import AddressContext, is_urgent
 from notifications.channels.pacing import rate_limit
-from notifications.channels.push_services import KNOWN_SERVICES_ONLY, PushPolicy
-from notifications.channels.webpush import push_payload, webpush_address
+from notifications.channels.push_services import KNOWN_SERVICES_ONLY, PushPolicy, push_policy
+from notifications.channels.webpush import push_payload, webpush_address, webpush_signing_key
 from notifications.errors import InvalidAddress, InvalidInput
 from notifications.records import Envelope, SendResult
+
+if TYPE_CHECKING:
+    from arobase.settings import Settings
 from notifications.vapid import load_vapid
 
 DELIVERED = frozenset({200, 201, 202})
@@ -205,3 +208,14 @@ def retry_seconds(value: str | None, now: datetime | None = None) -> float | Non
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def build(settings: Settings) -> WebPushChannel:
+    """The sender, signing with the town's VAPID key (made in the data folder when none is set)."""
+    return WebPushChannel(
+        webpush_signing_key(settings),
+        settings.webpush_contact,
+        timeout=settings.webpush_timeout,
+        rate=settings.webpush_rate,
+        policy=push_policy(settings),
+    )

@@ -29,7 +29,7 @@ import recurring_ical_events
 
 from arobase.hours_text import format_date, format_time
 from notifications.errors import FetchError, InvalidInput
-from notifications.records import MessageDraft, ParsedFeed, ParsedItem, SourceConfig
+from notifications.records import MessageDraft, MessageKind, ParsedFeed, ParsedItem, SourceConfig
 from notifications.sources.base import DEFAULT_MAX_ITEMS
 from notifications.sources.feed import (
     content_hash,
@@ -126,7 +126,7 @@ class CouncilSource:
                 link=item.link,
                 topics=topics or (self.default_topic,),
                 scheduled_at=when.astimezone(UTC),
-                kind="reminder",
+                kind=MessageKind.REMINDER,
                 dedupe_key=dedupe_key("council", config.name, item.guid, suffix),
             )
             for suffix, when, title in reminders

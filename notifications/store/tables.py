@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from notifications.records import DEFAULT_DIGEST_AT, hhmm
+from notifications.records import DEFAULT_DIGEST_AT, DeliveryStatus, MessageStatus, hhmm
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -103,7 +103,7 @@ class MessageRow(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # scheduled: waiting for scheduled_at | sent: fanned out to the outbox | cancelled (by
     # staff) | withdrawn (its meeting left the agenda; scheduled again if it comes back)
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    status: Mapped[str] = mapped_column(String(12), default=MessageStatus.SCHEDULED)
     scheduled_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -165,7 +165,7 @@ class DeliveryRow(Base):
     target: Mapped[str] = mapped_column(String(120))  # subscriber:<id> | broadcast:<name>
     channel: Mapped[str] = mapped_column(String(16))
     # pending → sending → sent | failed ; pending → cancelled
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # claimed before the others
     # Where the send goes, for the per-destination cap (notifications/destinations.py): a
