@@ -44,10 +44,12 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "notifications.links": (
         "ALERTS_PATH",
         "CONFIRM_PATH",
+        "PRIVACY_PATH",
         "TOKEN_PARAMETER",
         "UNSUBSCRIBE_PATH",
         "alerts_url",
         "confirm_url",
+        "privacy_url",
         "unsubscribe_url",
     ),
     "notifications.subscribers": (

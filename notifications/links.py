@@ -8,6 +8,7 @@ from urllib.parse import quote
 ALERTS_PATH = "/alertes"  # subscribe this device (Web Push)
 CONFIRM_PATH = "/alertes/confirmer"  # e-mail double opt-in
 UNSUBSCRIBE_PATH = "/alertes/desabonnement"
+PRIVACY_PATH = "/confidentialite"  # the privacy notice
 TOKEN_PARAMETER = "jeton"
 ELLIPSIS_TOKEN = "…"  # in a preview: the subscriber's own token goes there when sent
 
@@ -19,6 +20,10 @@ def _with_token(public_url: str, path: str, token: str) -> str:
 
 def alerts_url(public_url: str) -> str:
     return f"{public_url.rstrip('/')}{ALERTS_PATH}"
+
+
+def privacy_url(public_url: str) -> str:
+    return f"{public_url.rstrip('/')}{PRIVACY_PATH}"
 
 
 def confirm_url(public_url: str, token: str) -> str:

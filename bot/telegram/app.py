@@ -73,6 +73,7 @@ from notifications import (
     find_subscriber,
     forbidden_reason,
     open_hub,
+    privacy_url,
 )
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class BotState:
 
     @property
     def privacy_url(self) -> str:
-        return f"{self.settings.public_url}/confidentialite"
+        return privacy_url(self.settings.public_url)
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:

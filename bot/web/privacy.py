@@ -16,6 +16,7 @@ from arobase.settings import Settings
 from arobase.town import Town
 from bot.web.alerts import alerts_context
 from bot.web.frame import notice_page, paragraphs
+from notifications import PRIVACY_PATH
 
 
 def section(title: str, *texts: str) -> str:
@@ -86,4 +87,4 @@ async def privacy_page(request: Request) -> Response:
 
 
 def privacy_routes() -> list[Route]:
-    return [Route("/confidentialite", privacy_page, methods=["GET"])]
+    return [Route(PRIVACY_PATH, privacy_page, methods=["GET"])]
