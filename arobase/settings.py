@@ -42,10 +42,12 @@ class Settings(BaseSettings):
     # address.
     trusted_proxies: str = ""
     # Per-client limits ("N/second|minute|hour"): chat messages per IP address and per
-    # conversation; Web Push subscription changes per IP address.
+    # conversation; Web Push subscription changes per IP address; staff console log-in and
+    # password forms per IP address.
     chat_rate_ip: str = "60/minute"
     chat_rate_session: str = "20/minute"
     alerts_rate: str = "10/minute"
+    console_login_rate: str = "10/minute"
     # Strict-Transport-Security max-age sent on responses served over https (0: never).
     hsts_seconds: int = Field(default=31_536_000, ge=0)
     # Rasa keeps a conversation in memory this many seconds after its last message, and at
@@ -121,6 +123,14 @@ class Settings(BaseSettings):
     deactivated_days: int = Field(default=30, gt=0)
 
     apprise_rate: float = Field(default=50, gt=0)
+
+    # Staff console: a session lapses after this many seconds unused (and 12 hours after its
+    # log-in whatever happens); this many failed log-ins in a row lock an account for
+    # STAFF_LOCK_SECONDS; a one-time link to set a password is valid this many hours.
+    staff_idle: float = Field(default=1800, gt=0)
+    staff_max_failures: int = Field(default=5, gt=0)
+    staff_lock_seconds: float = Field(default=900, gt=0)
+    staff_link_hours: float = Field(default=24, gt=0)
     # Town-wide targets (the town's Mastodon account, a Matrix room…): apprise URLs separated
     # by spaces, each optionally "topic1,topic2=URL" to receive only those topics.
     apprise_broadcast: SecretStr = SecretStr("")

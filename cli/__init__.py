@@ -1,5 +1,6 @@
 """The `arobase` command for staff: the assistant's commands (cli/bot.py) and the hub's
-(db, sources, announce, messages, subscribers, deliveries, webpush, worker).
+(db, sources, announce, messages, subscribers, deliveries, webpush, worker), and the staff
+console's accounts (staff).
 
 Errors print a French reason and exit 1. The Typer apps only declare commands: each command
 imports what it runs when it runs.
@@ -13,6 +14,7 @@ from cli.bot import chat, model_app, telegram, town_app
 from cli.hub import db_app, webpush_app, worker
 from cli.messages import announce, deliveries_app, messages_app
 from cli.sources import sources_app
+from cli.staff import staff_app
 from cli.subscribers import subscribers_app
 
 
@@ -32,6 +34,7 @@ def build_app() -> typer.Typer:
         "subscribers": subscribers_app,
         "deliveries": deliveries_app,
         "webpush": webpush_app,
+        "staff": staff_app,
     }
     for name, group in groups.items():
         app.add_typer(group, name=name)

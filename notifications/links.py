@@ -9,6 +9,7 @@ ALERTS_PATH = "/alertes"  # subscribe this device (Web Push)
 CONFIRM_PATH = "/alertes/confirmer"  # e-mail double opt-in
 UNSUBSCRIBE_PATH = "/alertes/desabonnement"
 PRIVACY_PATH = "/confidentialite"  # the privacy notice
+STAFF_PASSWORD_PATH = "/console/mot-de-passe"  # a staff account's one-time link
 TOKEN_PARAMETER = "jeton"
 ELLIPSIS_TOKEN = "…"  # in a preview: the subscriber's own token goes there when sent
 
@@ -32,3 +33,8 @@ def confirm_url(public_url: str, token: str) -> str:
 
 def unsubscribe_url(public_url: str, token: str) -> str:
     return _with_token(public_url, UNSUBSCRIBE_PATH, token)
+
+
+def staff_password_url(public_url: str, token: str) -> str:
+    """The one-time link where a staff member sets their password."""
+    return _with_token(public_url, STAFF_PASSWORD_PATH, token)

@@ -92,3 +92,15 @@ def bulk_subscribers(hub: Hub, channel: str, addresses: list[str], topics: list[
             row = new_subscriber(channel, address, {}, now, quiet=(None, None))
             row.subscriptions = [SubscriptionRow(topic=t, created_at=now) for t in topics]
             session.add(row)
+
+
+COMMANDS_PUBLIC_URL = "http://alertes.test"
+
+
+def command_environment(monkeypatch: Any, database_url: str) -> None:
+    """The environment an `arobase` command run by a test reads: no .env file, the test's
+    database and town file, and the public URL its links are checked against."""
+    monkeypatch.setenv("AROBASE_ENV_FILE", "/dev/null")
+    monkeypatch.setenv("AROBASE_DATABASE_URL", database_url)
+    monkeypatch.setenv("AROBASE_TOWN_FILE", str(TOWN_FILE))
+    monkeypatch.setenv("AROBASE_PUBLIC_URL", COMMANDS_PUBLIC_URL)

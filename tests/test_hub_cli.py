@@ -23,7 +23,7 @@ from notifications.subscribers import add_subscriber, list_subscribers
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
-from tests.hub_support import TOWN_FILE, data_dir_for_tests
+from tests.hub_support import command_environment, data_dir_for_tests
 from tests.servers import closed_port_url
 
 runner = CliRunner()
@@ -48,10 +48,7 @@ def rasa() -> Iterator[FakeRasa]:
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, hub: Hub, rasa: FakeRasa) -> None:
-    monkeypatch.setenv("AROBASE_ENV_FILE", "/dev/null")
-    monkeypatch.setenv("AROBASE_DATABASE_URL", hub.settings.database_url)
-    monkeypatch.setenv("AROBASE_TOWN_FILE", str(TOWN_FILE))
-    monkeypatch.setenv("AROBASE_PUBLIC_URL", "http://alertes.test")
+    command_environment(monkeypatch, hub.settings.database_url)
     monkeypatch.setenv("AROBASE_WEBPUSH_ALLOW_LOCAL", "true")
     monkeypatch.setenv("AROBASE_FEEDS_ALLOW_LOCAL", "true")  # the feed server is on loopback
     # Erasing a Telegram subscriber erases its conversation held by Rasa: a fake one here.

@@ -1,5 +1,6 @@
 """The web chat: the residents' page, its JSON API in front of Rasa, and a health check.
-The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts/.
+The alerts' pages and API (confirm, unsubscribe, Web Push) are in bot/web/alerts/, the
+staff console (/console) in bot/web/console/.
 
 Run it with `uvicorn bot.web.app:create_app --factory --no-proxy-headers`: the app reads
 X-Forwarded-* itself, from AROBASE_TRUSTED_PROXIES only (bot/web/clients.py).
@@ -49,6 +50,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from
 from bot.web.alerts import alert_routes, open_alerts
 from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
+from bot.web.console import console_routes
 from bot.web.privacy import privacy_routes
 from bot.web.security import WebApp
 
@@ -247,6 +249,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     clients = Clients(parse_networks(settings.trusted_proxies))
     routes = [
         *alert_routes(),
+        *console_routes(settings),
         *privacy_routes(),
         Route("/", page_endpoint, methods=["GET"]),
         Route("/api/chat", chat_endpoint, methods=["POST"]),

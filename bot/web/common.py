@@ -114,7 +114,7 @@ def _require_json(request: Request) -> None:
         raise HTTPException(415, NOT_JSON_TYPE)
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The request body, refused as soon as it is known to exceed MAX_BODY_BYTES."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -132,4 +132,4 @@ async def read_json_object(request: Request, not_object: str) -> dict[str, Any]:
     declared as JSON, 413 too large, 400 not UTF-8, nested too deep, not JSON or (NOT_OBJECT)
     not an object."""
     _require_json(request)
-    return parse_object(await _read_body(request), not_object)
+    return parse_object(await read_body(request), not_object)

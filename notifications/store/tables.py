@@ -180,3 +180,49 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class StaffAccountRow(Base):
+    """A staff member of the console (the residents are subscribers, never accounts)."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalized, lower case
+    role: Mapped[str] = mapped_column(String(8))  # admin | editor | agent
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id; None: link
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed log-ins in a row
+    locked_until: Mapped[datetime | None]
+    # The one-time link that sets the password: only a SHA-256 of its token is kept.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class StaffSessionRow(Base):
+    """A console session: only a SHA-256 of the token the browser holds is kept."""
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_account", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(100))  # where the log-in came from
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]
+
+
+class StaffAuditRow(Base):
+    """What staff did, and failed log-ins: kept apart from the accounts, which may go."""
+
+    __tablename__ = "staff_audit"
+    __table_args__ = (Index("ix_staff_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))  # a staff e-mail, "cli" or "inconnu"
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")

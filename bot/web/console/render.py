@@ -1,0 +1,205 @@
+"""The console's HTML: its frame, its forms, the home page, the audit log and the refusals.
+
+Every link is relative to the page it is in (the app may sit under a path prefix).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, tzinfo
+
+from arobase.hours_text import capitalize
+from arobase.town import Town
+from bot.web.console.auth import CONSOLE_PATH, CSRF_FIELD, LOGIN_PATH, relative
+from bot.web.frame import notice_page, paragraphs
+from notifications import PASSWORD_MIN, AuditEntry, Role, StaffSession
+
+LOGOUT_PATH = "/console/deconnexion"
+JOURNAL_PATH = "/console/journal"
+CONSOLE_TITLE = "Console de la mairie"
+ERROR_ID = "form-error"
+
+ROLE_NAMES = {Role.ADMIN: "administrateur", Role.EDITOR: "éditeur", Role.AGENT: "agent d'accueil"}
+
+
+def escape(text: str) -> str:
+    """TEXT for an element's content (an apostrophe stays one: screen readers and tests
+    read the text)."""
+    return html.escape(text, quote=False)
+
+
+def attr(value: str) -> str:
+    """VALUE for an attribute between double quotes."""
+    return html.escape(value, quote=True)
+
+
+def frame(town: Town, here: str, title: str, body: str, *, error: bool = False) -> str:
+    """A console page: the town's frame (bot/web/frame.py) with the console's style sheet,
+    TITLE as its heading, then BODY (HTML, already escaped). ERROR: the page answers a
+    refused form, which its title says first (screen readers read it on arrival)."""
+    to_root = relative(here, "/")
+    page = notice_page(town, title, body, to_root=to_root)
+    style = f'  <link rel="stylesheet" href="{to_root}static/console.css">\n</head>'
+    page = page.replace("</head>", style, 1)  # the frame's own: the body follows it
+    return page.replace("<title>", "<title>Erreur\u00a0: ", 1) if error else page
+
+
+def message(text: str | None, *, error: bool) -> str:
+    """A form's outcome, announced: an error (role=alert) or a confirmation (role=status)."""
+    if not text:
+        return ""
+    if error:
+        return f'    <p class="error" id="{ERROR_ID}" role="alert">{escape(text)}</p>'
+    return f'    <p class="status is-ok" role="status">{escape(text)}</p>'
+
+
+def text_field(name: str, label: str, kind: str, autocomplete: str, **options: str | bool) -> str:
+    """A labelled input; OPTIONS: value, hint, invalid (described by the form's error)."""
+    hint = str(options.get("hint", ""))
+    described = [f"{name}-hint"] if hint else []
+    attributes = f'id="{name}" name="{name}" type="{kind}" autocomplete="{autocomplete}" required'
+    if kind == "password":
+        attributes += ' spellcheck="false"'
+    if options.get("value"):
+        attributes += f' value="{attr(str(options["value"]))}"'
+    if options.get("invalid"):
+        attributes += ' aria-invalid="true"'
+        described.append(ERROR_ID)
+    if described:
+        attributes += f' aria-describedby="{" ".join(described)}"'
+    hint_html = f'\n        <p class="hint" id="{name}-hint">{escape(hint)}</p>' if hint else ""
+    return (
+        f'      <div class="field">\n        <label for="{name}">{escape(label)}</label>'
+        f"{hint_html}\n        <input {attributes}>\n      </div>"
+    )
+
+
+def form(
+    action: str, csrf: str, fields: list[str], button: str, css: str = "ask staff-form"
+) -> str:
+    """A POST form to ACTION (relative) with its CSRF field, FIELDS and one submit button."""
+    inner = "\n".join(fields)
+    return (
+        f'    <form method="post" action="{attr(action)}" class="{css}">\n'
+        f'      <input type="hidden" name="{CSRF_FIELD}" value="{attr(csrf)}">\n'
+        + (inner + "\n" if inner else "")
+        + f'      <button type="submit" class="action">{escape(button)}</button>\n'
+        "    </form>"
+    )
+
+
+def login_body(csrf: str, *, email: str = "", error: str | None = None, notice: str = "") -> str:
+    """The log-in form (at LOGIN_PATH), with the refused attempt's error or a notice."""
+    invalid = error is not None
+    fields = [
+        text_field("email", "Adresse e-mail", "email", "username", value=email, invalid=invalid),
+        text_field("password", "Mot de passe", "password", "current-password", invalid=invalid),
+    ]
+    return "\n".join(
+        part
+        for part in (
+            message(error, error=True),
+            message(notice, error=False),
+            form(relative(LOGIN_PATH, LOGIN_PATH), csrf, fields, "Se connecter"),
+        )
+        if part
+    )
+
+
+def password_body(action: str, csrf: str, *, error: str | None = None) -> str:
+    """The form that sets a password from a one-time link; ACTION keeps the link's token."""
+    invalid = error is not None
+    hint = f"Au moins {PASSWORD_MIN} caractères. Une phrase facile à retenir convient très bien."
+    fields = [
+        text_field(
+            "password",
+            "Nouveau mot de passe",
+            "password",
+            "new-password",
+            hint=hint,
+            invalid=invalid,
+        ),
+        text_field(
+            "confirmation", "Confirmez le mot de passe", "password", "new-password", invalid=invalid
+        ),
+    ]
+    return "\n".join(
+        part
+        for part in (
+            message(error, error=True),
+            form(action, csrf, fields, "Enregistrer le mot de passe"),
+        )
+        if part
+    )
+
+
+def staff_nav(here: str, session: StaffSession) -> str:
+    """The logged-in pages' menu: home, the audit log for admins, and the log-out button."""
+    links = [("Accueil de la console", CONSOLE_PATH)]
+    if session.account.role is Role.ADMIN:
+        links.append(("Journal des actions", JOURNAL_PATH))
+    items = "\n".join(
+        f'        <li><a href="{attr(relative(here, path))}"'
+        + (' aria-current="page"' if path == here else "")
+        + f">{escape(label)}</a></li>"
+        for label, path in links
+    )
+    logout = form(relative(here, LOGOUT_PATH), session.csrf, [], "Se déconnecter", "logout")
+    return (
+        '    <nav class="staff-nav" aria-label="Console">\n'
+        f'      <ul class="staff-menu">\n{items}\n      </ul>\n'
+        f"{logout.replace(chr(10), chr(10) + '  ')}\n"
+        "    </nav>"
+    )
+
+
+def home_body(session: StaffSession) -> str:
+    account = session.account
+    who = (
+        f"    <p>Vous êtes connecté(e) avec l'adresse <strong>{escape(account.email)}</strong>."
+        f"</p>\n    <p>Votre rôle\u00a0: <strong>{escape(ROLE_NAMES[account.role])}</strong>.</p>"
+    )
+    return "\n".join([staff_nav(CONSOLE_PATH, session), who])
+
+
+def when(at: datetime, zone: tzinfo) -> str:
+    """An entry's moment in the town's time, as a <time> element."""
+    local = at.astimezone(zone)
+    return f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y %H:%M}</time>'
+
+
+def journal_row(entry: AuditEntry, zone: tzinfo) -> str:
+    cells = [escape(entry.actor), escape(capitalize(entry.action)), escape(entry.detail)]
+    return (
+        f"          <tr><td>{when(entry.at, zone)}</td>"
+        + "".join(f"<td>{cell}</td>" for cell in cells)
+        + "</tr>"
+    )
+
+
+def journal_body(session: StaffSession, entries: list[AuditEntry], zone: tzinfo) -> str:
+    """The audit log, newest first, in a table."""
+    parts = [staff_nav(JOURNAL_PATH, session)]
+    if not entries:
+        parts.append(paragraphs("Aucune action n'est enregistrée pour le moment."))
+        return "\n".join(parts)
+    rows = "\n".join(journal_row(entry, zone) for entry in entries)
+    parts.append(
+        '    <div class="table-scroll" role="region" aria-labelledby="journal-caption" '
+        'tabindex="0">\n'
+        '      <table class="journal">\n'
+        f'        <caption id="journal-caption">Les {len(entries)} dernières actions, '
+        "de la plus récente à la plus ancienne</caption>\n"
+        '        <thead><tr><th scope="col">Date</th><th scope="col">Personne</th>'
+        '<th scope="col">Action</th><th scope="col">Détail</th></tr></thead>\n'
+        f"        <tbody>\n{rows}\n        </tbody>\n"
+        "      </table>\n"
+        "    </div>"
+    )
+    return "\n".join(parts)
+
+
+def refusal_body(here: str, text: str) -> str:
+    """A refused request's page: why, and the way back to the console."""
+    back = attr(relative(here, CONSOLE_PATH))
+    return paragraphs(text) + f'\n    <p><a href="{back}">Revenir à la console</a></p>'

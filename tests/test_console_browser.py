@@ -1,0 +1,69 @@
+"""The staff console in a real headless Chromium, against uvicorn serving create_app on a
+migrated SQLite hub database: a person logs in with the keyboard's order, sees the console
+and logs out. The page's security policy holds (a violation is a console error)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import ConsoleMessage, expect
+
+from bot.web.app import create_app
+from notifications.staff import add_staff
+from tests.browser import launched_chromium
+from tests.hub_support import make_test_hub, migrated_sqlite
+from tests.servers import serving
+from tests.test_alerts_page import ISOLATED_ARGS
+from tests.test_web_alerts import app_settings
+
+EMAIL = "com@trilport.example"
+PASSWORD = "le lavoir de Trilport en hiver"
+
+
+def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):
+    database = migrated_sqlite(tmp_path / "hub.db")
+    hub = make_test_hub(database)
+    add_staff(hub, EMAIL, "editor", PASSWORD, actor="cli")
+    errors: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        # No favicon is served; Chromium asks for one anyway.
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            errors.append(message.text)
+
+    try:
+        with (
+            serving(create_app(app_settings(database))) as base,
+            launched_chromium(ISOLATED_ARGS) as chromium,
+        ):
+            context = chromium.new_context(locale="fr-FR")
+            tab = context.new_page()
+            tab.on("console", record)
+
+            tab.goto(base + "/console")
+            expect(tab).to_have_url(base + "/console/connexion")
+            email = tab.get_by_label("Adresse e-mail")
+            email.focus()
+            email.fill(EMAIL)
+            tab.keyboard.press("Tab")
+            expect(tab.get_by_label("Mot de passe")).to_be_focused()
+            tab.keyboard.type(PASSWORD)
+            tab.keyboard.press("Tab")
+            expect(tab.get_by_role("button", name="Se connecter")).to_be_focused()
+            tab.keyboard.press("Enter")
+
+            expect(tab).to_have_url(base + "/console")
+            expect(tab.get_by_role("heading", level=1)).to_have_text("Console de la mairie")
+            main = tab.get_by_role("main")
+            expect(main).to_contain_text(f"Vous êtes connecté(e) avec l'adresse {EMAIL}.")
+            expect(main).to_contain_text("Votre rôle\u00a0: éditeur.")
+            expect(tab.get_by_role("link", name="Journal des actions")).to_have_count(0)
+            tab.get_by_role("button", name="Se déconnecter").click()
+
+            expect(tab).to_have_url(base + "/console/connexion")
+            tab.goto(base + "/console")
+            expect(tab).to_have_url(base + "/console/connexion")
+            context.close()
+    finally:
+        hub.close()
+    assert errors == []
