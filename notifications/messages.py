@@ -11,7 +11,13 @@ from notifications.decide.envelopes import notice_of
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
 from notifications.links import ELLIPSIS_TOKEN, unsubscribe_url
-from notifications.records import Envelope, MessageDraft, MessageInfo, MessageKind
+from notifications.records import (
+    Envelope,
+    MessageDraft,
+    MessageInfo,
+    MessageKind,
+    MessageStatus,
+)
 from notifications.store import messages as store
 from notifications.store.messages import BODY_MAX, TITLE_MAX
 from notifications.subscribers import check_topics
@@ -39,17 +45,11 @@ def parse_staff_time(text: str, zone: ZoneInfo) -> datetime:
     )
 
 
-def announce(
-    hub: Hub,
-    title: str,
-    *,
-    body: str = "",
-    topics: Iterable[str],
-    at: str | None = None,
-    urgent: bool = False,
-    link: str | None = None,
-) -> MessageInfo:
-    """A message written by staff, sent at once or at AT (town time)."""
+def _checked(
+    hub: Hub, title: str, body: str, topics: Iterable[str], link: str | None
+) -> tuple[str, str, tuple[str, ...]]:
+    """An announcement's title and body as stored, and its topics; InvalidInput (in French)
+    or UnknownTopic when one of them cannot be sent."""
     title, body = " ".join(title.split()), body.strip()
     if not title:
         raise InvalidInput("le titre est vide")
@@ -62,10 +62,34 @@ def announce(
         raise InvalidInput("indiquez au moins un thème (--topic)")
     if link is not None and not link.startswith(("https://", "http://")):
         raise InvalidInput(f"lien invalide « {link} » : il doit commencer par https://")
+    return title, body, chosen
+
+
+def send_time(hub: Hub, at: str | None) -> datetime:
+    """When an announcement goes: now, or AT (town time) unless it is past (InvalidInput)."""
     now = hub.now()
-    when = parse_staff_time(at, hub.zone) if at else now
-    if when < now and at:
+    if not at:
+        return now
+    when = parse_staff_time(at, hub.zone)
+    if when < now:
         raise InvalidInput(f"la date {when:%d/%m/%Y %H:%M} est déjà passée")
+    return when
+
+
+def announce(
+    hub: Hub,
+    title: str,
+    *,
+    body: str = "",
+    topics: Iterable[str],
+    at: str | None = None,
+    urgent: bool = False,
+    link: str | None = None,
+) -> MessageInfo:
+    """A message written by staff, sent at once or at AT (town time)."""
+    title, body, chosen = _checked(hub, title, body, topics, link)
+    now = hub.now()
+    when = send_time(hub, at)
     draft = MessageDraft(title, body, link, chosen, when, urgent=urgent, kind=MessageKind.STAFF)
     return store.create(hub.db, draft, now)
 
@@ -86,10 +110,9 @@ def cancel_message(hub: Hub, message_id: int) -> int:
     return store.cancel(hub.db, message_id, "message annulé par l'équipe")
 
 
-def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
-    """The text each channel would send for this message."""
-    message = store.get(hub.db, message_id)
-    when = message.released_at or message.scheduled_at
+def _preview(hub: Hub, message: MessageInfo, when: datetime) -> dict[str, str]:
+    """The text each channel would send for MESSAGE, released WHEN: one notice in the
+    envelope the worker builds, its unsubscribe link's token left out."""
     envelope = Envelope(
         delivery_ids=(),
         channel="preview",
@@ -100,3 +123,36 @@ def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
         unsubscribe_url=unsubscribe_url(hub.settings.public_url, ELLIPSIS_TOKEN),
     )
     return preview(envelope)
+
+
+def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
+    """The text each channel would send for this message."""
+    message = store.get(hub.db, message_id)
+    return _preview(hub, message, message.released_at or message.scheduled_at)
+
+
+def preview_announcement(
+    hub: Hub,
+    title: str,
+    body: str,
+    link: str | None,
+    topics: Iterable[str],
+    urgent: bool,
+) -> dict[str, str]:
+    """The text each channel would send for an announcement not yet stored (as
+    `preview_message`, dated now); refused as `announce` would refuse it."""
+    title, body, chosen = _checked(hub, title, body, topics, link)
+    now = hub.now()
+    message = MessageInfo(
+        id=0,
+        kind=MessageKind.STAFF,
+        title=title,
+        body=body,
+        link=link,
+        topics=chosen,
+        urgent=urgent,
+        status=MessageStatus.SCHEDULED,
+        scheduled_at=now,
+        released_at=None,
+    )
+    return _preview(hub, message, now)

@@ -4,9 +4,11 @@ and logs out. The page's security policy holds (a violation is a console error).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from bot.web.app import create_app
 from notifications.staff import add_staff
@@ -20,7 +22,10 @@ EMAIL = "com@trilport.example"
 PASSWORD = "le lavoir de Trilport en hiver"
 
 
-def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):
+@contextmanager
+def console_tab(tmp_path: Path) -> Iterator[tuple[str, Page]]:
+    """A tab on the console of an app serving a fresh hub with one editor's account; the
+    page's console must stay free of errors (a broken security policy shows there)."""
     database = migrated_sqlite(tmp_path / "hub.db")
     hub = make_test_hub(database)
     add_staff(hub, EMAIL, "editor", PASSWORD, actor="cli")
@@ -39,31 +44,68 @@ def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):
             context = chromium.new_context(locale="fr-FR")
             tab = context.new_page()
             tab.on("console", record)
-
-            tab.goto(base + "/console")
-            expect(tab).to_have_url(base + "/console/connexion")
-            email = tab.get_by_label("Adresse e-mail")
-            email.focus()
-            email.fill(EMAIL)
-            tab.keyboard.press("Tab")
-            expect(tab.get_by_label("Mot de passe")).to_be_focused()
-            tab.keyboard.type(PASSWORD)
-            tab.keyboard.press("Tab")
-            expect(tab.get_by_role("button", name="Se connecter")).to_be_focused()
-            tab.keyboard.press("Enter")
-
-            expect(tab).to_have_url(base + "/console")
-            expect(tab.get_by_role("heading", level=1)).to_have_text("Console de la mairie")
-            main = tab.get_by_role("main")
-            expect(main).to_contain_text(f"Vous êtes connecté(e) avec l'adresse {EMAIL}.")
-            expect(main).to_contain_text("Votre rôle\u00a0: éditeur.")
-            expect(tab.get_by_role("link", name="Journal des actions")).to_have_count(0)
-            tab.get_by_role("button", name="Se déconnecter").click()
-
-            expect(tab).to_have_url(base + "/console/connexion")
-            tab.goto(base + "/console")
-            expect(tab).to_have_url(base + "/console/connexion")
+            yield base, tab
             context.close()
     finally:
         hub.close()
     assert errors == []
+
+
+def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):
+    with console_tab(tmp_path) as (base, tab):
+        tab.goto(base + "/console")
+        expect(tab).to_have_url(base + "/console/connexion")
+        email = tab.get_by_label("Adresse e-mail")
+        email.focus()
+        email.fill(EMAIL)
+        tab.keyboard.press("Tab")
+        expect(tab.get_by_label("Mot de passe")).to_be_focused()
+        tab.keyboard.type(PASSWORD)
+        tab.keyboard.press("Tab")
+        expect(tab.get_by_role("button", name="Se connecter")).to_be_focused()
+        tab.keyboard.press("Enter")
+
+        expect(tab).to_have_url(base + "/console")
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Console de la mairie")
+        main = tab.get_by_role("main")
+        expect(main).to_contain_text(f"Vous êtes connecté(e) avec l'adresse {EMAIL}.")
+        expect(main).to_contain_text("Votre rôle\u00a0: éditeur.")
+        expect(tab.get_by_role("link", name="Journal des actions")).to_have_count(0)
+        tab.get_by_role("button", name="Se déconnecter").click()
+
+        expect(tab).to_have_url(base + "/console/connexion")
+        tab.goto(base + "/console")
+        expect(tab).to_have_url(base + "/console/connexion")
+
+
+def test_an_editor_previews_then_publishes_an_announcement(tmp_path: Path):
+    with console_tab(tmp_path) as (base, tab):
+        tab.goto(base + "/console/connexion")
+        tab.get_by_label("Adresse e-mail").fill(EMAIL)
+        tab.get_by_label("Mot de passe").fill(PASSWORD)
+        tab.get_by_role("button", name="Se connecter").click()
+        expect(tab).to_have_url(base + "/console")
+
+        tab.get_by_role("link", name="Annonces").click()
+        expect(tab).to_have_url(base + "/console/annonces")
+        tab.get_by_role("link", name="Écrire une annonce").click()
+        expect(tab).to_have_url(base + "/console/annonces/nouvelle")
+        tab.get_by_label("Titre").fill("Rue de Meaux fermée")
+        tab.get_by_label("Texte (facultatif)").fill("Travaux du 1er au 5 décembre.")
+        tab.get_by_role("group", name="Thèmes (au moins un)").get_by_label("Travaux").check()
+        expect(tab.get_by_label("Dès maintenant")).to_be_checked()
+        tab.get_by_role("button", name="Aperçu").click()
+
+        expect(tab.get_by_role("heading", name="Aperçu du texte envoyé")).to_be_visible()
+        expect(tab.get_by_role("region", name="Texte Telegram")).to_contain_text(
+            "<b>Rue de Meaux fermée</b>"
+        )
+        expect(tab.get_by_role("heading", name="Destinataires")).to_be_visible()
+        expect(tab.get_by_label("Titre")).to_have_value("Rue de Meaux fermée")
+        tab.get_by_role("button", name="Publier").click()
+
+        expect(tab).to_have_url(base + "/console/annonces/1")
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Message n° 1")
+        expect(tab.get_by_role("main")).to_contain_text("Rue de Meaux fermée")
+        expect(tab.get_by_role("link", name="Actualiser")).to_be_visible()
+        expect(tab.get_by_role("button", name="Annuler l'envoi")).to_be_visible()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -121,7 +122,17 @@ class RateLimit:
             raise ValueError(
                 f"limite illisible « {spec} » : écrivez par exemple 10/minute"
             ) from error
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._storage: SlidingWindowCounterRateLimiter | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def _limiter(self) -> SlidingWindowCounterRateLimiter:
+        """The counters, made on the first request: limits' memory storage starts a timer
+        thread, which building an app (a test's, a command's) must not leave behind."""
+        with self._lock:
+            if self._storage is None:
+                self._storage = SlidingWindowCounterRateLimiter(MemoryStorage())
+            return self._storage
 
     def hit(self, *key: str) -> bool:
         """Count one request for KEY; False when it is over the limit (then not counted)."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from notifications.decide.subscriptions import SubscriptionRequest, topics_added, topics_removed
 from notifications.records import DeliveryStatus, SubscriberInfo
@@ -27,7 +27,7 @@ from notifications.store.subscriber_rows import (
     set_topic_rows,
     subscriber_info,
 )
-from notifications.store.tables import DeliveryRow, SubscriberRow
+from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 
 
 def get(db: Database, subscriber_id: int) -> SubscriberInfo:
@@ -56,6 +56,26 @@ def list_all(db: Database, channel: str | None = None) -> list[SubscriberInfo]:
         if channel:
             query = query.where(SubscriberRow.channel == channel)
         return [subscriber_info(row) for row in session.scalars(query)]
+
+
+def audience_counts(db: Database, topics: Iterable[str]) -> dict[str, int]:
+    """How many active, confirmed subscribers of at least one of TOPICS each channel has (the
+    fan-out's recipients, store/deliveries.py); a channel without any is absent."""
+    wanted = list(topics)
+    if not wanted:
+        return {}
+    with db.reading() as session:
+        rows = session.execute(
+            select(SubscriberRow.channel, func.count(func.distinct(SubscriberRow.id)))
+            .join(SubscriptionRow, SubscriptionRow.subscriber_id == SubscriberRow.id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.confirmed_at.is_not(None),
+                SubscriptionRow.topic.in_(wanted),
+            )
+            .group_by(SubscriberRow.channel)
+        ).all()
+        return {channel: count for channel, count in rows}
 
 
 def add(

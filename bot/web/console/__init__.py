@@ -6,12 +6,16 @@
   many forms 429 with Retry-After;
 - `POST /console/deconnexion`: the session revoked;
 - `GET /console/journal`: the audit log (admins only, else 403);
+- `GET /console/annonces`, `GET|POST /console/annonces/nouvelle`, `GET /console/annonces/{id}`,
+  `POST /console/annonces/{id}/annuler`: the announcements (admins and editors, else 403):
+  the latest messages, write (preview, audience, publish or schedule), follow and cancel one;
 - `GET|POST /console/mot-de-passe?jeton=…`: a one-time link's form that sets a password.
 
 Every POST checks a CSRF token; every answer is `Cache-Control: no-store`. The modules:
 auth.py (cookies, CSRF, the role guard `require`, the throttle), render.py (the HTML),
-pages.py (the handlers). The hub is the alerts' one (bot/web/alerts/state.py): 503 page until
-its database is ready.
+pages.py (the handlers); announcements.py (their handlers), announcement_render.py (the list
+and the compose form) and message_render.py (a message's page) for the announcements. The hub
+is the alerts' one (bot/web/alerts/state.py): 503 page until its database is ready.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from starlette.routing import Route
 
 from arobase.settings import Settings
 from bot.web.clients import RateLimit
+from bot.web.console.announcement_render import COMPOSE_PATH
+from bot.web.console.announcements import (
+    announcements_page,
+    cancel_action,
+    compose_action,
+    compose_form_page,
+    message_page,
+)
 from bot.web.console.auth import CONSOLE_PATH, LOGIN_PATH, Endpoint, login_rate, require, throttled
 from bot.web.console.pages import (
     console_endpoint,
@@ -33,7 +45,7 @@ from bot.web.console.pages import (
     password_action,
     password_page,
 )
-from bot.web.console.render import JOURNAL_PATH, LOGOUT_PATH
+from bot.web.console.render import ANNOUNCEMENTS_PATH, JOURNAL_PATH, LOGOUT_PATH
 from notifications import STAFF_PASSWORD_PATH
 
 # Starlette gives a route without methods GET alone; the fallbacks answer any method.
@@ -49,6 +61,10 @@ def console_routes(settings: Settings) -> list[Route]:
         LOGIN_PATH: {"GET": login_page, "POST": throttled(limit, login_action)},
         LOGOUT_PATH: {"POST": logout_action},
         JOURNAL_PATH: {"GET": journal_page},
+        ANNOUNCEMENTS_PATH: {"GET": announcements_page},
+        COMPOSE_PATH: {"GET": compose_form_page, "POST": compose_action},
+        ANNOUNCEMENTS_PATH + "/{message_id:int}": {"GET": message_page},
+        ANNOUNCEMENTS_PATH + "/{message_id:int}/annuler": {"POST": cancel_action},
         STAFF_PASSWORD_PATH: {"GET": password_page, "POST": throttled(limit, password_action)},
     }
     routes = [

@@ -79,12 +79,20 @@ def is_https(request: Request) -> bool:
 async def read_form(request: Request) -> dict[str, str]:
     """The fields of a posted form (the first value of each); 413 when too large, 400 when
     unreadable."""
+    fields = await read_form_lists(request)
+    return {name: values[0] for name, values in fields.items()}
+
+
+async def read_form_lists(
+    request: Request, max_fields: int = MAX_FORM_FIELDS
+) -> dict[str, list[str]]:
+    """Every value of each field of a posted form (checkboxes sharing a name), at most
+    MAX_FIELDS values in all; 413 when too large, 400 when unreadable or longer."""
     body = await read_body(request)
     try:
-        fields = parse_qs(body.decode("utf-8"), max_num_fields=MAX_FORM_FIELDS, errors="strict")
+        return parse_qs(body.decode("utf-8"), max_num_fields=max_fields, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, BAD_FORM) from None
-    return {name: values[0] for name, values in fields.items()}
 
 
 # --- Before a log-in: the double submit -------------------------------------------------------

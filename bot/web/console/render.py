@@ -16,6 +16,7 @@ from notifications import PASSWORD_MIN, AuditEntry, Role, StaffSession
 
 LOGOUT_PATH = "/console/deconnexion"
 JOURNAL_PATH = "/console/journal"
+ANNOUNCEMENTS_PATH = "/console/annonces"
 CONSOLE_TITLE = "Console de la mairie"
 ERROR_ID = "form-error"
 
@@ -134,8 +135,11 @@ def password_body(action: str, csrf: str, *, error: str | None = None) -> str:
 
 
 def staff_nav(here: str, session: StaffSession) -> str:
-    """The logged-in pages' menu: home, the audit log for admins, and the log-out button."""
+    """The logged-in pages' menu: home, the announcements for admins and editors, the audit
+    log for admins, and the log-out button."""
     links = [("Accueil de la console", CONSOLE_PATH)]
+    if session.account.role in (Role.ADMIN, Role.EDITOR):
+        links.append(("Annonces", ANNOUNCEMENTS_PATH))
     if session.account.role is Role.ADMIN:
         links.append(("Journal des actions", JOURNAL_PATH))
     items = "\n".join(
@@ -184,18 +188,9 @@ def journal_body(session: StaffSession, entries: list[AuditEntry], zone: tzinfo)
         parts.append(paragraphs("Aucune action n'est enregistrée pour le moment."))
         return "\n".join(parts)
     rows = "\n".join(journal_row(entry, zone) for entry in entries)
-    parts.append(
-        '    <div class="table-scroll" role="region" aria-labelledby="journal-caption" '
-        'tabindex="0">\n'
-        '      <table class="journal">\n'
-        f'        <caption id="journal-caption">Les {len(entries)} dernières actions, '
-        "de la plus récente à la plus ancienne</caption>\n"
-        '        <thead><tr><th scope="col">Date</th><th scope="col">Personne</th>'
-        '<th scope="col">Action</th><th scope="col">Détail</th></tr></thead>\n'
-        f"        <tbody>\n{rows}\n        </tbody>\n"
-        "      </table>\n"
-        "    </div>"
-    )
+    caption = f"Les {len(entries)} dernières actions, de la plus récente à la plus ancienne"
+    heads = ["Date", "Personne", "Action", "Détail"]
+    parts.append(data_table("journal", caption, heads, rows))
     return "\n".join(parts)
 
 
@@ -203,3 +198,19 @@ def refusal_body(here: str, text: str) -> str:
     """A refused request's page: why, and the way back to the console."""
     back = attr(relative(here, CONSOLE_PATH))
     return paragraphs(text) + f'\n    <p><a href="{back}">Revenir à la console</a></p>'
+
+
+def data_table(ident: str, caption: str, heads: list[str], rows: str) -> str:
+    """A table with its caption and column headers, in a region that scrolls sideways on a
+    narrow screen (keyboard-focusable, named by its caption)."""
+    header = "".join(f'<th scope="col">{escape(head)}</th>' for head in heads)
+    return (
+        f'    <div class="table-scroll" role="region" aria-labelledby="{ident}-caption" '
+        'tabindex="0">\n'
+        '      <table class="journal">\n'
+        f'        <caption id="{ident}-caption">{escape(caption)}</caption>\n'
+        f"        <thead><tr>{header}</tr></thead>\n"
+        f"        <tbody>\n{rows}\n        </tbody>\n"
+        "      </table>\n"
+        "    </div>"
+    )
