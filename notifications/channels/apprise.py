@@ -83,6 +83,5 @@ PLUGIN = ChannelPlugin(
     phrase="par le service que vous avez choisi",
     validate=apprise_address,
     render=apprise_preview,
-    sender="notifications.channels.apprise_sender",
     destination=apprise_destination,
 )

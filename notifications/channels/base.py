@@ -61,9 +61,6 @@ class ChannelPlugin:
     # The facade (validate_address) has already refused an empty or overlong address.
     validate: Callable[[str, Params, AddressContext], tuple[str, Params]]
     render: Callable[[Envelope], str]  # what `arobase messages preview` shows
-    # The module of its sender, whose `build(settings)` returns it (None when not configured):
-    # imported by name when the worker builds its channels, never by the declaration.
-    sender: str
     concurrency: Callable[[Settings], int] = default_concurrency
     needs_confirmation: bool = False  # double opt-in: a link to follow before any alert
     unsubscribe_link: bool = True  # False when the chat itself has /stop
@@ -74,8 +71,14 @@ class ChannelPlugin:
 
     def build(self, settings: Settings) -> Channel | None:
         """The sender configured from SETTINGS, or None when the channel is not configured."""
-        built: Channel | None = importlib.import_module(self.sender).build(settings)
+        built: Channel | None = importlib.import_module(self.sender_module).build(settings)
         return built
+
+    @property
+    def sender_module(self) -> str:
+        """channels/<name>_sender.py, whose `build(settings)` returns the sender: imported by
+        name when the worker builds its channels, never by the declaration."""
+        return f"{__package__}.{self.name}_sender"
 
 
 def is_urgent(envelope: Envelope) -> bool:

@@ -99,6 +99,5 @@ PLUGIN = ChannelPlugin(
     phrase="par e-mail",
     validate=email_address,
     render=email_preview,
-    sender="notifications.channels.email_sender",
     needs_confirmation=True,
 )

@@ -97,7 +97,6 @@ PLUGIN = ChannelPlugin(
     phrase="sur Telegram",
     validate=telegram_address,
     render=telegram_text,
-    sender="notifications.channels.telegram_sender",
     concurrency=telegram_concurrency,
     unsubscribe_link=False,
 )

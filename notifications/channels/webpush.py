@@ -169,6 +169,5 @@ PLUGIN = ChannelPlugin(
     phrase="sur votre appareil (téléphone, tablette ou ordinateur)",
     validate=webpush_address,
     render=push_preview,
-    sender="notifications.channels.webpush_sender",
     destination=origin,  # readable: "https://fcm.googleapis.com"
 )
