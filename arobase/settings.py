@@ -131,6 +131,14 @@ class Settings(BaseSettings):
     staff_max_failures: int = Field(default=5, gt=0)
     staff_lock_seconds: float = Field(default=900, gt=0)
     staff_link_hours: float = Field(default=24, gt=0)
+    # Two-person rule: an editor's announcement waits for another editor's or an admin's
+    # approval before it is published (an urgent one may bypass it, with a logged reason).
+    approval_required: bool = False
+    # The console's edits of the town content (closures, procedures) reach the assistant
+    # within this many seconds (how often the actions look for a newer edit).
+    content_refresh: float = Field(default=5, gt=0, le=300)
+    # /metrics (Prometheus) answers loopback clients; others need this bearer token.
+    metrics_token: SecretStr = SecretStr("")
     # Town-wide targets (the town's Mastodon account, a Matrix room…): apprise URLs separated
     # by spaces, each optionally "topic1,topic2=URL" to receive only those topics.
     apprise_broadcast: SecretStr = SecretStr("")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -303,3 +304,80 @@ def load_town(path: str | Path) -> Town:
     except (OSError, UnicodeDecodeError) as exc:
         raise TownContentError(str(path), "(fichier)", f"lecture impossible : {exc}") from exc
     return parse_town(text, str(path))
+
+
+# --- The console's edits, merged over the file --------------------------------------------
+
+CONSOLE_SOURCE = "console"  # what a TownContentError names for an edit made in the console
+CLOSURE_FIELDS = ("date", "until", "services", "hours", "reason")
+PROCEDURE_FIELDS = ("answer", "checked")
+
+
+class ProcedureChange(Protocol):
+    """What the console may change of a procedure: its answer and the date it was checked
+    (a date, or as typed: AAAA-MM-JJ, which the model reads)."""
+
+    @property
+    def answer(self) -> str: ...
+
+    @property
+    def checked(self) -> dt.date | str: ...
+
+
+def _validated_town(data: dict, source: str) -> Town:
+    try:
+        return Town.model_validate(data)
+    except ValidationError as exc:
+        key, reason = _describe(exc.errors()[0])
+        raise TownContentError(source, key, reason) from exc
+
+
+def with_edits(
+    town: Town,
+    closures: Sequence[Closure],
+    procedures: Mapping[str, ProcedureChange],
+    source: str = CONSOLE_SOURCE,
+) -> Town:
+    """TOWN with the console's CLOSURES after its own (so that on a day both cover, the
+    console's wins) and the answer and checked date of PROCEDURES replaced; an edit of a
+    procedure the file no longer has is ignored. Validated by the models that validate the
+    file: TownContentError names the key and the reason in the same words."""
+    data = town.model_dump(by_alias=True)
+    data["closures"] = [*data["closures"], *(c.model_dump(by_alias=True) for c in closures)]
+    for key, change in procedures.items():
+        if key in data["procedures"]:
+            data["procedures"][key] |= {"answer": change.answer, "checked": change.checked}
+    return _validated_town(data, source)
+
+
+def _about_field(error: TownContentError, fields: tuple[str, ...]) -> TownContentError:
+    """ERROR named by the field it is about ("closures.9.services" → "services")."""
+    field = next((part for part in error.key.split(".") if part in fields), error.key)
+    return TownContentError(CONSOLE_SOURCE, field, error.reason)
+
+
+def console_closure(town: Town, raw: Mapping[str, object]) -> Closure:
+    """A closure typed in the console (keys as in the file: date, until, services, hours,
+    reason), validated as the file's are, against TOWN's services; TownContentError names
+    the field."""
+    try:
+        closure = Closure.model_validate(dict(raw))
+        with_edits(town, [closure], {})
+    except ValidationError as exc:
+        key, reason = _describe(exc.errors()[0])
+        raise _about_field(TownContentError(CONSOLE_SOURCE, key, reason), CLOSURE_FIELDS) from exc
+    except TownContentError as exc:
+        raise _about_field(exc, CLOSURE_FIELDS) from exc
+    return closure
+
+
+def console_procedure(town: Town, key: str, change: ProcedureChange) -> Procedure:
+    """TOWN's procedure KEY with the console's CHANGE, validated as the file's are;
+    TownContentError names the field (answer, checked); KeyError for an unknown KEY."""
+    if key not in town.procedures:  # the merge would ignore it
+        raise KeyError(key)
+    try:
+        merged = with_edits(town, [], {key: change})
+    except TownContentError as exc:
+        raise _about_field(exc, PROCEDURE_FIELDS) from exc
+    return merged.procedures[key]

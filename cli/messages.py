@@ -48,7 +48,8 @@ def announce(
 @messages_app.command("list")
 def messages_list(
     status: Annotated[
-        str | None, typer.Option(help="scheduled, sent, cancelled ou withdrawn")
+        str | None,
+        typer.Option(help="draft, awaiting, scheduled, sent, cancelled ou withdrawn"),
     ] = None,
 ) -> None:
     """Les derniers messages."""
@@ -111,6 +112,60 @@ def messages_cancel(message_id: int) -> None:
     cancelled = run(lambda hub: cancel_message(hub, message_id))
     typer.echo(
         f"Message n° {message_id} annulé ({count(cancelled, 'envoi annulé', 'envois annulés')})."
+    )
+
+
+@messages_app.command("approve")
+def messages_approve(message_id: int) -> None:
+    """Valide une annonce en attente de validation (règle des deux personnes) : elle part à
+    son heure, ou tout de suite si elle devait partir dès sa publication."""
+    from notifications.announcements import approve, get_announcement
+    from notifications.staff import CLI_ACTOR
+
+    def action(hub: Hub) -> None:
+        seen = get_announcement(hub, message_id).revision
+        info = approve(hub, message_id, seen, actor=CLI_ACTOR, role="admin").message
+        typer.echo(f"Message n° {info.id} validé : envoi prévu le {local(info.scheduled_at, hub)}.")
+
+    run(action)
+
+
+@messages_app.command("send-back")
+def messages_send_back(
+    message_id: int,
+    comment: Annotated[str, typer.Option("--comment", help="Ce que l'auteur doit changer")],
+) -> None:
+    """Renvoie en brouillon une annonce en attente de validation, avec un commentaire."""
+    from notifications.announcements import get_announcement, send_back
+    from notifications.staff import CLI_ACTOR
+
+    def action(hub: Hub) -> None:
+        seen = get_announcement(hub, message_id).revision
+        send_back(hub, message_id, seen, comment, actor=CLI_ACTOR, role="admin")
+        typer.echo(f"Message n° {message_id} renvoyé en brouillon.")
+
+    run(action)
+
+
+@messages_app.command("unschedule")
+def messages_unschedule(message_id: int) -> None:
+    """Remet en brouillon une annonce programmée ou en attente (pas une fois partie)."""
+    from notifications.announcements import unschedule
+    from notifications.staff import CLI_ACTOR
+
+    run(lambda hub: unschedule(hub, message_id, actor=CLI_ACTOR, role="admin"))
+    typer.echo(f"Message n° {message_id} remis en brouillon.")
+
+
+@messages_app.command("retry")
+def messages_retry(message_id: int) -> None:
+    """Remet en attente les envois en échec d'un message parti, avec de nouveaux essais."""
+    from notifications.announcements import retry_failed
+    from notifications.staff import CLI_ACTOR
+
+    count_ = run(lambda hub: retry_failed(hub, message_id, CLI_ACTOR, role="admin"))
+    typer.echo(
+        f"Message n° {message_id} : {count(count_, 'envoi remis', 'envois remis')} en attente."
     )
 
 

@@ -7,13 +7,14 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from arobase.errors import ArobaseError
 from arobase.settings import Settings
 from cli.common import count, fail, run
+from notifications.consent import Consent, ConsentWay, SubscriberAction, subscriber_detail
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
 
@@ -38,14 +39,28 @@ def subscribers_add(
     digest: Annotated[
         str | None, typer.Option(help="Un résumé par jour à cette heure, ex. 18:00")
     ] = None,
+    how: Annotated[
+        ConsentWay, typer.Option(help="Comment la personne a donné son accord")
+    ] = ConsentWay.COMMAND,
+    by: Annotated[
+        str | None, typer.Option(help="Qui a recueilli son accord (votre e-mail) ; défaut : cli")
+    ] = None,
 ) -> None:
-    """Abonne une personne qui l'a demandé (courriel : elle confirme d'abord par un lien)."""
-    from notifications.subscribers import subscribe
+    """Abonne une personne qui l'a demandé (courriel : elle confirme d'abord par un lien) ;
+    l'accord est enregistré avec sa provenance (--how, --by)."""
+    from notifications.staff import CLI_ACTOR, audit
+    from notifications.subscribers import already_subscribed, subscribe
 
     def action(hub: Hub) -> None:
         if not consent:
             raise InvalidInput("ajoutez --consent : on n'abonne personne sans son accord")
-        info = subscribe(hub, channel, address, topic, quiet=quiet, digest_at=digest)
+        provenance = Consent(by or CLI_ACTOR, how)
+        info, created = subscribe(
+            hub, channel, address, topic, quiet=quiet, digest_at=digest, consent=provenance
+        )
+        if not created:
+            raise already_subscribed(info)
+        audit(hub, CLI_ACTOR, SubscriberAction.ENROLLED, subscriber_detail(info))
         typer.echo(f"Abonné n° {info.id} ({info.channel}) : {', '.join(info.topics)}.")
         if not info.confirmed:  # its request to confirm is queued
             typer.echo(
@@ -103,12 +118,14 @@ def forget_chat(settings: Settings, channel: str, address: str) -> None:
 
 def erase_with_conversation(subscriber_id: int, check: Callable[[], None] = lambda: None) -> None:
     """Erase a subscriber (after CHECK), then its chat's conversation held by the assistant."""
+    from notifications.staff import CLI_ACTOR, audit
     from notifications.subscribers import erase_subscriber, get_subscriber
 
     def action(hub: Hub) -> tuple[int, str, str, Settings]:
         check()
         subscriber = get_subscriber(hub, subscriber_id)
         removed = erase_subscriber(hub, subscriber_id)
+        audit(hub, CLI_ACTOR, SubscriberAction.ERASED, subscriber_detail(subscriber))
         return removed, subscriber.channel, subscriber.address, hub.settings
 
     removed, channel, address, settings = run(action)
@@ -131,9 +148,16 @@ def subscribers_export(
     output: Annotated[Path | None, typer.Option(help="Fichier JSON (défaut : l'écran)")] = None,
 ) -> None:
     """Toutes les données gardées sur un abonné, en JSON (droit d'accès)."""
-    from notifications.subscribers import export_subscriber
+    from notifications.staff import CLI_ACTOR, audit
+    from notifications.subscribers import export_subscriber, get_subscriber
 
-    data = run(lambda hub: export_subscriber(hub, subscriber_id))
+    def action(hub: Hub) -> dict[str, Any]:
+        data = export_subscriber(hub, subscriber_id)
+        detail = subscriber_detail(get_subscriber(hub, subscriber_id))
+        audit(hub, CLI_ACTOR, SubscriberAction.EXPORTED, detail)
+        return data
+
+    data = run(action)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
         output.write_text(text + "\n", encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Messages: staff announcements and drafts from sources; list, show, preview, cancel."""
+"""Messages: staff announcements and drafts from sources; list, show, preview, cancel (an
+announcement's life cycle, from draft to approval: notifications/announcements.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def parse_staff_time(text: str, zone: ZoneInfo) -> datetime:
     )
 
 
-def _checked(
+def checked_text(
     hub: Hub, title: str, body: str, topics: Iterable[str], link: str | None
 ) -> tuple[str, str, tuple[str, ...]]:
     """An announcement's title and body as stored, and its topics; InvalidInput (in French)
@@ -87,7 +88,7 @@ def announce(
     link: str | None = None,
 ) -> MessageInfo:
     """A message written by staff, sent at once or at AT (town time)."""
-    title, body, chosen = _checked(hub, title, body, topics, link)
+    title, body, chosen = checked_text(hub, title, body, topics, link)
     now = hub.now()
     when = send_time(hub, at)
     draft = MessageDraft(title, body, link, chosen, when, urgent=urgent, kind=MessageKind.STAFF)
@@ -141,7 +142,7 @@ def preview_announcement(
 ) -> dict[str, str]:
     """The text each channel would send for an announcement not yet stored (as
     `preview_message`, dated now); refused as `announce` would refuse it."""
-    title, body, chosen = _checked(hub, title, body, topics, link)
+    title, body, chosen = checked_text(hub, title, body, topics, link)
     now = hub.now()
     message = MessageInfo(
         id=0,

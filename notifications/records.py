@@ -23,6 +23,8 @@ class MessageStatus(StrEnum):
     SENT = "sent"  # fanned out to the outbox
     CANCELLED = "cancelled"  # by staff
     WITHDRAWN = "withdrawn"  # its meeting left the agenda; scheduled again if it comes back
+    DRAFT = "draft"  # an announcement being written: never released
+    AWAITING = "awaiting"  # an announcement awaiting a second person's approval
 
 
 class MessageKind(StrEnum):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from arobase.town import FeedSource
-from notifications.errors import InvalidInput, StorageConflict
+from notifications.errors import InvalidInput, NotFound, StorageConflict
 from notifications.fetch import fetch, make_http_client
 from notifications.guarded_http import is_local_url
 from notifications.hub import Hub
@@ -18,7 +18,8 @@ from notifications.sources import get_kind
 from notifications.sources.council import check_options
 from notifications.sources.topics import item_topics
 from notifications.sources.youtube import youtube_feed_url
-from notifications.store import sources
+from notifications.staff import audit
+from notifications.store import activity, sources
 from notifications.store.sources import SourceInfo, SourceSpec
 from notifications.subscribers import check_topics
 
@@ -32,6 +33,7 @@ __all__ = [
     "get_source",
     "list_sources",
     "make_spec",
+    "poll_now",
     "remove_source",
     "sync_town_sources",
     "town_specs",
@@ -108,6 +110,17 @@ def add_source(hub: Hub, spec: SourceSpec) -> SourceInfo:
 
 def list_sources(hub: Hub) -> list[SourceInfo]:
     return sources.list_all(hub.db)
+
+
+POLL_NOW = "lecture immédiate d'une source"  # the audit's action
+
+
+def poll_now(hub: Hub, name: str, actor: str) -> None:
+    """Make the source NAME due now: the worker reads it on its next round (a few seconds),
+    even while it backs off after failures. NotFound when there is no such source."""
+    if not activity.make_due(hub.db, name, hub.now()):
+        raise NotFound(f"aucune source « {name} »")
+    audit(hub, actor, POLL_NOW, name)
 
 
 def get_source(hub: Hub, name: str) -> tuple[SourceInfo, SourceConfig]:

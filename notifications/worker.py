@@ -28,6 +28,8 @@ from notifications.channels import (
     parse_broadcast_targets,
 )
 from notifications.channels.base import Channel
+from notifications.dashboard import worker_beat, worker_stopped
+from notifications.decide.activity import HEARTBEAT_SECONDS
 from notifications.destinations import Change, Destinations, Policy
 from notifications.fetch import make_http_client
 from notifications.hub import Hub
@@ -96,6 +98,7 @@ class Worker:
     # Set after each retention purge, with what it erased (tests wait on it).
     purged: asyncio.Event = field(default_factory=asyncio.Event)
     last_purge: Purged | None = None
+    beaten: asyncio.Event = field(default_factory=asyncio.Event)  # set at each heartbeat
 
     def __post_init__(self) -> None:
         if self.destinations is None:
@@ -104,7 +107,7 @@ class Worker:
 
     async def run(self) -> None:
         """Work until `stop()`; then finish the sends in flight and hand back the rest."""
-        loops = [self._housekeeping(), self._purging()]
+        loops = [self._housekeeping(), self._purging(), self._beating()]
         if self.poll:
             loops.append(self._polling())
         loops += [self._dispatching(name, ch) for name, ch in self.channels.items()]
@@ -112,15 +115,14 @@ class Worker:
             await asyncio.gather(*loops)
         finally:
             await asyncio.to_thread(release_claims, self.hub, self.name, self.sending)
+            with contextlib.suppress(Exception):  # the dashboard then says it went silent
+                await asyncio.to_thread(worker_stopped, self.hub, self.name)
             for channel in self.channels.values():
                 await channel.aclose()
-            log.info(
-                "worker %s stopped: %d sent, %d to retry, %d refused",
-                self.name,
-                self.outcomes["sent"],
-                self.outcomes["retry"],
-                self.outcomes["gone"] + self.outcomes["rejected"],
-            )
+            done = self.outcomes
+            refused = done["gone"] + done["rejected"]
+            stats = f"{done['sent']} sent, {done['retry']} to retry, {refused} refused"
+            log.info("worker %s stopped: %s", self.name, stats)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -153,6 +155,16 @@ class Worker:
                 log.info("released messages %s", released)
 
         await self._every(self.hub.settings.worker_tick, step)
+
+    async def _beating(self) -> None:
+        """The heartbeat the dashboard and /metrics read: is the sending service alive?"""
+        started = self.hub.now()
+
+        async def step() -> None:
+            await asyncio.to_thread(worker_beat, self.hub, self.name, started)
+            self.beaten.set()
+
+        await self._every(HEARTBEAT_SECONDS, step)
 
     async def _purging(self) -> None:
         """Erase what the privacy page says is kept no longer (never-confirmed e-mails,
@@ -301,10 +313,6 @@ async def run_worker(hub: Hub, poll: bool = True) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop)
-    log.info(
-        "worker %s started: channels %s, %d broadcast targets",
-        worker.name,
-        ", ".join(worker.channels) or "none",
-        len(worker.broadcasts),
-    )
+    channels, targets = ", ".join(worker.channels) or "none", len(worker.broadcasts)
+    log.info("worker %s started: channels %s, %d broadcast targets", worker.name, channels, targets)
     await worker.run()

@@ -8,3 +8,4 @@ scripts/setup.sh app rasa >&2
 .venv/bin/python -m bench.assistant_bench
 .venv/bin/python -m bench.hub_bench
 .venv/bin/python -m bench.telegram_bench
+.venv/bin/python -m bench.console_bench

@@ -2,7 +2,8 @@
 # Creates or updates the two Python environments from their lock files (idempotent).
 #   .venv       app environment (Python >= 3.11): our code, the action server, the web app
 #   .venv-rasa  Rasa engine (Python 3.10, rasa==3.6.21): train, run, test, validate
-# Usage: scripts/setup.sh [app|rasa|browser|postgres|faketime|all]   (default: app rasa)
+#   node_modules  axe-core for the accessibility tests, from package-lock.json (npm ci)
+# Usage: scripts/setup.sh [app|rasa|browser|axe|postgres|faketime|all]   (default: app rasa)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +90,22 @@ need_root_apt() {  # need_root_apt PACKAGE... : installs Debian packages when mi
 
 setup_browser() { need_root_apt chromium; }
 
+# axe-core (the accessibility tests inject it into Chromium), pinned by package-lock.json;
+# stamped like the venvs, so npm runs only when the lock file changed.
+setup_axe() {
+  local want; want=$(lock_hash package.json package-lock.json)
+  if [ -f node_modules/.installed ] && [ "$(cat node_modules/.installed)" = "$want" ] &&
+     [ -f node_modules/axe-core/axe.min.js ]; then
+    return
+  fi
+  command -v npm >/dev/null 2>&1 || die "npm introuvable / not found: the accessibility tests need Node.js >= 18 and npm
+  (e.g. 'apt-get install -y nodejs npm'), then run the command again."
+  say "installing node_modules from package-lock.json, with Node.js $(node --version)"
+  npm ci --no-audit --no-fund --silent
+  echo "$want" > node_modules/.installed
+  say "node_modules ready"
+}
+
 # PostgreSQL server binaries for the hub's tests (each test run starts its own private cluster).
 setup_postgres() { need_root_apt postgresql; }
 
@@ -102,9 +119,10 @@ for t in "${targets[@]}"; do
     app) setup_app ;;
     rasa) setup_rasa ;;
     browser) setup_browser ;;
+    axe) setup_axe ;;
     postgres) setup_postgres ;;
     faketime) setup_faketime ;;
-    all) setup_app; setup_rasa; setup_browser; setup_postgres; setup_faketime ;;
+    all) setup_app; setup_rasa; setup_browser; setup_axe; setup_postgres; setup_faketime ;;
     *) die "unknown target: $t" ;;
   esac
 done

@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 from arobase.settings import ROOT
 from cli import app as cli_app
 from cli.common import count
+from notifications.consent import ConsentWay
 from notifications.hub import Hub
-from notifications.subscribers import add_subscriber, list_subscribers
+from notifications.staff import audit_entries
+from notifications.subscribers import add_subscriber, list_subscribers, subscriber_file
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
@@ -76,6 +78,8 @@ def test_a_subscriber_is_added_listed_exported_and_erased(app: typer.Typer, tmp_
     assert data["abonne"]["adresse"] == "4242"
     assert data["abonne"]["themes"] == ["ecoles", "travaux"]
     assert data["abonne"]["consentement"]
+    assert data["abonne"]["consentement_recueilli_par"] == "cli"
+    assert data["abonne"]["consentement_moyen"] == "déclaré en ligne de commande"
     assert "définitif" in arobase(app, "subscribers", "erase", "1", ok=False)
     erased = arobase(app, "subscribers", "erase", "1", "--yes")
     assert erased.splitlines() == [
@@ -166,6 +170,26 @@ def test_an_email_subscriber_gets_a_confirmation_request_only(app: typer.Typer, 
     assert "(1 envoi annulé)" in arobase(app, "messages", "cancel", "1")
 
 
+def test_a_subscription_records_who_took_the_consent_and_how(app: typer.Typer, hub: Hub) -> None:
+    arobase(app, "subscribers", "add", "--channel", "email", "--address",
+            "camille@trilport.example", "--topic", "travaux", "--consent", "--how", "formulaire",
+            "--by", "accueil@trilport.example")  # fmt: skip
+    (info,) = list_subscribers(hub)
+    consent = subscriber_file(hub, info.id).consent
+    assert (consent.by, consent.how) == ("accueil@trilport.example", ConsentWay.PAPER)
+    arobase(app, "subscribers", "export", str(info.id))
+    arobase(app, "subscribers", "erase", str(info.id), "--yes")
+    detail = f"abonné n° {info.id} (email)"
+    assert [(e.actor, e.action, e.detail) for e in reversed(audit_entries(hub))] == [
+        ("cli", "inscription d'un abonné", detail),
+        ("cli", "export des données d'un abonné", detail),
+        ("cli", "effacement d'un abonné", detail),
+    ]
+    out = arobase(app, "subscribers", "add", "--channel", "email", "--address", "x@y.example",
+                  "--topic", "travaux", "--consent", "--how", "oral", ok=False)  # fmt: skip
+    assert "guichet" in out and "formulaire" in out
+
+
 @pytest.mark.parametrize(
     ("number", "text"), [(0, "0 entrée"), (1, "1 entrée"), (2, "2 entrées"), (12, "12 entrées")]
 )
@@ -224,6 +248,33 @@ def test_an_announcement_is_scheduled_previewed_and_cancelled(app: typer.Typer) 
     assert "(0 envoi annulé)" in arobase(app, "messages", "cancel", "1")
     assert "déjà annulé" in arobase(app, "messages", "cancel", "1", ok=False)
     assert "Aucun envoi" in arobase(app, "deliveries", "stats", "1")
+
+
+def test_an_announcement_is_unscheduled_and_another_approved(app: typer.Typer, hub: Hub) -> None:
+    from notifications.announcements import Composed, get_announcement, save_announcement
+    from tests.hub_support import make_test_hub
+
+    arobase(app, "announce", "Travaux rue de Meaux", "--topic", "travaux",
+            "--at", "2026-12-01 08:00")  # fmt: skip
+    assert "Message n° 1 remis en brouillon." in arobase(app, "messages", "unschedule", "1")
+    assert "draft" in arobase(app, "messages", "list", "--status", "draft")
+    assert "n'attend pas de validation" in arobase(app, "messages", "approve", "1", ok=False)
+    assert "n'est pas parti" in arobase(app, "messages", "retry", "1", ok=False)
+    ruled = make_test_hub(hub.settings.database_url, approval_required=True)
+    try:
+        text = Composed("Marché de Noël", "", None, ("travaux",))
+        saved = save_announcement(ruled, text, actor="com@trilport.example", role="editor",
+                                  publish=True)  # fmt: skip
+    finally:
+        ruled.close()
+    assert saved.message.status == "awaiting"
+    assert "Message n° 2 validé : envoi prévu le" in arobase(app, "messages", "approve", "2")
+    found = get_announcement(hub, 2)
+    assert (found.message.status, found.approved_by) == ("scheduled", "cli")
+    actions = [(e.actor, e.action) for e in audit_entries(hub)]
+    for done in [("cli", "annonce remise en brouillon"), ("cli", "annonce validée"),
+                 ("com@trilport.example", "annonce soumise à validation")]:  # fmt: skip
+        assert done in actions
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,8 @@ from bot.telegram.format import (
 )
 from notifications import (
     DEFAULT_QUIET_HOURS,
+    ChatCounter,
+    ChatTally,
     Hub,
     NotFound,
     SubscriberInfo,
@@ -71,6 +73,7 @@ from notifications import (
     deactivate_address,
     export_subscriber,
     find_subscriber,
+    flush_chats,
     forbidden_reason,
     open_hub,
     privacy_url,
@@ -122,6 +125,19 @@ class BotState:
     # One conversation at a time per chat, so replies never interleave.
     locks: ChatLocks = field(default_factory=ChatLocks)
     clock: Callable[[], float] = time.monotonic
+    # Messages to the assistant per day (no content, no chat id), written every minute.
+    counter: ChatCounter | None = None
+
+    def count_message(self) -> None:
+        """One more message to the assistant; the counter starts with the first one."""
+        if self.counter is None:
+            hub = self.hub
+            self.counter = ChatCounter(
+                ChatTally(hub.now, hub.zone),
+                lambda tally: asyncio.to_thread(flush_chats, hub, tally),
+            )
+            self.counter.start()
+        self.counter.tally.add(CHANNEL)
 
     @property
     def town(self) -> Town:
@@ -211,6 +227,7 @@ async def keep_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
     """Send TEXT to Rasa for this chat and send back its replies, in order."""
     state = state_of(context)
+    state.count_message()
     async with state.locks.hold(chat_id):
         typing = asyncio.create_task(keep_typing(context, chat_id))
         try:
@@ -529,6 +546,8 @@ async def post_init(application: Application) -> None:
 
 async def post_shutdown(application: Application) -> None:
     state: BotState = application.bot_data["arobase"]
+    if state.counter is not None:
+        await state.counter.stop()  # the last counts written
     await state.rasa.aclose()
     state.hub.close()
 

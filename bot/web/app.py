@@ -51,6 +51,7 @@ from bot.web.alerts import alert_routes, open_alerts
 from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
 from bot.web.console import console_routes
+from bot.web.metrics import chat_activity, metrics_routes, request_activity
 from bot.web.privacy import privacy_routes
 from bot.web.security import WebApp
 
@@ -175,7 +176,8 @@ async def chat_endpoint(request: Request) -> Response:
     session_id, is_new = _session_id(request)
     _check_rate(chat, request, None if is_new else session_id)
     message = parse_message(await read_json_object(request, NOT_OBJECT))
-    replies = await _ask_rasa(chat, sender_id(Front.WEB, session_id), message)
+    async with request_activity(request).measured(Front.WEB):  # counted, timed
+        replies = await _ask_rasa(chat, sender_id(Front.WEB, session_id), message)
     response = JSONResponse({"replies": [_reply_json(r) for r in replies]})
     if is_new:
         response.set_cookie(
@@ -238,7 +240,8 @@ def _lifespan(settings: Settings, rasa: RasaClient | None, clients: Clients) -> 
             )
             alerts = open_alerts(settings, town)
             stack.callback(alerts.close)
-            yield {"chat": chat, "alerts": alerts}
+            activity = await stack.enter_async_context(chat_activity(settings, town, alerts))
+            yield {"chat": chat, "alerts": alerts, "activity": activity}
 
     return lifespan
 
@@ -250,6 +253,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     routes = [
         *alert_routes(),
         *console_routes(settings),
+        *metrics_routes(settings, clients),
         *privacy_routes(),
         Route("/", page_endpoint, methods=["GET"]),
         Route("/api/chat", chat_endpoint, methods=["POST"]),

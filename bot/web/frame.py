@@ -4,12 +4,13 @@ the town's header and footer around a title and a few paragraphs."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from arobase.town import Town
 from bot.web.common import render_page
 
 # render_page fills the town's details. Its links are relative, since the app may sit under a
-# path prefix: {{to_root}} leads from the page's folder to the app's root.
+# path prefix: the style sheets' links ({{stylesheets}}) start with notice_page's TO_ROOT.
 FRAME = """<!doctype html>
 <html lang="fr">
 <head>
@@ -17,8 +18,7 @@ FRAME = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="robots" content="noindex">
   <title>{{title}} – Mairie {{de_commune}}</title>
-  <link rel="stylesheet" href="{{to_root}}static/chat.css">
-  <link rel="stylesheet" href="{{to_root}}static/alertes.css">
+{{stylesheets}}
 </head>
 <body>
   <header class="top">
@@ -35,12 +35,20 @@ FRAME = """<!doctype html>
 </body>
 </html>
 """
+FRAME_STYLESHEETS = ("chat.css", "alertes.css")  # in bot/web/static/
 
 
-def notice_page(town: Town, title: str, body: str, *, to_root: str) -> str:
+def notice_page(
+    town: Town, title: str, body: str, *, to_root: str, stylesheets: Sequence[str] = ()
+) -> str:
     """A small page: a title and BODY (HTML, already escaped) in the town's frame; TO_ROOT
-    leads from the page's folder to the app's root ("../" under /alertes/, "" at the top)."""
-    page = render_page(FRAME.replace("{{to_root}}", to_root), town)
+    leads from the page's folder to the app's root ("../" under /alertes/, "" at the top).
+    STYLESHEETS: more of bot/web/static/'s style sheets, after the frame's own (the console's)."""
+    links = "\n".join(
+        f'  <link rel="stylesheet" href="{to_root}static/{name}">'
+        for name in (*FRAME_STYLESHEETS, *stylesheets)
+    )
+    page = render_page(FRAME.replace("{{stylesheets}}", links), town)
     page = page.replace("{{title}}", html.escape(title, quote=False))
     return page.replace("{{body}}", body)  # last: the body is never read for placeholders
 

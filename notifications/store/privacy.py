@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 
+from notifications.consent import SubscriberFile
 from notifications.decide.subscriptions import ConfirmationLink, LinkState, link_of
 from notifications.errors import NotFound
 from notifications.records import HeldData, HeldDelivery, Purged
@@ -34,8 +35,9 @@ def erase_by_token(db: Database, token: str) -> bool:
         return True
 
 
-def held_data(db: Database, subscriber_id: int) -> HeldData:
-    """Every datum held on SUBSCRIBER_ID; NotFound when unknown."""
+def held_data(db: Database, subscriber_id: int) -> SubscriberFile:
+    """Every datum held on SUBSCRIBER_ID, its consent's provenance too; NotFound when
+    unknown."""
     with db.reading() as session:
         row = rows.get_row(session, subscriber_id)
         deliveries = session.execute(
@@ -44,7 +46,7 @@ def held_data(db: Database, subscriber_id: int) -> HeldData:
             .where(DeliveryRow.subscriber_id == subscriber_id)
             .order_by(DeliveryRow.id)
         ).all()
-        return HeldData(
+        held = HeldData(
             subscriber=rows.subscriber_info(row),
             params=dict(row.params),
             confirmed_at=row.confirmed_at,
@@ -54,6 +56,7 @@ def held_data(db: Database, subscriber_id: int) -> HeldData:
                 for d, title in deliveries
             ),
         )
+        return SubscriberFile(held, rows.consent_of(row))
 
 
 def settle_link(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
+from notifications.consent import OWN_CONSENT, Consent, ConsentWay
 from notifications.decide.subscriptions import DEFAULT_QUIET, SubscriptionRequest
 from notifications.errors import NotFound
 from notifications.records import DEFAULT_DIGEST_AT, Preferences, SubscriberInfo, hhmm
@@ -50,6 +51,11 @@ def subscriber_info(row: SubscriberRow) -> SubscriberInfo:
     )
 
 
+def consent_of(row: SubscriberRow) -> Consent:
+    """Who recorded ROW's consent and how (both None: the person subscribed themselves)."""
+    return Consent(row.consent_by, ConsentWay(row.consent_how) if row.consent_how else None)
+
+
 # --- Session-level helpers ---------------------------------------------------------------------
 
 
@@ -62,14 +68,18 @@ def new_subscriber(
     confirmed: bool = True,
     quiet: tuple[str | None, str | None] = DEFAULT_QUIET,
     digest_at: str | None = None,
+    consent: Consent = OWN_CONSENT,
 ) -> SubscriberRow:
-    """A subscriber row who consented NOW (an e-mail one is confirmed later, by its link)."""
+    """A subscriber row who consented NOW (an e-mail one is confirmed later, by its link),
+    their consent recorded by CONSENT's staff member and means (none: they asked themselves)."""
     return SubscriberRow(
         channel=channel,
         address=address,
         params=params,
         token=secrets.token_urlsafe(24),
         consent_at=now,
+        consent_by=consent.by,
+        consent_how=consent.how,
         confirmed_at=now if confirmed else None,
         active=True,
         quiet_start=quiet[0],
@@ -132,7 +142,7 @@ def consenting_row(
     session: Session, request: SubscriptionRequest, now: datetime
 ) -> tuple[SubscriberRow, bool]:
     """The subscriber who asks NOW, recorded if new (then True); one a channel had deactivated
-    is active again, its consent renewed."""
+    is active again, its consent renewed (the person's own now: no staff member's)."""
     row = find_row(session, request.channel, request.address)
     if row is None:
         row = new_subscriber(request.channel, request.address, request.params, now)
@@ -141,7 +151,7 @@ def consenting_row(
         return row, True
     if not row.active:
         reactivate_row(row)
-        row.consent_at = now
+        row.consent_at, row.consent_by, row.consent_how = now, None, None
     return row, False
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from notifications.consent import OWN_CONSENT, Consent
 from notifications.decide.subscriptions import SubscriptionRequest, topics_added, topics_removed
 from notifications.records import DeliveryStatus, SubscriberInfo
 from notifications.store.database import Database
@@ -86,6 +87,7 @@ def add(
     confirmed: bool,
     quiet: tuple[str | None, str | None],
     digest_at: str | None,
+    consent: Consent = OWN_CONSENT,
 ) -> tuple[SubscriberInfo, bool]:
     """Record the subscriber of REQUEST, who consented NOW (see `new_subscriber`), and True;
     when its address subscribes already, that subscriber unchanged, and False."""
@@ -101,6 +103,7 @@ def add(
             confirmed=confirmed,
             quiet=quiet,
             digest_at=digest_at,
+            consent=consent,
         )
         session.add(row)
         session.flush()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -107,6 +108,18 @@ class MessageRow(Base):
     scheduled_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A staff announcement's workflow (migration 0004; notifications/decide/announcements.py):
+    # draft | awaiting (approval) → scheduled; who wrote, last changed and approved it, why an
+    # urgent one skipped the approval, a reviewer's note; `immediate`: it goes when published
+    # or approved; `revision` counts changes, so that an approval names the text it saw.
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    edited_by: Mapped[str | None] = mapped_column(String(320))
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    bypass_reason: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None]
 
 
 class SubscriberRow(Base):
@@ -120,6 +133,10 @@ class SubscriberRow(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)  # confirm / unsubscribe links
     consent_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]  # e-mail double opt-in; others at consent
+    # Who recorded the consent (a staff e-mail) and how (a ConsentWay key), migration 0006;
+    # both NULL when the person subscribed themselves.
+    consent_by: Mapped[str | None] = mapped_column(String(320))
+    consent_how: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(Text)
     deactivated_at: Mapped[datetime | None]  # erased after the stated retention period
@@ -155,6 +172,7 @@ class DeliveryRow(Base):
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_subscriber", "subscriber_id"),
         Index("ix_deliveries_claim", "channel", "status", "urgent", "next_attempt_at"),
+        Index("ix_deliveries_created", "channel", "status", "created_at"),  # the dashboard's
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -226,3 +244,71 @@ class StaffAuditRow(Base):
     actor: Mapped[str] = mapped_column(String(320))  # a staff e-mail, "cli" or "inconnu"
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class WorkerBeatRow(Base):
+    """A worker's heartbeat: the dashboard tells from it whether the sending service runs."""
+
+    __tablename__ = "worker_beats"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)  # host:pid:random
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]  # a clean stop; None while it runs (or if it died)
+
+
+class ChatCountRow(Base):
+    """Messages residents wrote to the assistant: a day, a front, a number (no content, no
+    sender)."""
+
+    __tablename__ = "chat_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # in the town's time
+    front: Mapped[str] = mapped_column(String(16), primary_key=True)  # web | telegram | app
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TownClosureRow(Base):
+    """An exceptional closure added in the console (migration 0005), merged after the town
+    file's own closures (arobase.town.with_edits); the file's are never copied here."""
+
+    __tablename__ = "town_closures"
+    __table_args__ = (Index("ix_town_closures_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the file's « date »
+    until: Mapped[date | None] = mapped_column(Date)  # the last day; None: DAY alone
+    # The service keys; SQL NULL (not JSON null): every service.
+    services: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    hours: Mapped[str | None] = mapped_column(String(100))  # OSM spans; None: closed all day
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime]
+
+
+class TownProcedureRow(Base):
+    """A procedure's answer and « vérifié le » date as edited in the console (migration
+    0005), over the town file's; deleting the row gives the file's text back."""
+
+    __tablename__ = "town_procedures"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # the file's procedure key
+    answer: Mapped[str] = mapped_column(Text)
+    checked: Mapped[date] = mapped_column(Date)
+    edited_by: Mapped[str] = mapped_column(String(320))
+    edited_at: Mapped[datetime]
+
+
+class TownRevisionRow(Base):
+    """One row (id 1): a number that grows with each edit of the town content, in the edit's
+    transaction. The actions compare it with the one they merged (one cheap query) instead
+    of reading every edit again; timestamps would miss two edits in one clock tick."""
+
+    __tablename__ = "town_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,14 +24,7 @@ from starlette.routing import Route
 
 from arobase.settings import Settings
 from bot.web.clients import RateLimit
-from bot.web.console.announcement_render import COMPOSE_PATH
-from bot.web.console.announcements import (
-    announcements_page,
-    cancel_action,
-    compose_action,
-    compose_form_page,
-    message_page,
-)
+from bot.web.console import announcements, content, counter, dashboard
 from bot.web.console.auth import CONSOLE_PATH, LOGIN_PATH, Endpoint, login_rate, require, throttled
 from bot.web.console.pages import (
     console_endpoint,
@@ -45,28 +38,33 @@ from bot.web.console.pages import (
     password_action,
     password_page,
 )
-from bot.web.console.render import ANNOUNCEMENTS_PATH, JOURNAL_PATH, LOGOUT_PATH
+from bot.web.console.render import JOURNAL_PATH, LOGOUT_PATH
 from notifications import STAFF_PASSWORD_PATH
 
 # Starlette gives a route without methods GET alone; the fallbacks answer any method.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+Handlers = dict[str, dict[str, Endpoint]]
+# Each section of the console declares its pages: `handlers()`, path → method → endpoint.
+SECTIONS = (announcements, content, counter, dashboard)
+
+
+def account_handlers(limit: RateLimit) -> Handlers:
+    """Log in and out, the home page, the audit log and the one-time link's page."""
+    return {
+        CONSOLE_PATH: {"GET": home_page},
+        LOGIN_PATH: {"GET": login_page, "POST": throttled(limit, login_action)},
+        LOGOUT_PATH: {"POST": logout_action},
+        JOURNAL_PATH: {"GET": journal_page},
+        STAFF_PASSWORD_PATH: {"GET": password_page, "POST": throttled(limit, password_action)},
+    }
 
 
 def console_routes(settings: Settings) -> list[Route]:
     """The console's routes, for the web app; its throttle (AROBASE_CONSOLE_LOGIN_RATE)
     counts the log-in and password forms per client, in this process' memory."""
-    limit = RateLimit(login_rate(settings))
-    handlers: dict[str, dict[str, Endpoint]] = {
-        CONSOLE_PATH: {"GET": home_page},
-        LOGIN_PATH: {"GET": login_page, "POST": throttled(limit, login_action)},
-        LOGOUT_PATH: {"POST": logout_action},
-        JOURNAL_PATH: {"GET": journal_page},
-        ANNOUNCEMENTS_PATH: {"GET": announcements_page},
-        COMPOSE_PATH: {"GET": compose_form_page, "POST": compose_action},
-        ANNOUNCEMENTS_PATH + "/{message_id:int}": {"GET": message_page},
-        ANNOUNCEMENTS_PATH + "/{message_id:int}/annuler": {"POST": cancel_action},
-        STAFF_PASSWORD_PATH: {"GET": password_page, "POST": throttled(limit, password_action)},
-    }
+    handlers = account_handlers(RateLimit(login_rate(settings)))
+    for section in SECTIONS:
+        handlers.update(section.handlers())
     routes = [
         Route(path, console_endpoint(handler), methods=[method])
         for path, by_method in handlers.items()

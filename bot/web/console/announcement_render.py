@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from bot.web.console.auth import CSRF_FIELD, relative
+from bot.web.console.auth import relative
 from bot.web.console.render import (
     ANNOUNCEMENTS_PATH,
-    ERROR_ID,
     attr,
     data_table,
     escape,
-    message,
     when,
 )
 from bot.web.frame import paragraphs
@@ -22,9 +20,12 @@ from notifications import PUSH_MAX_BYTES, TELEGRAM_MAX_CHARS, MessageInfo
 
 COMPOSE_PATH = "/console/annonces/nouvelle"
 NOW, LATER = "maintenant", "date"  # the « quand » choices
-PREVIEW, PUBLISH = "apercu", "publier"  # the form's two buttons (name "action")
+# The form's buttons (name "action"): preview, publish, save as a draft.
+PREVIEW, PUBLISH, DRAFT = "apercu", "publier", "brouillon"
 
 STATUS_NAMES = {
+    "draft": "brouillon",
+    "awaiting": "en attente de validation",
     "scheduled": "programmé",
     "sent": "envoyé",
     "cancelled": "annulé",
@@ -79,6 +80,7 @@ class Draft:
     timing: str = NOW
     date: str = ""
     time: str = ""
+    bypass: str = ""  # why an urgent one goes without approval (the two-person rule)
 
     @property
     def scheduled(self) -> bool:
@@ -103,135 +105,48 @@ def list_row(info: MessageInfo, labels: Mapping[str, str], zone: tzinfo) -> str:
     return "          <tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
+HEADS = ["N°", "Date", "État", "Urgence", "Thèmes", "Titre"]
+# The messages not yet released that wait for someone: (status, heading, anchor).
+WAITING = (
+    ("awaiting", "En attente de validation", "a-valider"),
+    ("draft", "Brouillons", "brouillons"),
+)
+
+
+def rows_of(messages: list[MessageInfo], labels: Mapping[str, str], zone: tzinfo) -> str:
+    return "\n".join(list_row(info, labels, zone) for info in messages)
+
+
 def list_body(
-    nav: str, messages: list[MessageInfo], labels: Mapping[str, str], zone: tzinfo
+    nav: str,
+    messages: list[MessageInfo],
+    labels: Mapping[str, str],
+    zone: tzinfo,
+    waiting: list[MessageInfo] | None = None,
 ) -> str:
-    """The latest messages, newest first, and the way to write one."""
+    """The messages awaiting approval and the drafts (WAITING), the latest messages newest
+    first, and the way to write one."""
     compose = relative(ANNOUNCEMENTS_PATH, COMPOSE_PATH)
     parts = [nav, f'    <p><a class="action" href="{attr(compose)}">Écrire une annonce</a></p>']
+    for status, heading, anchor in WAITING:
+        chosen = [info for info in waiting or [] if info.status == status]
+        if chosen:
+            caption = f"{heading} : {len(chosen)}, du plus récent au plus ancien"
+            parts.append(f'    <h2 id="{anchor}">{heading}</h2>')
+            parts.append(data_table(anchor, caption, HEADS, rows_of(chosen, labels, zone)))
+    parts.append('    <h2 id="derniers">Derniers messages</h2>')
     if not messages:
         parts.append(paragraphs("Aucun message pour le moment."))
         return "\n".join(parts)
-    rows = "\n".join(list_row(info, labels, zone) for info in messages)
-    heads = ["N°", "Date", "État", "Urgence", "Thèmes", "Titre"]
     caption = (
         f"Les {len(messages)} derniers messages, du plus récent au plus ancien "
         "(heure de la commune)"
     )
-    parts.append(data_table("messages", caption, heads, rows))
+    parts.append(data_table("messages", caption, HEADS, rows_of(messages, labels, zone)))
     return "\n".join(parts)
 
 
-# --- The compose form ----------------------------------------------------------------------------
-
-
-def described(name: str, hint: bool, invalid: bool) -> str:
-    ids = ([f"{name}-hint"] if hint else []) + ([ERROR_ID] if invalid else [])
-    text = ' aria-invalid="true"' if invalid else ""
-    return text + (f' aria-describedby="{" ".join(ids)}"' if ids else "")
-
-
-def field_block(name: str, label: str, control: str, hint: str = "") -> str:
-    hint_html = f'\n        <p class="hint" id="{name}-hint">{escape(hint)}</p>' if hint else ""
-    return (
-        f'      <div class="field">\n        <label for="{name}">{escape(label)}</label>'
-        f"{hint_html}\n        {control}\n      </div>"
-    )
-
-
-def checkbox(name: str, value: str, label: str, checked: bool, extra: str = "") -> str:
-    ticked = " checked" if checked else ""
-    return (
-        f'          <li><label class="topic"><input type="checkbox" name="{name}" '
-        f'value="{attr(value)}"{ticked}{extra}> <span class="topic-text">'
-        f'<span class="topic-label">{escape(label)}</span></span></label></li>'
-    )
-
-
-def compose_fields(draft: Draft, labels: Mapping[str, str], invalid: str | None) -> list[str]:
-    """The form's fields; INVALID names the one the error is about."""
-    title = (
-        f'<input id="titre" name="titre" type="text" required maxlength="200" '
-        f'value="{attr(draft.title)}"{described("titre", False, invalid == "titre")}>'
-    )
-    body = (
-        f'<textarea id="texte" name="texte" rows="8" cols="30" maxlength="2000"'
-        f"{described('texte', True, invalid == 'texte')}>{escape(draft.body)}</textarea>"
-    )
-    link = (
-        f'<input id="lien" name="lien" type="url" inputmode="url" '
-        f'value="{attr(draft.link)}"{described("lien", True, invalid == "lien")}>'
-    )
-    # A fieldset takes no aria-invalid: its boxes do, and it points at the error.
-    wrong = invalid == "themes"
-    topics_invalid = f' aria-describedby="{ERROR_ID}"' if wrong else ""
-    box_invalid = ' aria-invalid="true"' if wrong else ""
-    topics = "\n".join(
-        checkbox("themes", key, label, key in draft.topics, box_invalid)
-        for key, label in labels.items()
-    )
-    urgent = checkbox(
-        "urgent", "oui", "Alerte urgente", draft.urgent, ' aria-describedby="urgent-hint"'
-    )
-    later_invalid = described("date", True, invalid == "date")
-    now_checked = "" if draft.scheduled else " checked"
-    later_checked = " checked" if draft.scheduled else ""
-    return [
-        field_block("titre", "Titre", title),
-        field_block("texte", "Texte (facultatif)", body, "2 000 caractères au plus."),
-        field_block("lien", "Lien (facultatif)", link, "Une adresse qui commence par https://"),
-        f'      <fieldset class="topics"{topics_invalid}>\n'
-        "        <legend>Thèmes (au moins un)</legend>\n"
-        f'        <ul class="topic-list">\n{topics}\n        </ul>\n'
-        "      </fieldset>",
-        '      <fieldset class="topics">\n        <legend>Urgence</legend>\n'
-        f'        <p class="hint" id="urgent-hint">{escape(URGENT_HINT)}</p>\n'
-        f'        <ul class="topic-list">\n{urgent}\n        </ul>\n'
-        "      </fieldset>",
-        '      <fieldset class="topics">\n        <legend>Envoi</legend>\n'
-        '        <ul class="topic-list">\n'
-        f'          <li><label class="topic"><input type="radio" name="quand" value="{NOW}"'
-        f"{now_checked}> Dès maintenant</label></li>\n"
-        f'          <li><label class="topic"><input type="radio" name="quand" value="{LATER}"'
-        f"{later_checked}> À la date et à l'heure suivantes</label></li>\n"
-        "        </ul>\n"
-        f'        <p class="hint" id="date-hint">{escape(WHEN_HINT)}</p>\n'
-        f'        <label for="date">Date</label>\n'
-        f'        <input id="date" name="date" type="date" value="{attr(draft.date)}"'
-        f"{later_invalid}>\n"
-        f'        <label for="heure">Heure</label>\n'
-        f'        <input id="heure" name="heure" type="time" value="{attr(draft.time)}"'
-        f"{later_invalid}>\n"
-        "      </fieldset>",
-    ]
-
-
-def buttons(draft: Draft, previewed: bool) -> str:
-    """« Aperçu », and after a preview « Publier » (« Programmer » for a date)."""
-    parts = [
-        f'<button type="submit" name="action" value="{PREVIEW}" class="action'
-        + (' secondary">' if previewed else '">')
-        + ("Mettre à jour l'aperçu" if previewed else "Aperçu")
-        + "</button>"
-    ]
-    if previewed:
-        label = "Programmer" if draft.scheduled else "Publier"
-        parts.append(
-            f'<button type="submit" name="action" value="{PUBLISH}" class="action">{label}</button>'
-        )
-    return '      <div class="actions">\n        ' + "\n        ".join(parts) + "\n      </div>"
-
-
-def compose_form(
-    csrf: str, draft: Draft, labels: Mapping[str, str], invalid: str | None, previewed: bool
-) -> str:
-    inner = "\n".join([*compose_fields(draft, labels, invalid), buttons(draft, previewed)])
-    action = relative(COMPOSE_PATH, COMPOSE_PATH)
-    return (
-        f'    <form method="post" action="{attr(action)}" class="compose" novalidate>\n'
-        f'      <input type="hidden" name="{CSRF_FIELD}" value="{attr(csrf)}">\n'
-        f"{inner}\n    </form>"
-    )
+# --- The preview -----------------------------------------------------------------------------
 
 
 def number(count: int) -> str:
@@ -269,27 +184,3 @@ def preview_block(texts: Mapping[str, str], reach: Mapping[str, int]) -> str:
             f'aria-label="Texte {attr(name)}"><pre>{escape(text)}</pre></div>'
         )
     return "\n".join(parts)
-
-
-def compose_body(
-    nav: str,
-    csrf: str,
-    draft: Draft,
-    labels: Mapping[str, str],
-    *,
-    error: str | None = None,
-    invalid: str | None = None,
-    preview: tuple[Mapping[str, str], Mapping[str, int]] | None = None,
-) -> str:
-    parts = [nav, message(error, error=True)]
-    if preview is None:
-        parts.append(
-            paragraphs(
-                "Avant de publier, l'aperçu vous montre le texte exact envoyé sur chaque canal "
-                "et le nombre de destinataires."
-            )
-        )
-    parts.append(compose_form(csrf, draft, labels, invalid, preview is not None))
-    if preview is not None:
-        parts.append(preview_block(*preview))
-    return "\n".join(part for part in parts if part)

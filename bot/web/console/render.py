@@ -17,6 +17,9 @@ from notifications import PASSWORD_MIN, AuditEntry, Role, StaffSession
 LOGOUT_PATH = "/console/deconnexion"
 JOURNAL_PATH = "/console/journal"
 ANNOUNCEMENTS_PATH = "/console/annonces"
+DASHBOARD_PATH = "/console/tableau-de-bord"
+CONTENT_PATH = "/console/contenu"
+COUNTER_PATH = "/console/guichet"
 CONSOLE_TITLE = "Console de la mairie"
 ERROR_ID = "form-error"
 
@@ -39,9 +42,7 @@ def frame(town: Town, here: str, title: str, body: str, *, error: bool = False) 
     TITLE as its heading, then BODY (HTML, already escaped). ERROR: the page answers a
     refused form, which its title says first (screen readers read it on arrival)."""
     to_root = relative(here, "/")
-    page = notice_page(town, title, body, to_root=to_root)
-    style = f'  <link rel="stylesheet" href="{to_root}static/console.css">\n</head>'
-    page = page.replace("</head>", style, 1)  # the frame's own: the body follows it
+    page = notice_page(town, title, body, to_root=to_root, stylesheets=["console.css"])
     return page.replace("<title>", "<title>Erreur\u00a0: ", 1) if error else page
 
 
@@ -135,12 +136,20 @@ def password_body(action: str, csrf: str, *, error: str | None = None) -> str:
 
 
 def staff_nav(here: str, session: StaffSession) -> str:
-    """The logged-in pages' menu: home, the announcements for admins and editors, the audit
-    log for admins, and the log-out button."""
+    """The logged-in pages' menu, by role (each page checks the role again), and the log-out
+    button: the dashboard, announcements and town content for admins and editors, the counter
+    for admins and agents, the audit log for admins."""
+    role = session.account.role
     links = [("Accueil de la console", CONSOLE_PATH)]
-    if session.account.role in (Role.ADMIN, Role.EDITOR):
-        links.append(("Annonces", ANNOUNCEMENTS_PATH))
-    if session.account.role is Role.ADMIN:
+    if role in (Role.ADMIN, Role.EDITOR):
+        links += [
+            ("Tableau de bord", DASHBOARD_PATH),
+            ("Annonces", ANNOUNCEMENTS_PATH),
+            ("Contenu de la commune", CONTENT_PATH),
+        ]
+    if role in (Role.ADMIN, Role.AGENT):
+        links.append(("Guichet", COUNTER_PATH))
+    if role is Role.ADMIN:
         links.append(("Journal des actions", JOURNAL_PATH))
     items = "\n".join(
         f'        <li><a href="{attr(relative(here, path))}"'
