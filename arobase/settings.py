@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     staff_max_failures: int = Field(default=5, gt=0)
     staff_lock_seconds: float = Field(default=900, gt=0)
     staff_link_hours: float = Field(default=24, gt=0)
+    # Administrators must use a second factor (a code from an authenticator app, TOTP): one
+    # without it is sent to its set-up page after logging in, and can do nothing else.
+    staff_admin_totp: bool = False
+    # The key that encrypts the staff's TOTP secrets in the database (Fernet keys,
+    # space-separated: the first encrypts, each decrypts). Empty: one made in the data
+    # folder; set it when several machines share the database.
+    staff_totp_key: SecretStr = SecretStr("")
     # Two-person rule: an editor's announcement waits for another editor's or an admin's
     # approval before it is published (an urgent one may bypass it, with a logged reason).
     approval_required: bool = False

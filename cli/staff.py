@@ -81,7 +81,7 @@ def staff_list() -> None:
             elif not account.has_password:
                 state = "en attente de son mot de passe"
             else:
-                state = "actif"
+                state = "actif, double authentification" if account.has_totp else "actif"
             created = local(account.created_at, hub)
             typer.echo(f"{account.email:<40} {account.role:<7} {state} (créé le {created})")
 
@@ -99,13 +99,18 @@ def staff_disable(email: str) -> None:
 
 @staff_app.command("reset")
 def staff_reset(email: str) -> None:
-    """Efface le mot de passe d'un compte, ferme ses sessions et affiche un nouveau lien à
-    usage unique (un compte désactivé est réactivé)."""
+    """Efface le mot de passe d'un compte et sa double authentification (téléphone perdu),
+    ferme ses sessions et affiche un nouveau lien à usage unique (un compte désactivé est
+    réactivé)."""
     from notifications.staff import CLI_ACTOR, reset_staff
 
     def action(hub: Hub) -> None:
         token = reset_staff(hub, email, actor=CLI_ACTOR)
         typer.echo(f"Compte réinitialisé : mot de passe effacé, sessions fermées ({email}).")
+        typer.echo(
+            "Sa double authentification, s'il en avait une, est retirée : la personne pourra "
+            "la réactiver dans la console."
+        )
         print_link(hub, token)
 
     run(action)

@@ -74,7 +74,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "notifications.outbox": ("ChannelStats", "delivery_stats", "failures"),
     "notifications.audience": ("audience",),
-    "notifications.decide.staff": ("PASSWORD_MIN",),
+    "notifications.decide.staff": ("PASSWORD_MIN", "TOTP_DIGITS", "grouped"),
     "notifications.decide.announcements": ("Announcement", "Step"),
     "notifications.links": (
         "ALERTS_PATH",
@@ -92,6 +92,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "notifications.staff": (
         "AccountLocked",
         "AuditEntry",
+        "CodeRequired",
         "LoginRefused",
         "Role",
         "StaffAccount",
@@ -108,6 +109,19 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "session_of",
         "set_password",
     ),
+    # the second factor (bot/web/console/totp.py)
+    "notifications.staff_totp": (
+        "CodeExpired",
+        "CodeRefused",
+        "TotpSetup",
+        "confirm_totp",
+        "disable_totp",
+        "log_in_code",
+        "pending_email",
+        "totp_active_since",
+        "totp_setup",
+    ),
+    "notifications.staff_secrets": ("SecondFactorUnavailable",),
     "notifications.subscribers": (
         "chat_subscribe",
         "chat_unsubscribe",
@@ -131,7 +145,12 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "notifications.news": ("NewsItem", "latest_news", "next_meetings"),
     "notifications.render": ("quoted_labels",),
     "notifications.vapid": ("configured_vapid_keys", "town_vapid_keys"),
-    "notifications.channels": ("CHANNEL_NAMES", "push_policy", "channel_phrase"),
+    "notifications.channels": (
+        "CHANNEL_NAMES",
+        "channel_phrase",
+        "enrolment_address",
+        "push_policy",
+    ),
     "notifications.channels.telegram": ("TELEGRAM_MAX_CHARS", "forbidden_reason"),
     "notifications.channels.webpush": ("PUSH_MAX_BYTES",),
     "notifications.hosts": ("origin",),

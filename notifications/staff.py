@@ -3,30 +3,28 @@ and out, sessions that lapse when idle, disable, reset, and the audit of it all.
 
 Passwords are hashed with argon2id and never stored, logged nor audited in clear; the tokens
 given to a browser or put in a link are kept only as SHA-256 digests, so that a copy of the
-database opens no session and sets no password.
+database opens no session and sets no password (notifications/staff_secrets.py). An account
+with a second factor gets its session only once its code is right (staff_totp.py).
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NoReturn
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from arobase.hours_text import duration_text
 from notifications.channels.base import AddressContext
 from notifications.channels.email import email_address
 from notifications.decide.staff import (
+    PENDING_LIFETIME,
     SESSION_LIFETIME,
     LockPolicy,
     after_failure,
     locked_for,
+    must_enrol,
     normalized_password,
     password_problem,
     session_alive,
@@ -34,7 +32,11 @@ from notifications.decide.staff import (
 )
 from notifications.errors import HubError, InvalidAddress, InvalidInput
 from notifications.hub import Hub
+from notifications.staff_secrets import digest as _digest
+from notifications.staff_secrets import hasher as _hasher
+from notifications.staff_secrets import verified as _verified
 from notifications.store import staff as store
+from notifications.store import staff_totp as totp_store
 from notifications.store.staff import AuditEntry, NewSession, Role, StaffAccount
 
 CLI_ACTOR = "cli"  # what the commands did
@@ -56,6 +58,7 @@ class StaffAction(StrEnum):
     LOGGED_OUT = "déconnexion"
     LOGIN_FAILED = "échec de connexion"
     LOCKED = "compte bloqué"
+    CODE_FAILED = "code de double authentification refusé"
 
 
 class LoginRefused(HubError):
@@ -64,6 +67,15 @@ class LoginRefused(HubError):
 
     def __init__(self) -> None:
         super().__init__("adresse e-mail ou mot de passe incorrect")
+
+
+class CodeRequired(HubError):
+    """The password was right, and the account asks for its second factor's code: TOKEN
+    names this log-in until the code comes (PENDING_LIFETIME)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__("saisissez le code à six chiffres de votre application")
+        self.token = token
 
 
 class AccountLocked(HubError):
@@ -81,29 +93,7 @@ class StaffSession:
     account: StaffAccount
     csrf: str  # the form token of this session
     expires_at: datetime  # when it lapses unless used again
-
-
-@functools.cache
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()  # argon2id with the library's parameters (RFC 9106's second choice)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash that no password matches, checked when the account has none: an unknown e-mail
-    takes as long to refuse as a wrong password."""
-    return _hasher().hash(secrets.token_urlsafe(32))
-
-
-def _verified(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher().verify(password_hash or _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    must_enrol: bool = False  # an admin without a second factor where admins need one
 
 
 def _email(address: str) -> str:
@@ -193,7 +183,9 @@ def reset_staff(hub: Hub, email: str, *, actor: str) -> str:
     ended (it is active again if it was disabled). NotFound when there is none."""
     email = _email(email)
     token, link = _new_link(hub)
-    store.reset(hub.db, email, link, _note(hub, actor, StaffAction.RESET, email))
+    found = store.credentials(hub.db, email)
+    cleared = " ; double authentification retirée" if found and found.account.has_totp else ""
+    store.reset(hub.db, email, link, _note(hub, actor, StaffAction.RESET, email + cleared))
     return token
 
 
@@ -202,39 +194,74 @@ def reset_staff(hub: Hub, email: str, *, actor: str) -> str:
 
 def log_in(hub: Hub, email: str, password: str, *, client: str) -> tuple[str, StaffSession]:
     """A new session: the token to give the browser, and the session. LoginRefused, or
-    AccountLocked after too many failures in a row; CLIENT is noted in the audit."""
+    AccountLocked after too many failures in a row; CLIENT is noted in the audit. An account
+    with a second factor: CodeRequired, whose log-in staff_totp.log_in_code finishes."""
     now = hub.now()
     try:
         found = store.credentials(hub.db, _email(email))
     except InvalidInput:
         found = None
-    if found and (wait := locked_for(found.account.locked_until, now)):
-        detail = f"compte {found.account.email} bloqué ; client {client}"
-        store.write_audit(hub.db, _note(hub, UNKNOWN_ACTOR, StaffAction.LOGIN_FAILED, detail))
-        raise AccountLocked(wait)
+    if found:
+        check_lock(hub, found.account, client)
     password = normalized_password(password)
     password_hash = found.password_hash if found else None
     # Checked even without a hash, so that a missing account takes as long as a wrong password.
     verified = _verified(password_hash, password)
     if found is None or password_hash is None or not (verified and found.account.active):
-        _refuse(hub, found.account if found else None, client)
+        refuse(hub, found.account if found else None, client)
+    if found.account.has_totp:  # the session waits for the code (staff_totp.log_in_code)
+        pending = secrets.token_urlsafe(32)
+        totp_store.await_code(hub.db, found.account.id, _digest(pending), now + PENDING_LIFETIME)
+        raise CodeRequired(pending)
     rehashed = None
     if _hasher().check_needs_rehash(password_hash):  # the parameters grew since
         rehashed = _hasher().hash(password)
+    return open_session(hub, found.account, client, rehashed=rehashed)
+
+
+def check_lock(
+    hub: Hub, account: StaffAccount, client: str, action: StaffAction = StaffAction.LOGIN_FAILED
+) -> None:
+    """AccountLocked (ACTION noted) while ACCOUNT is locked."""
+    if wait := locked_for(account.locked_until, hub.now()):
+        detail = f"compte {account.email} bloqué ; client {client}"
+        store.write_audit(hub.db, _note(hub, UNKNOWN_ACTOR, action, detail))
+        raise AccountLocked(wait)
+
+
+def open_session(
+    hub: Hub, account: StaffAccount, client: str, *, rehashed: str | None = None
+) -> tuple[str, StaffSession]:
+    """A session for ACCOUNT, whose log-in succeeded: its token and the session."""
+    now = hub.now()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    account = replace(found.account, locked_until=None)
+    account = replace(account, locked_until=None)
     note = _note(hub, account.email, StaffAction.LOGGED_IN, f"client {client}")
     stale = (now - _idle(hub), now - SESSION_LIFETIME)
     new = NewSession(_digest(token), csrf, client)
     store.open_session(hub.db, account.id, new, note, rehashed=rehashed, stale=stale)
-    return token, StaffSession(account, csrf, session_expiry(now, now, _idle(hub)))
+    expiry = session_expiry(now, now, _idle(hub))
+    return token, StaffSession(account, csrf, expiry, _must_enrol(hub, account))
 
 
-def _refuse(hub: Hub, account: StaffAccount | None, client: str) -> NoReturn:
-    """Note a failed log-in (counted against ACCOUNT, which it may lock) and refuse it."""
+def _must_enrol(hub: Hub, account: StaffAccount) -> bool:
+    required = hub.settings.staff_admin_totp
+    return must_enrol(account.role is Role.ADMIN, account.has_totp, admins_required=required)
+
+
+def refuse(
+    hub: Hub,
+    account: StaffAccount | None,
+    client: str,
+    *,
+    refusal: HubError | None = None,
+    action: StaffAction = StaffAction.LOGIN_FAILED,
+) -> NoReturn:
+    """Note a failed log-in (ACTION, counted against ACCOUNT, which it may lock) and refuse
+    it: REFUSAL (LoginRefused by default), or AccountLocked."""
     if account is None:
         detail = f"adresse inconnue ; client {client}"
-        store.write_audit(hub.db, _note(hub, UNKNOWN_ACTOR, StaffAction.LOGIN_FAILED, detail))
+        store.write_audit(hub.db, _note(hub, UNKNOWN_ACTOR, action, detail))
         raise LoginRefused
     now, settings = hub.now(), hub.settings
     policy = LockPolicy(settings.staff_max_failures, timedelta(seconds=settings.staff_lock_seconds))
@@ -244,12 +271,12 @@ def _refuse(hub: Hub, account: StaffAccount | None, client: str) -> NoReturn:
         hub.db,
         account.id,
         lambda failures: after_failure(failures, now, policy),
-        _note(hub, UNKNOWN_ACTOR, StaffAction.LOGIN_FAILED, failed),
+        _note(hub, UNKNOWN_ACTOR, action, failed),
         _note(hub, UNKNOWN_ACTOR, StaffAction.LOCKED, locked),
     )
     if until is not None:
         raise AccountLocked(locked_for(until, now))
-    raise LoginRefused
+    raise refusal or LoginRefused()
 
 
 def session_of(hub: Hub, token: str) -> StaffSession | None:
@@ -262,7 +289,8 @@ def session_of(hub: Hub, token: str) -> StaffSession | None:
     if not session_alive(state.created_at, state.last_used_at, idle, now):
         return None
     store.touch(hub.db, state.id, now)
-    return StaffSession(state.account, state.csrf, session_expiry(state.created_at, now, idle))
+    expiry = session_expiry(state.created_at, now, idle)
+    return StaffSession(state.account, state.csrf, expiry, _must_enrol(hub, state.account))
 
 
 def log_out(hub: Hub, token: str) -> None:

@@ -111,9 +111,8 @@ def subscribe(
 
 
 def enrolment_channels() -> tuple[str, ...]:
-    """The channels staff may enrol a person on at the counter, in the registry's order: those
-    that ask the person to confirm from the address itself (anyone can type another's)."""
-    return tuple(plugin.name for plugin in plugins() if plugin.needs_confirmation)
+    """The channels staff may enrol a person on at the counter, in the registry's order."""
+    return tuple(plugin.name for plugin in plugins() if plugin.staff_enrolment)
 
 
 def get_subscriber(hub: Hub, subscriber_id: int) -> SubscriberInfo:

@@ -192,6 +192,7 @@ RESIDENT = {
         then=press("Me désabonner", "Vous êtes désabonné(e)"),
     ),
     "unsubscribe-unknown": Visit(f"/alertes/desabonnement?jeton={UNKNOWN_TOKEN}", 404),
+    "wrong-link": Visit("/actualites/nulle-part", 404),
 }
 
 LOGIN, PASSWORD_LINK = "/console/connexion", "/console/mot-de-passe"
@@ -237,6 +238,9 @@ CONSOLE = {
     "counter-enrolled": Visit(COUNTER, role="agent", then=enrol),
     "counter-found": Visit(COUNTER, role="agent", then=find_subscriber),
     "no-such-page": Visit("/console/nulle-part", 404, role="editor"),
+    "second-factor": Visit(
+        "/console/double-authentification", role="agent", route="/console/double-authentification"
+    ),
 }
 # GET routes of the console that are not pages: the message page's live part (JSON).
 NOT_PAGES = {MESSAGE + "/etat"}

@@ -17,6 +17,7 @@ from notifications.channels import (
     CHANNEL_NAMES,
     channel_concurrency,
     channel_phrase,
+    enrolment_address,
     get_plugin,
     needs_confirmation,
     plugins,
@@ -25,6 +26,7 @@ from notifications.channels import (
 )
 from notifications.destinations import CAPPED_CHANNELS
 from notifications.errors import UnknownChannel
+from notifications.subscribers import enrolment_channels
 from tests.fakes.envelopes import envelope
 
 SENDER_LIBRARIES = ("aiohttp", "aiosmtplib", "pywebpush", "telegram")
@@ -58,6 +60,27 @@ def test_what_each_channel_declares(
     assert needs_confirmation(name) is confirms
     assert sends_unsubscribe_link(name) is unsubscribe_link
     assert (name in CAPPED_CHANNELS) is capped
+
+
+@pytest.mark.parametrize(
+    ("name", "counter", "address"),
+    [
+        ("telegram", False, ("adresse", "text")),
+        ("email", True, ("adresse e-mail", "email")),
+        ("webpush", False, ("adresse", "text")),
+        ("apprise", False, ("adresse", "text")),
+    ],
+)
+def test_which_channels_staff_may_enrol_a_person_on(
+    name: str, counter: bool, address: tuple[str, str]
+) -> None:
+    assert (name in enrolment_channels()) is counter
+    assert enrolment_address(name) == address
+
+
+def test_the_counter_enrols_only_on_channels_the_person_confirms() -> None:
+    # Anyone can type another's address: the person must confirm from it.
+    assert all(needs_confirmation(name) for name in enrolment_channels())
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ and logs out. The page's security policy holds (a violation is a console error).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +24,10 @@ PASSWORD = "le lavoir de Trilport en hiver"
 
 
 @contextmanager
-def console_tab(tmp_path: Path) -> Iterator[tuple[str, Page]]:
+def console_tab(tmp_path: Path, refused: tuple[int, ...] = ()) -> Iterator[tuple[str, Page]]:
     """A tab on the console of an app serving a fresh hub with one editor's account; the
-    page's console must stay free of errors (a broken security policy shows there)."""
+    page's console must stay free of errors (a broken security policy shows there) but the
+    REFUSED statuses the test asks for (Chromium notes any 4xx page)."""
     database = migrated_sqlite(tmp_path / "hub.db")
     hub = make_test_hub(database)
     add_staff(hub, EMAIL, "editor", PASSWORD, actor="cli")
@@ -33,7 +35,9 @@ def console_tab(tmp_path: Path) -> Iterator[tuple[str, Page]]:
 
     def record(message: ConsoleMessage) -> None:
         # No favicon is served; Chromium asks for one anyway.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+        expected = any(f"status of {status} " in message.text for status in refused)
+        favicon = message.location["url"].endswith("/favicon.ico")
+        if message.type == "error" and not (favicon or expected):
             errors.append(message.text)
 
     try:
@@ -74,6 +78,32 @@ def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):
         tab.get_by_role("button", name="Se déconnecter").click()
 
         expect(tab).to_have_url(base + "/console/connexion")
+        tab.goto(base + "/console")
+        expect(tab).to_have_url(base + "/console/connexion")
+
+
+def test_wrong_passwords_then_the_account_is_locked_even_for_the_right_one(tmp_path: Path):
+    with console_tab(tmp_path, refused=(401, 429)) as (base, tab):
+        tab.goto(base + "/console/connexion")
+        for attempt in range(5):
+            tab.get_by_label("Adresse e-mail").fill(EMAIL)
+            tab.get_by_label("Mot de passe").fill(f"mauvais essai {attempt}")
+            tab.get_by_role("button", name="Se connecter").click()
+            if attempt < 4:
+                expect(tab.get_by_role("alert")).to_have_text(
+                    "Adresse e-mail ou mot de passe incorrect."
+                )
+                expect(tab.get_by_label("Mot de passe")).to_have_attribute("aria-invalid", "true")
+                expect(tab.get_by_label("Mot de passe")).to_have_value("")  # never sent back
+
+        locked = "Trop d'essais manqués : ce compte est bloqué, réessayez dans 15 minutes."
+        expect(tab.get_by_role("alert")).to_have_text(locked)
+        tab.get_by_label("Adresse e-mail").fill(EMAIL)
+        tab.get_by_label("Mot de passe").fill(PASSWORD)
+        tab.get_by_role("button", name="Se connecter").click()
+
+        expect(tab.get_by_role("alert")).to_have_text(locked)
+        expect(tab).to_have_title(re.compile("^Erreur"))
         tab.goto(base + "/console")
         expect(tab).to_have_url(base + "/console/connexion")
 

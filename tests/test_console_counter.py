@@ -168,6 +168,9 @@ def test_a_channel_plugin_that_confirms_its_addresses_is_offered_without_change(
         validate=lambda address, params, context: (address, params),
         render=lambda envelope: "",
         needs_confirmation=True,
+        staff_enrolment=True,
+        address_label="numéro de téléphone portable",
+        address_input="tel",
     )
     monkeypatch.setattr(registry, "PLUGINS", (*registry.PLUGINS, sms))
 

@@ -5,8 +5,10 @@ security policy holds (a violation is a console error)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,16 +18,22 @@ from bot.web.app import create_app
 from notifications.hub import Hub
 from notifications.staff import add_staff
 from notifications.subscribers import find_subscriber
+from tests import test_hub_email_journey
 from tests.axe import assert_accessible
 from tests.browser import launched_chromium
+from tests.fakes.smtp import FakeSmtp
+from tests.fakes.tls import Certificate
 from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import serving
 from tests.test_alerts_page import ISOLATED_ARGS
+from tests.test_hub_email_journey import deliver
 from tests.test_web_alerts import app_settings
 
 AGENT = "accueil@trilport.example"
 PASSWORD = "le lavoir de Trilport en hiver"
 ADDRESS = "camille.martin@trilport.example"
+certificate = test_hub_email_journey.certificate
+smtp = test_hub_email_journey.smtp
 
 
 @contextmanager
@@ -65,7 +73,16 @@ def agent_tab(tmp_path: Path, refused: int | None = None) -> Iterator[tuple[str,
     assert errors == []
 
 
-def test_an_agent_enrols_finds_exports_and_erases_a_resident(tmp_path: Path):
+def confirmation_sent(hub: Hub, smtp: FakeSmtp, certificate: Certificate) -> None:
+    """The worker's e-mail channel sends what is due to SMTP (its own loop, in a thread: the
+    test's thread runs Playwright's)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, deliver(hub, smtp, certificate, 1)).result()
+
+
+def test_an_agent_enrols_finds_exports_and_erases_a_resident(
+    tmp_path: Path, smtp: FakeSmtp, certificate: Certificate
+):
     with agent_tab(tmp_path) as (base, tab, hub):
         tab.get_by_role("link", name="Guichet").click()
         expect(tab).to_have_url(base + "/console/guichet")
@@ -99,6 +116,11 @@ def test_an_agent_enrols_finds_exports_and_erases_a_resident(tmp_path: Path):
         assert_accessible(tab, "a subscriber's page")
         info = find_subscriber(hub, "email", ADDRESS)
         assert info is not None and info.topics == ("travaux",)
+        confirmation_sent(hub, smtp, certificate)
+        (mail,) = smtp.received.items()
+        assert (mail.rcpt_tos, mail.encrypted) == ((ADDRESS,), True)
+        assert mail.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
+        assert "/alertes/confirmer?jeton=" in mail.part("plain")
 
         with tab.expect_download() as download:
             tab.get_by_role("button", name="Exporter ses données").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 from typer.testing import CliRunner
 
@@ -20,6 +21,7 @@ from notifications.staff import (
     session_of,
     set_password,
 )
+from notifications.staff_totp import confirm_totp, totp_setup
 from tests.hub_support import FakeClock, command_environment
 
 runner = CliRunner()
@@ -125,3 +127,25 @@ def test_an_address_taken_is_refused(hub: Hub) -> None:
     out = arobase("add", EMAIL.upper(), "--role", "admin", ok=False)
     assert out == f"Erreur : un compte existe déjà pour « {EMAIL} »\n"
     assert [a.role for a in list_staff(hub)] == ["agent"]
+
+
+def test_reset_removes_the_second_factor_of_a_lost_phone(hub: Hub, clock: FakeClock) -> None:
+    arobase("add", EMAIL, "--role", "admin", "--password-stdin", stdin=PASSWORD)
+    account = list_staff(hub)[0]
+    secret = totp_setup(hub, account).secret
+    confirm_totp(hub, account, pyotp.TOTP(secret).at(clock.moment))
+    assert arobase("list").split(" (créé le")[0].split(maxsplit=2)[2] == (
+        "actif, double authentification"
+    )
+
+    out = arobase("reset", EMAIL)
+
+    assert out.splitlines()[1] == (
+        "Sa double authentification, s'il en avait une, est retirée : la personne pourra "
+        "la réactiver dans la console."
+    )
+    assert not list_staff(hub)[0].has_totp
+    assert audit_entries(hub)[0].detail == f"{EMAIL} ; double authentification retirée"
+    set_password(hub, link_token(out), "une toute nouvelle phrase")
+    log_in(hub, EMAIL, "une toute nouvelle phrase", client="test")  # no code asked
+    assert secret not in out

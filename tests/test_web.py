@@ -355,6 +355,21 @@ async def test_other_errors_are_json_in_french(client: httpx.AsyncClient):
     assert "error" in wrong_method.json()
 
 
+async def test_a_wrong_link_followed_in_a_browser_gives_a_page_in_french(
+    client: httpx.AsyncClient,
+):
+    missing = await client.get("/actualites/nulle-part", headers={"Accept": "text/html"})
+    api = await client.get("/api/nulle-part", headers={"Accept": "text/html"})
+
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "<title>Page introuvable" in missing.text
+    assert "<p>Cette page n'existe pas.</p>" in missing.text
+    assert 'href="../"' in missing.text  # the way back, relative to the page's folder
+    assert 'href="../static/' in missing.text
+    assert api.json() == {"error": "Cette page n'existe pas."}
+
+
 # --- Rate limits ------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from arobase.settings import Settings
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, post_shutdown
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -64,17 +64,21 @@ async def serve_webhook(settings: Settings) -> None:
             log_level="warning",
         )
     )
-    async with application:
-        await application.bot.set_webhook(
-            settings.telegram_webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        await application.start()
-        try:
-            await server.serve()  # until SIGINT / SIGTERM
-        finally:
-            await application.stop()
+    try:
+        async with application:
+            await application.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            await application.start()
+            try:
+                await server.serve()  # until SIGINT / SIGTERM
+            finally:
+                await application.stop()
+    finally:
+        # run_polling calls it; a webhook run must: the last chat counts, the hub closed.
+        await post_shutdown(application)
 
 
 def run_bot(settings: Settings) -> None:

@@ -45,12 +45,13 @@ from starlette.staticfiles import StaticFiles
 from arobase.replies import apology, call_the_hall, no_answer
 from arobase.senders import Front, sender_id
 from arobase.settings import Settings, load_settings
-from arobase.town import load_town
+from arobase.town import Town, load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
-from bot.web.alerts import alert_routes, open_alerts
+from bot.web.alerts import alert_routes, alerts_context, open_alerts
 from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
 from bot.web.console import console_routes
+from bot.web.frame import notice_page, paragraphs
 from bot.web.metrics import chat_activity, metrics_routes, request_activity
 from bot.web.privacy import privacy_routes
 from bot.web.security import WebApp
@@ -203,12 +204,35 @@ async def health_endpoint(request: Request) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    """Every refused request: a JSON body with the French reason."""
+    """Every refused request: the French reason, as a page for a person's browser (a wrong
+    link), as JSON for the API and any other client."""
     assert isinstance(exc, HTTPException)
     # Our own reasons are French; Starlette's (routing, methods) are its English status phrase.
     ours = exc.detail != HTTPStatus(exc.status_code).phrase
     reason = exc.detail if ours else HTTP_REASONS.get(exc.status_code, DEFAULT_REASON)
+    if wants_page(request):
+        title = "Page introuvable" if exc.status_code == 404 else "Demande impossible"
+        page = error_page(alerts_context(request).town, request.url.path, title, reason)
+        return HTMLResponse(page, status_code=exc.status_code, headers=exc.headers)
     return JSONResponse({"error": reason}, status_code=exc.status_code, headers=exc.headers)
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a style sheet) while the app runs."""
+    path = request.url.path
+    return (
+        request.method in ("GET", "HEAD")
+        and "text/html" in request.headers.get("accept", "")
+        and not path.startswith(("/api/", "/static/"))
+        and hasattr(request.state, "alerts")  # the lifespan has loaded the town
+    )
+
+
+def error_page(town: Town, path: str, title: str, reason: str) -> str:
+    """REASON on the town's frame, with the way back to the assistant's page."""
+    to_root = "../" * (path.count("/") - 1)  # from the page's folder back to the app's root
+    home = f'    <p><a href="{to_root or "./"}">Revenir à l\'accueil</a></p>'
+    return notice_page(town, title, f"{paragraphs(reason)}\n{home}", to_root=to_root)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

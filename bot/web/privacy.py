@@ -47,6 +47,8 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Pour éviter les abus, l'adresse IP de votre appareil et ce cookie servent aussi "
                 "à compter vos messages sur une courte durée ; ce décompte reste en mémoire, "
                 "n'est jamais enregistré et s'efface de lui-même.",
+                "Pour suivre l'usage de l'assistant, nous comptons combien de messages il reçoit "
+                "chaque jour, sans leur texte ni leur auteur.",
             ),
             section(
                 "Les alertes",
@@ -54,6 +56,9 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "(numéro de conversation Telegram, adresse e-mail, ou adresse technique de votre "
                 "appareil), les thèmes choisis, la date de votre accord, vos heures calmes, et "
                 "la liste des alertes envoyées. Rien d'autre : ni nom, ni téléphone.",
+                "Si un agent de la mairie vous inscrit au guichet, nous notons aussi qui l'a "
+                "fait et comment vous avez donné votre accord (à l'oral, sur un formulaire "
+                "papier…). Vous recevez un message pour confirmer : rien ne part avant.",
                 "Ces données sont gardées tant que vous êtes abonné(e), puis effacées. Les "
                 "alertes passent par le service que vous avez choisi (Telegram, votre "
                 "messagerie, le service de notification de votre navigateur).",
@@ -73,7 +78,8 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "effacer. Par e-mail : le lien « Se désabonner » en bas de chaque message "
                 "efface tout. Sur votre appareil : la page Alertes, bouton « Ne plus recevoir les "
                 "alertes sur cet appareil ». Vous pouvez aussi écrire à "
-                f"{hall.email} pour obtenir ou effacer vos données.",
+                f"{hall.email} pour obtenir ou effacer vos données, ou le demander à "
+                "l'accueil de la mairie.",
             ),
         ]
     )

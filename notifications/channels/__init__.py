@@ -36,6 +36,7 @@ __all__ = [
     "channel_concurrency",
     "channel_phrase",
     "check_channel",
+    "enrolment_address",
     "get_plugin",
     "load_apprise",
     "needs_confirmation",
@@ -73,6 +74,13 @@ def channel_concurrency(settings: Settings, name: str) -> int:
 def channel_phrase(name: str) -> str:
     """How residents hear the channel NAME: « Vous recevez par e-mail les alertes… »."""
     return get_plugin(name).phrase
+
+
+def enrolment_address(name: str) -> tuple[str, str]:
+    """What staff type to enrol a person on the channel NAME: its label (« adresse e-mail »)
+    and the HTML input type."""
+    plugin = get_plugin(name)
+    return plugin.address_label, plugin.address_input
 
 
 def preview(envelope: Envelope) -> dict[str, str]:

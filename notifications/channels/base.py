@@ -64,6 +64,11 @@ class ChannelPlugin:
     concurrency: Callable[[Settings], int] = default_concurrency
     needs_confirmation: bool = False  # double opt-in: a link to follow before any alert
     unsubscribe_link: bool = True  # False when the chat itself has /stop
+    # Staff may enrol a person on it at the town hall's counter: only a channel that asks the
+    # person to confirm from the address itself (anyone can type another's address).
+    staff_enrolment: bool = False
+    address_label: str = "adresse"  # what staff type: « adresse e-mail », « numéro de … »
+    address_input: str = "text"  # the HTML input type of that address (email, tel, text)
     # Where a send to an address goes on the network, for the worker's per-destination cap;
     # None for a channel with one destination of its own (the Bot API, the SMTP relay), which
     # its own pacing covers: uncapped.

@@ -100,4 +100,7 @@ PLUGIN = ChannelPlugin(
     validate=email_address,
     render=email_preview,
     needs_confirmation=True,
+    staff_enrolment=True,
+    address_label="adresse e-mail",
+    address_input="email",
 )

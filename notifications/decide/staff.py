@@ -1,13 +1,17 @@
 """Staff accounts' rules, decided purely: what makes a password acceptable, when repeated
-failures lock an account, and when a console session lapses."""
+failures lock an account, when a console session lapses, and which second-factor code
+(TOTP) is accepted."""
 
 from __future__ import annotations
 
+import hmac
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import pyotp
 
 # NIST SP 800-63B: length matters, composition rules do not (they only make people write
 # "Password1!"). The upper bound keeps hashing cheap whatever a client posts.
@@ -81,3 +85,50 @@ def session_alive(
     created_at: datetime, last_used_at: datetime, idle: timedelta, now: datetime
 ) -> bool:
     return now < session_expiry(created_at, last_used_at, idle)
+
+
+# --- The second factor (TOTP, RFC 6238: six digits, a new code every 30 seconds) -------------
+
+TOTP_DIGITS = 6
+# A log-in whose password was right waits this long for its code.
+PENDING_LIFETIME = timedelta(minutes=5)
+# Codes of the previous and next time steps are accepted too: a phone's clock a little off,
+# a code typed as it changed.
+TOTP_WINDOW = 1
+_SPACES = re.compile(r"[\s\u00a0\u202f-]+")
+
+
+def totp_code(text: str) -> str | None:
+    """TEXT as a code (spaces and dashes people type between the digits removed), or None
+    when it is not six ASCII digits."""
+    code = _SPACES.sub("", text)
+    return code if len(code) == TOTP_DIGITS and code.isascii() and code.isdigit() else None
+
+
+def accepted_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
+    """The time step whose code CODE is, for the base32 SECRET at NOW (one step either side
+    accepted), or None. A step at or before LAST_STEP, the latest accepted, never counts:
+    a code seen over a shoulder or in a browser's history cannot be played again."""
+    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS)
+    current = totp.timecode(now)
+    for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def grouped(secret: str) -> str:
+    """SECRET in groups of four characters, for people who type it into their app."""
+    return " ".join(secret[start : start + 4] for start in range(0, len(secret), 4))
+
+
+def pending_alive(until: datetime | None, now: datetime) -> bool:
+    """Whether a log-in waiting for its code until UNTIL may still receive it."""
+    return until is not None and now < until
+
+
+def must_enrol(is_admin: bool, has_totp: bool, *, admins_required: bool) -> bool:
+    """Whether an account must set up its second factor before anything else."""
+    return admins_required and is_admin and not has_totp

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Insert, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session
 
 from notifications.decide.retry import RetryPlan
 from notifications.destinations import destination_of
@@ -80,28 +80,42 @@ def _insert(
     ]
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
+    # One Core statement run over many rows (the driver's executemany): a multi-VALUES ORM
+    # insert of 1,000 rows builds 11,000 parameters, ten times slower on 10,000 subscribers.
+    statement: Insert = module.insert(DeliveryRow.__table__)
+    statement = statement.on_conflict_do_nothing(index_elements=["message_id", "target"])
     for chunk in chunks(rows):
-        statement: Insert = module.insert(DeliveryRow).values(list(chunk))
-        session.execute(statement.on_conflict_do_nothing(index_elements=["message_id", "target"]))
+        session.execute(statement, list(chunk))
+
+
+RECIPIENT_COLUMNS = (
+    SubscriberRow.id,
+    SubscriberRow.channel,
+    SubscriberRow.address,
+    SubscriberRow.quiet_start,
+    SubscriberRow.quiet_end,
+    SubscriberRow.digest,
+    SubscriberRow.digest_at,
+)
 
 
 def recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
     """Active, confirmed subscribers of at least one of TOPICS."""
+    # The columns a plan needs, not whole ORM rows: 10,000 of those take seconds to build.
     rows = session.execute(
-        select(SubscriberRow, SubscriptionRow.topic)
+        select(*RECIPIENT_COLUMNS, SubscriptionRow.topic)
         .join(SubscriptionRow, SubscriptionRow.subscriber_id == SubscriberRow.id)
         .where(
             SubscriberRow.active.is_(True),
             SubscriberRow.confirmed_at.is_not(None),
             SubscriptionRow.topic.in_(list(topics)),
         )
-        .options(noload(SubscriberRow.subscriptions))  # the join gives the topics wanted
     ).all()
     topics_of: dict[int, set[str]] = defaultdict(set)
-    subscribers: dict[int, SubscriberRow] = {}
-    for subscriber, topic in rows:
-        topics_of[subscriber.id].add(topic)
-        subscribers[subscriber.id] = subscriber
+    subscribers: dict[int, Any] = {}
+    for row in rows:
+        topics_of[row.id].add(row.topic)
+        subscribers[row.id] = row
     return [
         Recipient(
             s.id,

@@ -40,6 +40,7 @@ class StaffAccount:
     has_password: bool  # False until its one-time link is followed
     created_at: datetime
     locked_until: datetime | None  # too many failed log-ins: refused until then
+    has_totp: bool = False  # a second factor (TOTP) confirmed: each log-in asks its code
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def account_info(row: StaffAccountRow) -> StaffAccount:
         has_password=row.password_hash is not None,
         created_at=row.created_at,
         locked_until=row.locked_until,
+        has_totp=row.totp_confirmed_at is not None,
     )
 
 
@@ -165,11 +167,13 @@ def disable(db: Database, email: str, note: AuditEntry) -> StaffAccount:
 
 def reset(db: Database, email: str, link: tuple[str, datetime], note: AuditEntry) -> StaffAccount:
     """The account EMAIL starts again: no password, a new LINK to set one, no session, no
-    lock, active again if it was disabled."""
+    lock, no second factor (a lost phone), active again if it was disabled."""
     with db.session() as session:
         row = _by_email(session, email)
         row.password_hash, row.active, row.failures, row.locked_until = None, True, 0, None
         row.link_hash, row.link_expires_at = link
+        row.totp_secret = row.totp_confirmed_at = row.totp_last_step = None
+        row.totp_pending_hash = row.totp_pending_until = None
         _end_sessions(session, row.id)
         _note(session, note)
         return account_info(row)

@@ -173,6 +173,7 @@ class DeliveryRow(Base):
         Index("ix_deliveries_subscriber", "subscriber_id"),
         Index("ix_deliveries_claim", "channel", "status", "urgent", "next_attempt_at"),
         Index("ix_deliveries_created", "channel", "status", "created_at"),  # the dashboard's
+        Index("ix_deliveries_message_status", "message_id", "status", "id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -216,6 +217,11 @@ class StaffAccountRow(Base):
     link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     link_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    totp_secret: Mapped[str | None] = mapped_column(String(200))  # 2nd factor, encrypted
+    totp_confirmed_at: Mapped[datetime | None]  # the second factor is active since then
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # no code accepted twice
+    totp_pending_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256
+    totp_pending_until: Mapped[datetime | None]  # a log-in waits for its code until then
 
 
 class StaffSessionRow(Base):

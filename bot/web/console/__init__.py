@@ -9,7 +9,9 @@
 - `GET /console/annonces`, `GET|POST /console/annonces/nouvelle`, `GET /console/annonces/{id}`,
   `POST /console/annonces/{id}/annuler`: the announcements (admins and editors, else 403):
   the latest messages, write (preview, audience, publish or schedule), follow and cancel one;
-- `GET|POST /console/mot-de-passe?jeton=…`: a one-time link's form that sets a password.
+- `GET|POST /console/mot-de-passe?jeton=…`: a one-time link's form that sets a password;
+- `POST /console/connexion/code`, `GET|POST /console/double-authentification`: the optional
+  second factor (TOTP): the log-in's code step, and its set-up (totp.py).
 
 Every POST checks a CSRF token; every answer is `Cache-Control: no-store`. The modules:
 auth.py (cookies, CSRF, the role guard `require`, the throttle), render.py (the HTML),
@@ -24,7 +26,7 @@ from starlette.routing import Route
 
 from arobase.settings import Settings
 from bot.web.clients import RateLimit
-from bot.web.console import announcements, content, counter, dashboard
+from bot.web.console import announcements, content, counter, dashboard, totp
 from bot.web.console.auth import CONSOLE_PATH, LOGIN_PATH, Endpoint, login_rate, require, throttled
 from bot.web.console.pages import (
     console_endpoint,
@@ -39,20 +41,23 @@ from bot.web.console.pages import (
     password_page,
 )
 from bot.web.console.render import JOURNAL_PATH, LOGOUT_PATH
+from bot.web.console.totp_render import LOGIN_CODE_PATH
 from notifications import STAFF_PASSWORD_PATH
 
 # Starlette gives a route without methods GET alone; the fallbacks answer any method.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Handlers = dict[str, dict[str, Endpoint]]
 # Each section of the console declares its pages: `handlers()`, path → method → endpoint.
-SECTIONS = (announcements, content, counter, dashboard)
+SECTIONS = (announcements, content, counter, dashboard, totp)
 
 
 def account_handlers(limit: RateLimit) -> Handlers:
-    """Log in and out, the home page, the audit log and the one-time link's page."""
+    """Log in (a password, then a code for an account with a second factor) and out, the
+    home page, the audit log and the one-time link's page."""
     return {
         CONSOLE_PATH: {"GET": home_page},
         LOGIN_PATH: {"GET": login_page, "POST": throttled(limit, login_action)},
+        LOGIN_CODE_PATH: {"POST": throttled(limit, totp.code_action)},
         LOGOUT_PATH: {"POST": logout_action},
         JOURNAL_PATH: {"GET": journal_page},
         STAFF_PASSWORD_PATH: {"GET": password_page, "POST": throttled(limit, password_action)},

@@ -165,7 +165,8 @@ def compose_form(
         hidden += f'      <input type="hidden" name="revision" value="{place.revision}">\n'
     action = relative(place.path, place.path)
     return (
-        f'    <form method="post" action="{attr(action)}" class="compose" novalidate>\n'
+        f'    <form method="post" action="{attr(action)}" class="ask staff-form compose" '
+        "novalidate>\n"
         f"{hidden}{inner}\n    </form>"
     )
 

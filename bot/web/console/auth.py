@@ -28,7 +28,10 @@ StaffEndpoint = Callable[[Request, StaffSession], Awaitable[Response]]
 
 CONSOLE_PATH = "/console"
 LOGIN_PATH = "/console/connexion"
+TOTP_PATH = "/console/double-authentification"
 SESSION_COOKIE = "arobase_console"
+# A log-in whose password was right, waiting for its second factor's code (minutes).
+PENDING_COOKIE = "arobase_console_code"
 CSRF_COOKIE = "arobase_console_csrf"
 # Over https the pre-login cookie takes the __Host- prefix: no subdomain can set it (which
 # would defeat a double submit). Browsers accept that prefix only with Path=/.
@@ -125,8 +128,9 @@ def check_form_csrf(request: Request, form: dict[str, str]) -> None:
 # --- After a log-in: the session ----------------------------------------------------------
 
 
-def session_token(request: Request) -> str | None:
-    token = request.cookies.get(SESSION_COOKIE, "")
+def session_token(request: Request, name: str = SESSION_COOKIE) -> str | None:
+    """The token of the browser's cookie NAME (the session's, or PENDING_COOKIE's)."""
+    token = request.cookies.get(name, "")
     return token if looks_like_token(token) else None
 
 
@@ -136,9 +140,11 @@ async def current_session(request: Request) -> StaffSession | None:
     return await alerts_context(request).run(session_of, token) if token else None
 
 
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
+def set_session_cookie(
+    response: Response, request: Request, token: str, name: str = SESSION_COOKIE
+) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
         path=cookie_path(request),
         secure=is_https(request),
@@ -147,9 +153,9 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
     )
 
 
-def clear_session_cookie(response: Response, request: Request) -> None:
+def clear_session_cookie(response: Response, request: Request, name: str = SESSION_COOKIE) -> None:
     response.delete_cookie(
-        SESSION_COOKIE,
+        name,
         path=cookie_path(request),
         secure=is_https(request),
         httponly=True,
@@ -177,9 +183,11 @@ def see_other(request: Request, there: str) -> RedirectResponse:
     return RedirectResponse(relative(app_path(request), there), status_code=303)
 
 
-def require(*roles: Role) -> Callable[[StaffEndpoint], Endpoint]:
+def require(*roles: Role, enrolling: bool = False) -> Callable[[StaffEndpoint], Endpoint]:
     """A page for logged-in staff with one of ROLES (any role when none is given): the
-    handler gets the session; logged out → 303 to the log-in form; another role → 403."""
+    handler gets the session; logged out → 303 to the log-in form; another role → 403. An
+    admin who must set up a second factor first (AROBASE_STAFF_ADMIN_TOTP) → 303 to its page,
+    unless the page is that set-up itself (ENROLLING)."""
 
     def guard(handler: StaffEndpoint) -> Endpoint:
         @functools.wraps(handler)
@@ -187,6 +195,8 @@ def require(*roles: Role) -> Callable[[StaffEndpoint], Endpoint]:
             session = await current_session(request)
             if session is None:
                 return see_other(request, LOGIN_PATH)
+            if session.must_enrol and not enrolling:
+                return see_other(request, TOTP_PATH)
             if roles and session.account.role not in roles:
                 raise HTTPException(403, NOT_ALLOWED)
             return await handler(request, session)

@@ -10,7 +10,7 @@ from arobase.hours_text import capitalize
 from bot.web.console.announcement_form import checkbox, described, field_block
 from bot.web.console.auth import relative
 from bot.web.console.render import COUNTER_PATH, ERROR_ID, attr, escape, form, message
-from notifications import COUNTER_WAYS, DEFAULT_QUIET_HOURS
+from notifications import COUNTER_WAYS, DEFAULT_QUIET_HOURS, enrolment_address
 
 ENROL_PATH = COUNTER_PATH + "/inscrire"
 FIND_PATH = COUNTER_PATH + "/rechercher"
@@ -21,8 +21,6 @@ AGREED = "oui"  # the value of the consent's checkbox
 AGREED_LABEL = "La personne a donné son accord"
 INVALID = ' aria-invalid="true"'
 FIND_ID = "recherche-adresse"  # the lookup's address (the enrolment's is "adresse")
-# What the address is called on each channel; a channel absent here is « adresse ».
-ADDRESS_WORDS = {"email": "adresse e-mail", "sms": "numéro de téléphone portable"}
 PRIVACY_HINT = (
     "Par respect de la vie privée, seule l'adresse exacte retrouve un abonné : il n'y a ni "
     "recherche approchée, ni liste des abonnés."
@@ -60,8 +58,10 @@ def address_field(
     ident: str, channels: Sequence[str], value: str, invalid: bool, hint: str = ""
 ) -> str:
     """The address input, named for the offered CHANNELS (an e-mail input when e-mail alone)."""
-    words = " ou ".join(dict.fromkeys(ADDRESS_WORDS.get(name, "adresse") for name in channels))
-    kind = "email" if tuple(channels) == ("email",) else "text"
+    forms = [enrolment_address(name) for name in channels]
+    words = " ou ".join(dict.fromkeys(label for label, _ in forms))
+    kinds = {kind for _, kind in forms}
+    kind = kinds.pop() if len(kinds) == 1 else "text"  # one input type fits every channel
     # autocomplete off: the agent's browser would offer the agent's own address.
     control = (
         f'<input id="{ident}" name="adresse" type="{kind}" autocomplete="off" required '

@@ -15,6 +15,8 @@ from bot.web.alerts.state import Unavailable
 from bot.web.console.auth import (
     CONSOLE_PATH,
     LOGIN_PATH,
+    PENDING_COOKIE,
+    TOTP_PATH,
     Endpoint,
     app_path,
     check_form_csrf,
@@ -40,11 +42,13 @@ from bot.web.console.render import (
     password_body,
     refusal_body,
 )
+from bot.web.console.totp_render import CODE_TITLE, code_body
 from bot.web.frame import sentence
 from notifications import (
     STAFF_PASSWORD_PATH,
     TOKEN_PARAMETER,
     AccountLocked,
+    CodeRequired,
     InvalidInput,
     LoginRefused,
     Role,
@@ -52,6 +56,7 @@ from notifications import (
     audit_entries,
     log_in,
     log_out,
+    pending_email,
     set_password,
 )
 
@@ -72,6 +77,7 @@ TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Action impossible",
+    409: "Action impossible dans cet état",
     413: "Formulaire trop grand",
     429: "Trop de tentatives",
     503: "Console indisponible",
@@ -133,7 +139,8 @@ def login_form(
     """The log-in form, with its double-submit CSRF value in the page and in a cookie."""
     csrf = form_csrf(request)
     saved = request.query_params.get(SAVED[0]) == SAVED[1]
-    body = login_body(csrf, email=email, error=error, notice=PASSWORD_SAVED if saved else "")
+    notice = PASSWORD_SAVED if saved else ""
+    body = login_body(csrf, email=email, error=error, notice=notice, here=app_path(request))
     response = page(
         request, "Connexion à la console", body, status=status, headers=headers, error=bool(error)
     )
@@ -141,11 +148,25 @@ def login_form(
     return response
 
 
+def code_form(
+    request: Request, email: str, *, status: int = 200, error: str | None = None
+) -> HTMLResponse:
+    """The log-in's second step (the account EMAIL's code), with its double-submit CSRF."""
+    csrf = form_csrf(request)
+    body = code_body(app_path(request), csrf, email, error=error)
+    response = page(request, CODE_TITLE, body, status=status, error=bool(error))
+    set_form_csrf(response, request, csrf)
+    return response
+
+
 async def login_page(request: Request) -> Response:
-    """GET /console/connexion: the form; someone already logged in goes to the console."""
+    """GET /console/connexion: the form, or its second step when a log-in waits for its code
+    (bot/web/console/totp.py); someone already logged in goes to the console."""
     if await current_session(request) is not None:
         return see_other(request, CONSOLE_PATH)
-    return login_form(request)
+    pending = session_token(request, PENDING_COOKIE)
+    email = pending and await alerts_context(request).run(pending_email, pending)
+    return code_form(request, email) if email else login_form(request)
 
 
 async def login_action(request: Request) -> Response:
@@ -156,7 +177,11 @@ async def login_action(request: Request) -> Response:
     alerts = alerts_context(request)
     attempt = functools.partial(log_in, client=alerts.clients.address(request))
     try:
-        token, _ = await alerts.run(attempt, email, password)
+        token, session = await alerts.run(attempt, email, password)
+    except CodeRequired as wanted:  # the code's form, a page of its own (reloading is safe)
+        response = see_other(request, LOGIN_PATH)
+        set_session_cookie(response, request, wanted.token, PENDING_COOKIE)
+        return response
     except LoginRefused as refused:
         return login_form(request, status=401, email=email, error=sentence(str(refused)))
     except AccountLocked as locked:
@@ -164,8 +189,16 @@ async def login_action(request: Request) -> Response:
         return login_form(
             request, status=429, email=email, error=sentence(str(locked)), headers=wait
         )
-    response = see_other(request, CONSOLE_PATH)
+    return logged_in(request, token, session)
+
+
+def logged_in(request: Request, token: str, session: StaffSession) -> Response:
+    """The console (or the second factor's set-up it requires first), the session's cookie
+    set and any log-in waiting for a code forgotten."""
+    response = see_other(request, TOTP_PATH if session.must_enrol else CONSOLE_PATH)
     set_session_cookie(response, request, token)
+    if PENDING_COOKIE in request.cookies:
+        clear_session_cookie(response, request, PENDING_COOKIE)
     return response
 
 

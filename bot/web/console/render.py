@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 
 from arobase.hours_text import capitalize
 from arobase.town import Town
-from bot.web.console.auth import CONSOLE_PATH, CSRF_FIELD, LOGIN_PATH, relative
+from bot.web.console.auth import CONSOLE_PATH, CSRF_FIELD, LOGIN_PATH, TOTP_PATH, relative
 from bot.web.frame import notice_page, paragraphs
 from notifications import PASSWORD_MIN, AuditEntry, Role, StaffSession
 
@@ -56,12 +56,15 @@ def message(text: str | None, *, error: bool) -> str:
 
 
 def text_field(name: str, label: str, kind: str, autocomplete: str, **options: str | bool) -> str:
-    """A labelled input; OPTIONS: value, hint, invalid (described by the form's error)."""
+    """A labelled input; OPTIONS: value, hint, invalid (described by the form's error),
+    inputmode (the keyboard a phone shows)."""
     hint = str(options.get("hint", ""))
     described = [f"{name}-hint"] if hint else []
     attributes = f'id="{name}" name="{name}" type="{kind}" autocomplete="{autocomplete}" required'
     if kind == "password":
         attributes += ' spellcheck="false"'
+    if options.get("inputmode"):
+        attributes += f' inputmode="{attr(str(options["inputmode"]))}" spellcheck="false"'
     if options.get("value"):
         attributes += f' value="{attr(str(options["value"]))}"'
     if options.get("invalid"):
@@ -90,8 +93,16 @@ def form(
     )
 
 
-def login_body(csrf: str, *, email: str = "", error: str | None = None, notice: str = "") -> str:
-    """The log-in form (at LOGIN_PATH), with the refused attempt's error or a notice."""
+def login_body(
+    csrf: str,
+    *,
+    email: str = "",
+    error: str | None = None,
+    notice: str = "",
+    here: str = LOGIN_PATH,
+) -> str:
+    """The log-in form (posted to LOGIN_PATH from the page at HERE), with the refused
+    attempt's error or a notice."""
     invalid = error is not None
     fields = [
         text_field("email", "Adresse e-mail", "email", "username", value=email, invalid=invalid),
@@ -102,7 +113,7 @@ def login_body(csrf: str, *, email: str = "", error: str | None = None, notice: 
         for part in (
             message(error, error=True),
             message(notice, error=False),
-            form(relative(LOGIN_PATH, LOGIN_PATH), csrf, fields, "Se connecter"),
+            form(relative(here, LOGIN_PATH), csrf, fields, "Se connecter"),
         )
         if part
     )
@@ -138,7 +149,7 @@ def password_body(action: str, csrf: str, *, error: str | None = None) -> str:
 def staff_nav(here: str, session: StaffSession) -> str:
     """The logged-in pages' menu, by role (each page checks the role again), and the log-out
     button: the dashboard, announcements and town content for admins and editors, the counter
-    for admins and agents, the audit log for admins."""
+    for admins and agents, the audit log for admins, the second factor for everyone."""
     role = session.account.role
     links = [("Accueil de la console", CONSOLE_PATH)]
     if role in (Role.ADMIN, Role.EDITOR):
@@ -151,6 +162,7 @@ def staff_nav(here: str, session: StaffSession) -> str:
         links.append(("Guichet", COUNTER_PATH))
     if role is Role.ADMIN:
         links.append(("Journal des actions", JOURNAL_PATH))
+    links.append(("Double authentification", TOTP_PATH))
     items = "\n".join(
         f'        <li><a href="{attr(relative(here, path))}"'
         + (' aria-current="page"' if path == here else "")

@@ -36,9 +36,14 @@ def upgrade() -> None:
     )
     # The dashboard's deliveries per day and channel: index ranges counted, no row read.
     op.create_index("ix_deliveries_created", "deliveries", ["channel", "status", "created_at"])
+    # A message's page: its counts per channel and status, its latest failures, from the index.
+    op.create_index(
+        "ix_deliveries_message_status", "deliveries", ["message_id", "status", "id", "channel"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_message_status", table_name="deliveries")
     op.drop_index("ix_deliveries_created", table_name="deliveries")
     op.drop_table("chat_counts")
     op.drop_table("worker_beats")
