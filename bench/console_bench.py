@@ -43,13 +43,13 @@ from notifications.hub import Hub, system_clock
 from notifications.messages import get_message
 from notifications.outbox import delivery_stats
 from notifications.staff import add_staff
+from notifications.store.console_tables import StaffAuditRow
 from notifications.store.migrate import upgrade
 from notifications.store.tables import (
     DeliveryRow,
     ItemRow,
     MessageRow,
     SourceRow,
-    StaffAuditRow,
     SubscriberRow,
     SubscriptionRow,
 )

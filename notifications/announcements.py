@@ -7,6 +7,7 @@ notifications/decide/announcements.py; each step is audited in the transaction t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from notifications.decide.announcements import (
@@ -17,10 +18,11 @@ from notifications.decide.announcements import (
     refusal,
     submitted_status,
 )
+from notifications.decide.fanout import delivery_time
 from notifications.errors import Conflict, HubError, InvalidInput
 from notifications.hub import Hub
 from notifications.messages import checked_text, send_time
-from notifications.records import MessageDraft, MessageKind, MessageStatus
+from notifications.records import MessageDraft, MessageKind, MessageStatus, Preferences
 from notifications.store import delivery_retries
 from notifications.store import messages as store
 from notifications.store.messages import BODY_MAX, Writing
@@ -167,7 +169,12 @@ def retry_failed(hub: Hub, message_id: int, actor: str, *, role: str) -> int:
     """The failed deliveries of a released message back to pending with a fresh attempt
     budget (not those to a subscriber deactivated since); the number, audited."""
     found = allowed(hub, Step.RETRY, message_id, actor, role)
-    count = delivery_retries.retry_failed(hub.db, message_id, hub.now())
+    now, zone = hub.now(), hub.town.commune.zone
+
+    def due_at(preferences: Preferences | None, urgent: bool) -> datetime:
+        return now if preferences is None else delivery_time(preferences, urgent, now, zone)[0]
+
+    count = delivery_retries.retry_failed(hub.db, message_id, due_at)
     detail = detail_of(message_id, found.message.title, f"{count} envoi(s) remis en attente")
     write_audit(hub.db, AuditEntry(hub.now(), actor, Done.RETRIED, detail))
     return count

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from notifications.announcements import retry_failed
 from notifications.channels import BroadcastTarget
 from notifications.destinations import ClaimGate
 from notifications.hub import Hub
@@ -125,6 +126,31 @@ def test_urgent_messages_ignore_quiet_hours_and_digests(hub: Hub, clock: FakeClo
     announce(hub, "Crue de la Marne", topics=["alertes"], urgent=True)
     release_due(hub)
     assert {row.next_attempt_at for row in deliveries(hub)} == {clock()}
+
+
+@pytest.mark.parametrize(
+    ("urgent", "due"),
+    [
+        (False, datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),  # 07:00 in Paris, quiet hours over
+        (True, datetime(2026, 11, 25, 22, 30, tzinfo=UTC)),  # at once, as the first time
+    ],
+)
+def test_failed_deliveries_retried_at_night_keep_the_quiet_hours(
+    hub: Hub, clock: FakeClock, urgent: bool, due: datetime
+) -> None:
+    quiet, awake = subscribe(hub, "101", "travaux"), subscribe(hub, "102", "travaux", quiet="non")
+    message = announce(hub, "Travaux rue de Meaux", topics=["travaux"], urgent=urgent)
+    release_due(hub)
+    with hub.db.session() as session:
+        session.execute(update(DeliveryRow).values(status="failed", attempts=5))
+    clock.set(datetime(2026, 11, 25, 22, 30, tzinfo=UTC))  # 23:30 in Paris
+
+    retried = retry_failed(hub, message.id, "com@trilport.example", role="editor")
+
+    assert retried == 2
+    times = {row.subscriber_id: (row.status, row.attempts, row.next_attempt_at)
+             for row in deliveries(hub)}  # fmt: skip
+    assert times == {quiet: ("pending", 0, due), awake: ("pending", 0, clock())}
 
 
 async def test_a_digest_groups_the_day_in_one_envelope(hub: Hub, clock: FakeClock) -> None:

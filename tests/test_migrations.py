@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from notifications.store.database import make_engine
-from notifications.store.tables import Base
+from notifications.store.schema import metadata
 
 
 def test_the_migrated_schema_is_the_declared_one(database_url: str) -> None:
@@ -14,6 +14,6 @@ def test_the_migrated_schema_is_the_declared_one(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, metadata()) == []
     finally:
         engine.dispose()

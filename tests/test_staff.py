@@ -56,9 +56,9 @@ from notifications.staff_totp import (
     totp_setup,
 )
 from notifications.store import staff as store
+from notifications.store.console_tables import StaffAccountRow, StaffSessionRow
 from notifications.store.migrate import alembic_config, head_revision, upgrade
 from notifications.store.staff import AuditEntry
-from notifications.store.tables import StaffAccountRow, StaffSessionRow
 from tests.hub_support import START, FakeClock, make_test_hub
 
 EMAIL = "agent@mairie-trilport.fr"

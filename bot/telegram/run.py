@@ -8,6 +8,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+import signal
 
 import uvicorn
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from arobase.settings import Settings
-from bot.telegram.app import build_application, post_shutdown
+from bot.telegram.app import build_application, post_init, post_shutdown
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -64,6 +65,11 @@ async def serve_webhook(settings: Settings) -> None:
             log_level="warning",
         )
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down: under the default
+    # handlers the process would die right there, before the bot stops and writes its last
+    # counts. This handler only asks the server to stop (also before it has started).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: setattr(server, "should_exit", True))
     try:
         async with application:
             await application.bot.set_webhook(
@@ -71,6 +77,7 @@ async def serve_webhook(settings: Settings) -> None:
                 secret_token=secret,
                 allowed_updates=Update.ALL_TYPES,
             )
+            await post_init(application)  # run_polling calls it: the commands menu
             await application.start()
             try:
                 await server.serve()  # until SIGINT / SIGTERM

@@ -6,8 +6,8 @@ in each status, and where publishing leads (at once, or awaiting a second person
       └──────── unschedule / send back ────────┘
 
 A released message is never edited: only its deliveries still to make may be cancelled, and
-its failed ones tried again. Roles are strings here ("admin", "editor", "agent") so that this
-module needs nothing but the standard library and the hub's records.
+its failed ones tried again. Roles are their stored strings here ("admin", "editor", "agent"):
+a decider needs nothing but the standard library and the hub's records.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from notifications.records import MessageInfo
+from notifications.records import MessageInfo, MessageKind, MessageStatus
 
 ADMIN, EDITOR = "admin", "editor"
 WRITERS = frozenset({ADMIN, EDITOR})
-DRAFT, AWAITING, SCHEDULED, SENT = "draft", "awaiting", "scheduled", "sent"
+DRAFT, AWAITING = MessageStatus.DRAFT, MessageStatus.AWAITING
+SCHEDULED, SENT = MessageStatus.SCHEDULED, MessageStatus.SENT
 # Not yet released: its text and time may still change.
 OPEN = (DRAFT, AWAITING, SCHEDULED)
-STAFF_KIND = "staff"
+STAFF_KIND = MessageKind.STAFF
 
 
 class Step(StrEnum):

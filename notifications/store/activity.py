@@ -15,8 +15,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from notifications.decide.activity import WorkerBeat
+from notifications.store.console_tables import ChatCountRow, WorkerBeatRow
 from notifications.store.database import Database
-from notifications.store.tables import ChatCountRow, SourceRow, WorkerBeatRow
+from notifications.store.tables import SourceRow
 
 BEATS_SHOWN = 20  # heartbeats the dashboard lists at most
 

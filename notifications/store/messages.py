@@ -24,9 +24,10 @@ from notifications.records import (
     MessageKind,
     MessageStatus,
 )
+from notifications.store.console_tables import StaffAuditRow
 from notifications.store.database import Database
 from notifications.store.staff import DETAIL_MAX, AuditEntry
-from notifications.store.tables import DeliveryRow, MessageRow, StaffAuditRow
+from notifications.store.tables import DeliveryRow, MessageRow
 
 TITLE_MAX = 200
 BODY_MAX = 2000

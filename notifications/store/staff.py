@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from notifications.decide.staff import FailureStep
 from notifications.errors import Conflict, NotFound
+from notifications.store.console_tables import StaffAccountRow, StaffAuditRow, StaffSessionRow
 from notifications.store.database import Database
-from notifications.store.tables import StaffAccountRow, StaffAuditRow, StaffSessionRow
 
 DETAIL_MAX = 1000  # characters of an audit entry's detail
 CLIENT_MAX = 100  # characters of a session's client (StaffSessionRow.client)
@@ -27,8 +27,8 @@ class Role(StrEnum):
     """What a staff account may do in the console."""
 
     ADMIN = "admin"  # everything, the accounts included
-    EDITOR = "editor"  # announcements and sources
-    AGENT = "agent"  # reads, and answers residents
+    EDITOR = "editor"  # announcements, sources and the town content
+    AGENT = "agent"  # the counter: enrols, finds, exports and erases residents' data
 
 
 @dataclass(frozen=True)

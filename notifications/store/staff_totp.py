@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.errors import Conflict, NotFound
+from notifications.store.console_tables import StaffAccountRow
 from notifications.store.database import Database
 from notifications.store.staff import AuditEntry, StaffAccount, _note, account_info
-from notifications.store.tables import StaffAccountRow
 
 
 @dataclass(frozen=True)

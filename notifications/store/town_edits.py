@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from arobase.town import Closure
 from notifications.errors import NotFound
-from notifications.store.database import Database
-from notifications.store.staff import DETAIL_MAX, AuditEntry
-from notifications.store.tables import (
+from notifications.store.console_tables import (
     StaffAuditRow,
     TownClosureRow,
     TownProcedureRow,
     TownRevisionRow,
 )
+from notifications.store.database import Database
+from notifications.store.staff import DETAIL_MAX, AuditEntry
 
 REVISION_ID = 1  # the one row of town_revision (migration 0005)
 NO_CLOSURE = "Cette fermeture n'existe pas (ou plus)."

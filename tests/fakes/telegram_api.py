@@ -242,6 +242,7 @@ class FakeTelegram:
             "getMyCommands": self._get_commands,
             "sendChatAction": self._true,
             "deleteWebhook": self._true,
+            "setWebhook": self._true,
             "getChatMember": self._get_chat_member,
         }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from notifications.store.database import make_engine
-from notifications.store.tables import Base
+from notifications.store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def run_migrations_online() -> None:
