@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,3 +34,19 @@ def launched_chromium(args: list[str] = CHROMIUM_ARGS) -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield chromium
         chromium.close()
+
+
+def console_errors(tab: Page, refused: tuple[int, ...] = ()) -> list[str]:
+    """The errors TAB's console will show (a broken security policy shows there), filled as
+    they come: not the favicon Chromium asks for (none is served), nor the REFUSED statuses a
+    test asks for (Chromium notes any 4xx page)."""
+    errors: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        expected = any(f"status of {status} " in message.text for status in refused)
+        favicon = message.location["url"].endswith("/favicon.ico")
+        if message.type == "error" and not (favicon or expected):
+            errors.append(message.text)
+
+    tab.on("console", record)
+    return errors

@@ -27,6 +27,7 @@ accounts = test_console_web.accounts
 
 AGENT = "accueil@trilport.example"
 COMPOSE = "/console/annonces/nouvelle"
+PREVIEW = "/console/annonces/apercu"
 TITLE = "Rue de Meaux fermée"
 BODY = "Travaux sur la chaussée du 1er au 5 décembre."
 LINK = "https://www.trilport.example/travaux"
@@ -122,6 +123,39 @@ async def test_the_preview_shows_each_channels_exact_text_and_the_audience(
     listing = await client.get("/console/annonces")
     assert TITLE not in listing.text  # nothing stored
     assert "Aucun message pour le moment." in listing.text
+
+
+async def test_the_live_preview_answers_the_texts_of_the_form_as_typed(
+    client: httpx.AsyncClient, subscribers: Hub
+):
+    await logged_in(client, EDITOR)
+    csrf = csrf_of(await client.get(COMPOSE))
+    previewed = await compose(client, "apercu")
+
+    same = await client.post(PREVIEW, data=form_data(csrf, ""))
+    answer = await client.post(PREVIEW, data=form_data(csrf, "", titre="Rue de Meaux rouverte"))
+    refused = await client.post(PREVIEW, data=form_data(csrf, "", themes=[]))
+    forged = await client.post(PREVIEW, data=form_data("pas-le-jeton", ""))
+
+    assert 'id="apercu-direct" data-apercu="apercu"' in previewed.text
+    assert '<script src="../../static/console-preview.js" defer></script>' in previewed.text
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    html_part = answer.json()["html"]
+    assert "<b>Rue de Meaux rouverte</b>" in html.unescape(html_part)
+    assert "<li>Telegram\u00a0: 2</li>" in html_part
+    assert same.json()["html"] == preview_html(previewed.text)  # the page's own renderer
+    assert refused.status_code == 422
+    assert refused.json() == {"error": "Cochez au moins un thème."}
+    assert forged.status_code == 403
+    listing = await client.get("/console/annonces")
+    assert "Aucun message pour le moment." in listing.text  # a preview stores nothing
+
+
+def preview_html(page: str) -> str:
+    """The preview block of a compose page (between its container's markers)."""
+    start = page.index('<div id="apercu-contenu">\n') + len('<div id="apercu-contenu">\n')
+    return page[start : page.index("\n    </div>\n    </div>", start)]
 
 
 async def test_publishing_now_stores_the_message_for_the_worker_and_shows_its_page(

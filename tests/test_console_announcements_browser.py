@@ -19,6 +19,7 @@ from notifications.hub import Hub
 from notifications.outbox import release_due
 from notifications.staff import add_staff, audit_entries
 from notifications.subscribers import add_subscriber
+from tests.axe import assert_accessible
 from tests.browser import launched_chromium
 from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import serving
@@ -54,7 +55,9 @@ class Console:
     def record(self, message: ConsoleMessage) -> None:
         # No favicon is served; Chromium asks for one anyway. A refused page (403) is logged.
         url, text = message.location["url"], message.text
-        if message.type == "error" and not url.endswith("/favicon.ico") and "403" not in text:
+        # The live preview of a form refused as typed is a 422 (the page then says why).
+        refused = "403" in text or (url.endswith("/console/annonces/apercu") and "422" in text)
+        if message.type == "error" and not url.endswith("/favicon.ico") and not refused:
             self.errors.append(text)
 
 
@@ -94,6 +97,31 @@ def write(tab: Page, base: str, title: str) -> None:
 def facts(tab: Page, name: str) -> str:
     """The value of one line of the message's facts."""
     return tab.locator(f"dt:text-is('{name}') + dd").inner_text()
+
+
+def test_the_preview_follows_the_form_as_it_is_typed(tmp_path: Path):
+    with console(tmp_path) as c:
+        tab = c.tab(EDITOR)
+        write(tab, c.base, TITLE)
+        telegram = tab.get_by_role("region", name="Texte Telegram")
+        state = tab.locator("#apercu-etat")
+        expect(telegram).to_contain_text(TITLE)
+
+        tab.get_by_label("Titre").fill("Rue de Meaux rouverte")
+        expect(telegram).to_contain_text("Rue de Meaux rouverte")
+        themes = tab.get_by_role("group", name="Thèmes (au moins un)")
+        themes.get_by_label("Travaux").uncheck()
+        expect(state).to_have_text("L'aperçu n'est pas à jour : Cochez au moins un thème.")
+        themes.get_by_label("Travaux").check()
+        expect(state).to_have_text("")
+        themes.get_by_label("Écoles").check()
+        expect(tab.get_by_role("main")).to_contain_text("la recevront\u00a0: 2 en tout.")
+        assert_accessible(tab, "the live preview")
+
+        tab.get_by_role("button", name="Publier").click()
+        expect(tab).to_have_url(c.base + "/console/annonces/1")
+        found = get_announcement(c.hub, 1).message
+        assert (found.title, set(found.topics)) == ("Rue de Meaux rouverte", {"ecoles", "travaux"})
 
 
 def test_compose_schedule_edit_unschedule_publish_and_follow_it_live(tmp_path: Path):

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from bot.web.app import create_app
 from notifications.staff import add_staff
-from tests.browser import launched_chromium
+from tests.browser import console_errors, launched_chromium
 from tests.hub_support import make_test_hub, migrated_sqlite
 from tests.servers import serving
 from tests.test_alerts_page import ISOLATED_ARGS
@@ -32,14 +32,6 @@ def console_tab(tmp_path: Path, refused: tuple[int, ...] = ()) -> Iterator[tuple
     hub = make_test_hub(database)
     add_staff(hub, EMAIL, "editor", PASSWORD, actor="cli")
     errors: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # No favicon is served; Chromium asks for one anyway.
-        expected = any(f"status of {status} " in message.text for status in refused)
-        favicon = message.location["url"].endswith("/favicon.ico")
-        if message.type == "error" and not (favicon or expected):
-            errors.append(message.text)
-
     try:
         with (
             serving(create_app(app_settings(database))) as base,
@@ -47,7 +39,7 @@ def console_tab(tmp_path: Path, refused: tuple[int, ...] = ()) -> Iterator[tuple
         ):
             context = chromium.new_context(locale="fr-FR")
             tab = context.new_page()
-            tab.on("console", record)
+            errors = console_errors(tab, refused)
             yield base, tab
             context.close()
     finally:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from bot.web.app import create_app
 from notifications.hub import Hub
@@ -20,7 +20,7 @@ from notifications.staff import add_staff
 from notifications.subscribers import find_subscriber
 from tests import test_hub_email_journey
 from tests.axe import assert_accessible
-from tests.browser import launched_chromium
+from tests.browser import console_errors, launched_chromium
 from tests.fakes.smtp import FakeSmtp
 from tests.fakes.tls import Certificate
 from tests.hub_support import make_test_hub, migrated_sqlite
@@ -45,14 +45,6 @@ def agent_tab(tmp_path: Path, refused: int | None = None) -> Iterator[tuple[str,
     hub = make_test_hub(database)
     add_staff(hub, AGENT, "agent", PASSWORD, actor="cli")
     errors: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # No favicon is served; Chromium asks for one anyway.
-        expected = refused is not None and f"status of {refused} " in message.text
-        favicon = message.location["url"].endswith("/favicon.ico")
-        if message.type == "error" and not (favicon or expected):
-            errors.append(message.text)
-
     try:
         with (
             serving(create_app(app_settings(database))) as base,
@@ -60,7 +52,7 @@ def agent_tab(tmp_path: Path, refused: int | None = None) -> Iterator[tuple[str,
         ):
             context = chromium.new_context(locale="fr-FR", accept_downloads=True)
             tab = context.new_page()
-            tab.on("console", record)
+            errors = console_errors(tab, () if refused is None else (refused,))
             tab.goto(base + "/console/connexion")
             tab.get_by_label("Adresse e-mail").fill(AGENT)
             tab.get_by_label("Mot de passe").fill(PASSWORD)

@@ -11,6 +11,8 @@ from bot.web.console.announcement_render import (
     LATER,
     NOW,
     PREVIEW,
+    PREVIEW_PATH,
+    PREVIEW_SCRIPT,
     PUBLISH,
     URGENT_HINT,
     WHEN_HINT,
@@ -193,5 +195,17 @@ def compose_body(
         )
     parts.append(compose_form(csrf, draft, labels, place, invalid, preview is not None))
     if preview is not None:
-        parts.append(preview_block(*preview))
+        parts.append(live_preview(preview_block(*preview), place.path))
     return "\n".join(part for part in parts if part)
+
+
+def live_preview(block: str, here: str) -> str:
+    """The preview, in the container static/console-preview.js keeps current as the form
+    changes (the state line says when it could not: the text as typed is refused)."""
+    answers, script = relative(here, PREVIEW_PATH), relative(here, PREVIEW_SCRIPT)
+    return (
+        f'    <div id="apercu-direct" data-apercu="{attr(answers)}">\n'
+        '    <p class="hint" id="apercu-etat" role="status"></p>\n'
+        f'    <div id="apercu-contenu">\n{block}\n    </div>\n    </div>\n'
+        f'    <script src="{attr(script)}" defer></script>'
+    )

@@ -19,6 +19,8 @@ from bot.web.frame import paragraphs
 from notifications import PUSH_MAX_BYTES, TELEGRAM_MAX_CHARS, MessageInfo
 
 COMPOSE_PATH = "/console/annonces/nouvelle"
+PREVIEW_PATH = "/console/annonces/apercu"  # the live preview's answers (console-preview.js)
+PREVIEW_SCRIPT = "/static/console-preview.js"
 NOW, LATER = "maintenant", "date"  # the « quand » choices
 # The form's buttons (name "action"): preview, publish, save as a draft.
 PREVIEW, PUBLISH, DRAFT = "apercu", "publier", "brouillon"

@@ -23,7 +23,14 @@ from bot.web.console.announcement_pages import (
     message_id_of,
     message_response,
 )
-from bot.web.console.announcement_render import COMPOSE_PATH, Draft, list_body, message_path
+from bot.web.console.announcement_preview import preview_endpoint
+from bot.web.console.announcement_render import (
+    COMPOSE_PATH,
+    PREVIEW_PATH,
+    Draft,
+    list_body,
+    message_path,
+)
 from bot.web.console.auth import (
     Endpoint,
     app_path,
@@ -147,5 +154,6 @@ def handlers() -> dict[str, dict[str, Endpoint]]:
         COMPOSE_PATH: {"GET": compose_form_page, "POST": compose_new},
         ANNOUNCEMENTS_PATH + "/{message_id:int}": {"GET": message_page},
         ANNOUNCEMENTS_PATH + "/{message_id:int}/annuler": {"POST": cancel_action},
+        PREVIEW_PATH: {"POST": preview_endpoint},
         **announcement_steps.handlers(),
     }
