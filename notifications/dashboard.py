@@ -28,6 +28,8 @@ from notifications.decide.activity import (
     liveness,
     period_days,
     running_totals,
+    topic_history,
+    topics_due,
 )
 from notifications.hub import Clock, Hub
 from notifications.source_admin import SourceInfo, list_sources
@@ -48,6 +50,7 @@ class Dashboard:
     days: tuple[date, ...]  # the period, oldest first
     subscribers: dict[str, tuple[int, ...]]  # per channel: active at each day's end
     topics: dict[str, int]  # per topic: active subscribers now
+    topic_days: dict[str, tuple[int | None, ...]]  # per topic: each day (None: not counted)
     deliveries: dict[str, tuple[int, ...]]  # per status (sent, failed): created each day
     finished: dict[str, tuple[int, int]]  # per channel: (sent, failed) over the period
     chats: dict[str, tuple[int, ...]]  # per front: messages each day
@@ -79,11 +82,14 @@ def read_dashboard(hub: Hub) -> Dashboard:
     index = {day: i for i, day in enumerate(days)}
     chats = activity.chat_days(hub.db, days[0], days[-1])
     beats = activity.recent_beats(hub.db, now - BEATS_KEPT)
+    topics = stats.topic_counts(hub.db)
+    counted = activity.topic_days(hub.db, days[0], days[-1])
     return Dashboard(
         now=now,
         days=days,
         subscribers=running_totals(size, before, joined, left),
-        topics=stats.topic_counts(hub.db),
+        topics=topics,
+        topic_days=topic_history(days, counted, topics, tuple(hub.town.topics)),
         deliveries=per_status,
         finished=finished,
         chats=day_counts(size, ((index[d], f, n) for d, f, n in chats), CHAT_FRONTS[:2]),
@@ -125,10 +131,19 @@ def hub_metrics(hub: Hub) -> HubMetrics:
 
 def worker_beat(hub: Hub, name: str, started_at: datetime) -> None:
     """Write the heartbeat of the worker NAME, in this process; the heartbeats of workers
-    gone for a day are erased."""
+    gone for a day are erased; the topics counted again when it is time."""
     now = hub.now()
     activity.beat(hub.db, WorkerBeat(name, socket.gethostname(), os.getpid(), started_at, now))
     activity.forget_beats(hub.db, now - BEATS_KEPT)
+    count_topics(hub, now)
+
+
+def count_topics(hub: Hub, now: datetime) -> None:
+    """Today's subscribers per topic, counted again when the last count is old enough: the
+    dashboard's history per topic (leaving a topic deletes its row, so only counts keep it)."""
+    today = now.astimezone(hub.zone).date()
+    if topics_due(activity.topics_counted_at(hub.db, today), now):
+        activity.count_topics(hub.db, today, stats.topic_counts(hub.db), now)
 
 
 def worker_stopped(hub: Hub, name: str) -> None:

@@ -72,7 +72,8 @@ def history(accounts: Hub) -> Hub:
 def write_history(accounts: Hub) -> None:
     """Three Telegram chats on « Travaux » since Monday, one of which left on Tuesday; an
     e-mail address never confirmed; today an announcement: one delivery sent, one failed, one
-    still to make; 3 web and 1 Telegram chat messages today; the worker's heartbeat 12 s ago."""
+    still to make; 3 web and 1 Telegram chat messages today; the worker's heartbeat 12 s ago,
+    and yesterday (its count per topic)."""
     clock = accounts.clock
     assert isinstance(clock, FakeClock)
     clock.set(START - timedelta(days=2))
@@ -81,6 +82,7 @@ def write_history(accounts: Hub) -> None:
     add_subscriber(accounts, "email", "habitant@trilport.example", ["travaux"])
     clock.set(START - timedelta(days=1))
     deactivate_address(accounts, "telegram", "1001", "le résident a bloqué le bot")
+    worker_beat(accounts, WORKER, START - timedelta(days=1))  # yesterday's count per topic
     clock.set(START - timedelta(hours=1))
     add_subscriber(accounts, "telegram", "1005", ["ecoles", "travaux"])
     clock.set(START)
@@ -113,19 +115,25 @@ async def test_the_dashboard_shows_each_plot_with_its_numbers(
     assert "du 27/10/2026 au 25/11/2026" in text  # 30 days, today the last
     assert "Le service d'envoi fonctionne (dernier signe il y a 12 secondes)." in text
     assert "1 envoi(s) en attente, dont 1 à faire maintenant ; le plus ancien attend" in text
-    # Five plots, each an image named by its title and described, then its numbers.
-    assert len(re.findall(r'<svg class="plot-svg" role="img"', text)) == 5
-    for ident in ("abonnes", "themes", "envois", "echecs", "messages"):
+    # Six plots, each an image named by its title and described, then its numbers.
+    assert len(re.findall(r'<svg class="plot-svg" role="img"', text)) == 6
+    for ident in ("abonnes", "themes", "themes-jours", "envois", "echecs", "messages"):
         assert f'aria-labelledby="{ident}-title {ident}-desc"' in text
         assert text.count(f'<figure class="plot" id="{ident}">') == 1
-    assert text.count("<details>") == 5 and text.count("<caption>") == 5
+    assert text.count("<details>") == 6 and text.count("<caption>") == 6
     # Active Telegram chats at each day's end: 3 on Monday, 2 from Tuesday, 3 today.
     assert '<th scope="col">Jour</th><th scope="col">Telegram</th>' in text
     assert row("22/11", "0") in text and row("23/11", "3") in text
     assert row("24/11", "2") in text and row("25/11", "3") in text
     assert "E-mail" not in text.split('id="abonnes"')[1].split("</figure>")[0]  # unconfirmed
     assert row("Travaux", "3") in text and row("Écoles", "1") in text
-    assert "seuls les chiffres d'aujourd'hui sont connus" in text
+    # Per topic and day (Actualités, Travaux, Écoles, then five more): the worker's count
+    # yesterday, none before it, today's number now.
+    by_day = text.split('id="themes-jours"')[1].split("</figure>")[0]
+    assert row("23/11", *["—"] * 8) in by_day
+    assert row("24/11", "0", "2", *["0"] * 6) in by_day
+    assert row("25/11", "0", "3", "1", *["0"] * 5) in by_day
+    assert "les jours d'avant son premier compte restent vides" in text
     # Today's deliveries (sent, failed) and Telegram's failure rate.
     assert '<th scope="col">Envoyés</th><th scope="col">Échecs</th>' in text
     assert row("25/11", "1", "1") in text and row("24/11", "0", "0") in text

@@ -4,14 +4,18 @@ colour, colours of enough contrast, the numbers as a real table, French numbers,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from xml.etree import ElementTree
 
 import pytest
 
 from bot.web.console.svg_plot import (
     GRID,
+    HEIGHT,
     INK,
+    LEGEND_ROW,
     STYLES,
+    WIDTH,
     Chart,
     Series,
     bar_chart,
@@ -64,16 +68,21 @@ def test_a_plot_is_an_image_named_by_its_title_and_described(draw) -> None:
     assert {"23/11", "24/11", "25/11"} <= set(texts)
 
 
+def drawn(root: ElementTree.Element, tag: str) -> list[ElementTree.Element]:
+    """The TAG elements drawn: the legend's (on top) and the plot's (in its group)."""
+    return root.findall(f"{SVG}{tag}") + root.findall(f"{SVG}g/{SVG}{tag}")
+
+
 def test_lines_differ_by_dash_and_marker_not_colour_alone() -> None:
     root = parsed(line_chart(CHART))
 
-    lines = root.findall(f"{SVG}polyline")
+    lines = drawn(root, "polyline")
     assert len(lines) == 2
     assert lines[0].get("stroke-dasharray") is None
     assert lines[1].get("stroke-dasharray") == STYLES[1][1]
     # The first series' points are circles, the second's squares (its None has no point).
-    assert len(root.findall(f"{SVG}circle")) == 3 + 1  # and one in the legend
-    assert len(root.findall(f"{SVG}rect")) == 2 + 1
+    assert len(drawn(root, "circle")) == 3 + 1  # and one in the legend
+    assert len(drawn(root, "rect")) == 2 + 1
     assert len({dash for _, dash, _ in STYLES}) == len(STYLES)
 
 
@@ -82,11 +91,31 @@ def test_bars_differ_by_fill_pattern() -> None:
 
     patterns = root.findall(f"{SVG}defs/{SVG}pattern")
     assert [p.get("id") for p in patterns] == ["abonnes-fill0", "abonnes-fill1"]
-    fills = [r.get("fill") for r in root.findall(f"{SVG}rect")]
+    fills = [r.get("fill") for r in drawn(root, "rect")]
     assert fills.count("url(#abonnes-fill0)") == 3 + 1  # three bars and the legend's swatch
     assert fills.count("url(#abonnes-fill1)") == 2 + 1  # None draws no bar
     # Few categories: each bar carries its value.
     assert [t.text for t in root.iter(f"{SVG}text")].count("3") >= 2
+
+
+def test_a_long_legend_wraps_and_pushes_the_plot_down() -> None:
+    names = ["Actualités", "Travaux", "Écoles", "Conseil municipal", "Événements", "Alertes"]
+    names += ["Vidéos", "Déchets"]
+    chart = replace(CHART, series=tuple(Series(name, (1.0, 2.0, 3.0)) for name in names))
+
+    root = parsed(line_chart(chart))
+
+    legend = [t for t in root.findall(f"{SVG}text") if t.text in names]
+    rows = sorted({float(t.get("y")) for t in legend})
+    assert [t.text for t in legend] == names  # in order, each named once
+    assert len(rows) >= 2 and rows[1] - rows[0] == LEGEND_ROW
+    assert all(float(t.get("x")) + 8 * len(t.text) <= WIDTH for t in legend)  # none cut off
+    extra = LEGEND_ROW * (len(rows) - 1)
+    assert root.get("viewBox") == f"0 0 {WIDTH} {HEIGHT + extra}"
+    assert root.find(f"{SVG}g").get("transform") == f"translate(0 {extra})"
+    lines = drawn(root, "polyline")
+    styles = {(line.get("stroke"), line.get("stroke-dasharray")) for line in lines}
+    assert len(styles) == len(names)  # eight lines, eight looks
 
 
 def test_every_colour_has_at_least_3_to_1_contrast_with_white() -> None:

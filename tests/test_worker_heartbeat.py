@@ -25,9 +25,12 @@ from notifications.decide.activity import (
     liveness,
     period_days,
     running_totals,
+    topic_history,
+    topics_due,
 )
 from notifications.hub import Hub
-from notifications.store.activity import recent_beats
+from notifications.store.activity import recent_beats, topic_days
+from notifications.subscribers import add_subscriber, chat_unsubscribe
 from notifications.worker import Worker
 from tests.hub_support import START
 
@@ -129,3 +132,40 @@ def test_day_counts_and_running_totals() -> None:
 @pytest.mark.parametrize(("sent", "failed", "rate"), [(0, 0, None), (3, 1, 0.25), (0, 2, 1.0)])
 def test_failure_rate(sent: int, failed: int, rate: float | None) -> None:
     assert failure_rate(sent, failed) == rate
+
+
+def test_the_heartbeat_counts_the_topics_every_ten_minutes(hub: Hub) -> None:
+    add_subscriber(hub, "telegram", "1001", ["travaux", "ecoles"])
+    worker_beat(hub, "mairie:1:aaaaaa", START)
+    add_subscriber(hub, "telegram", "1002", ["travaux"])
+    hub.clock.advance(9 * 60)  # type: ignore[attr-defined]
+    worker_beat(hub, "mairie:1:aaaaaa", START)  # not yet: the count stays
+    today = date(2026, 11, 25)
+    counted = topic_days(hub.db, today, today)
+    assert sorted(counted) == [(today, "ecoles", 1), (today, "travaux", 1)]
+
+    hub.clock.advance(60)  # type: ignore[attr-defined]
+    chat_unsubscribe(hub, "telegram", "1001", ["ecoles"])
+    worker_beat(hub, "mairie:1:aaaaaa", START)
+
+    counted = topic_days(hub.db, today, today)
+    assert sorted(counted) == [(today, "travaux", 2)]  # in place of the earlier count
+    assert read_dashboard(hub).topic_days["travaux"][-2:] == (None, 2)
+
+
+@pytest.mark.parametrize(
+    ("last", "due"),
+    [(None, True), (START - timedelta(minutes=9), False), (START - timedelta(minutes=10), True)],
+)
+def test_topics_are_counted_again_after_ten_minutes(last: datetime | None, due: bool) -> None:
+    assert topics_due(last, START) is due
+
+
+def test_a_topics_history_has_no_number_for_a_day_never_counted() -> None:
+    days = (date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25))
+    counted = [(date(2026, 11, 24), "travaux", 4), (date(2026, 11, 25), "travaux", 9)]
+
+    history = topic_history(days, counted, {"travaux": 5, "ecoles": 1}, ("travaux", "ecoles"))
+
+    # 23/11 never counted; 24/11 counted (« Écoles » had nobody); today: the number now.
+    assert history == {"travaux": (None, 4, 5), "ecoles": (None, 0, 1)}

@@ -12,6 +12,7 @@ from enum import StrEnum
 PERIOD_DAYS = 30  # the dashboard's plots: the last 30 days, today included
 HEARTBEAT_SECONDS = 10.0  # a worker writes its heartbeat this often
 STALE_BEATS = 3  # missing this many heartbeats in a row: the worker no longer answers
+TOPICS_COUNTED_EVERY = timedelta(minutes=10)  # the worker counts subscribers per topic
 
 # (day's index in the period, key such as a channel or a status, count)
 DayRow = tuple[int, str, int]
@@ -107,3 +108,30 @@ def liveness(
 
 def _age(now: datetime, then: datetime) -> float:
     return max(0.0, (now - then).total_seconds())
+
+
+def topics_due(last: datetime | None, now: datetime) -> bool:
+    """Whether the worker counts the subscribers per topic again at NOW (LAST: today's count)."""
+    return last is None or now - last >= TOPICS_COUNTED_EVERY
+
+
+def topic_history(
+    days: Sequence[date],
+    counted: Iterable[tuple[date, str, int]],
+    today: Mapping[str, int],
+    topics: Sequence[str],
+) -> dict[str, tuple[int | None, ...]]:
+    """Per topic, its subscribers on each of DAYS: the worker's COUNTED number of that day,
+    None on a day it never counted (before the first count), and TODAY's number on the
+    last day."""
+    known = {(day, topic): n for day, topic, n in counted}
+    seen = {day for day, _ in known}
+    return {
+        topic: tuple(
+            today.get(topic, 0)
+            if index == len(days) - 1
+            else (known.get((day, topic), 0) if day in seen else None)
+            for index, day in enumerate(days)
+        )
+        for topic in topics
+    }

@@ -1,5 +1,6 @@
 """What the dashboard watches as it happens: the workers' heartbeats, the count of chat
-messages per day and front, and a source staff asked to read now.
+messages per day and front, subscribers per topic and day, and a source staff asked to read
+now.
 
 A function taking the `Database` is a whole transaction; rows never leave this module.
 """
@@ -11,11 +12,11 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from notifications.decide.activity import WorkerBeat
-from notifications.store.console_tables import ChatCountRow, WorkerBeatRow
+from notifications.store.console_tables import ChatCountRow, TopicDayRow, WorkerBeatRow
 from notifications.store.database import Database
 from notifications.store.tables import SourceRow
 
@@ -96,6 +97,36 @@ def chat_days(db: Database, first: date, last: date) -> list[tuple[date, str, in
     )
     with db.reading() as session:
         return [(day, front, n) for day, front, n in session.execute(query)]
+
+
+# --- subscribers per topic and day ------------------------------------------------------
+
+
+def topics_counted_at(db: Database, day: date) -> datetime | None:
+    """When the topics were last counted on DAY; None when not yet."""
+    query = select(func.max(TopicDayRow.counted_at)).where(TopicDayRow.day == day)
+    with db.reading() as session:
+        return session.scalar(query)
+
+
+def count_topics(db: Database, day: date, counts: Mapping[str, int], at: datetime) -> None:
+    """DAY's count of subscribers per topic (COUNTS, made AT), in place of an earlier one."""
+    rows = [
+        TopicDayRow(day=day, topic=topic, subscribers=n, counted_at=at)
+        for topic, n in counts.items()
+    ]
+    with db.session() as session:
+        session.execute(delete(TopicDayRow).where(TopicDayRow.day == day))
+        session.add_all(rows)
+
+
+def topic_days(db: Database, first: date, last: date) -> list[tuple[date, str, int]]:
+    """(day, topic, subscribers) counted from FIRST to LAST included."""
+    query = select(TopicDayRow.day, TopicDayRow.topic, TopicDayRow.subscribers).where(
+        TopicDayRow.day >= first, TopicDayRow.day <= last
+    )
+    with db.reading() as session:
+        return [(day, topic, n) for day, topic, n in session.execute(query)]
 
 
 # --- sources -------------------------------------------------------------------------------

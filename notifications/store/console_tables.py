@@ -129,3 +129,15 @@ class TownRevisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicDayRow(Base):
+    """Active, confirmed subscribers of a topic on a day, counted by the worker (migration
+    0009): a topic's history, which leaving a topic (its row deleted) does not keep."""
+
+    __tablename__ = "topic_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # in the town's time
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subscribers: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime]  # the day's last count

@@ -110,13 +110,25 @@ def subscriber_section(data: Dashboard, labels: Mapping[str, str]) -> str:
         (Series("Abonnés", tuple(float(n) for n in topics.values())),),
         category_heading="Thème",
     )
+    topic_days = Chart(
+        "themes-jours",
+        "Abonnés actifs par thème, chaque jour",
+        "Nombre d'abonnés actifs de chaque thème, compté chaque jour par le service d'envoi, "
+        "un trait par thème.",
+        day_labels(data),
+        tuple(
+            Series(labels[key], tuple(None if n is None else float(n) for n in values))
+            for key, values in data.topic_days.items()
+        ),
+    )
     note = (
-        "Par thème, seuls les chiffres d'aujourd'hui sont connus : quand un abonné quitte un "
-        "thème, la console ne garde pas la date, donc pas d'historique par thème."
+        "Par thème, le service d'envoi compte les abonnés chaque jour : les jours d'avant son "
+        "premier compte restent vides."
     )
     return (
         '    <h2 id="abonnes-titre">Abonnés</h2>\n'
-        f"{figure(per_channel)}\n    <p>{escape(note)}</p>\n{figure(per_topic, 'bar')}"
+        f"{figure(per_channel)}\n{figure(per_topic, 'bar')}\n    <p>{escape(note)}</p>\n"
+        f"{figure(topic_days)}"
     )
 
 

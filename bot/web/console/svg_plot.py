@@ -25,8 +25,12 @@ STYLES = (
     ("#2e7d32", "2 3", "triangle"),
     ("#6a1b9a", "10 3 2 3", "diamond"),
     ("#00695c", "4 2", "circle"),
+    ("#ad1457", "1 3", "square"),
+    ("#37474f", "12 4", "triangle"),
+    ("#4e342e", "6 2 1 2", "diamond"),
 )
-PATTERNS = ("solid", "hatch", "dots", "cross", "solid")  # bar fills, same order
+PATTERNS = ("solid", "hatch", "dots", "cross", "solid", "hatch", "dots", "cross")  # bar fills
+LEGEND_ROW = 20  # px between the legend's rows (a row more pushes the plot down)
 MAX_TICK_LABELS = 8  # category labels under the axis (the table has them all)
 
 
@@ -75,17 +79,22 @@ def scale(values: list[float], percent: bool) -> tuple[float, float]:
     return step * math.ceil(peak / step), step
 
 
-def _frame(chart: Chart, axis: tuple[float, float], inner: str, defs: str = "") -> str:
-    """The SVG: title, description, the y axis' gridlines, INNER, the category labels."""
+def _frame(
+    chart: Chart, axis: tuple[float, float], inner: str, legend: tuple[str, int], defs: str = ""
+) -> str:
+    """The SVG: title, description, the y axis' gridlines, INNER and the category labels,
+    moved down by the LEGEND's extra rows (its markup and rows), which sits on top."""
     ident, plot_h = chart.ident, HEIGHT - TOP - BOTTOM
+    extra = LEGEND_ROW * (legend[1] - 1)
     parts = [
-        f'<svg class="plot-svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="plot-svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT + extra}" '
         f'aria-labelledby="{ident}-title {ident}-desc" focusable="false">',
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
         f'<desc id="{ident}-desc">{escape(chart.description)}</desc>',
     ]
     if defs:
         parts.append(f"<defs>{defs}</defs>")
+    parts.append(f'<g transform="translate(0 {extra})">')
     top, step = axis
     for index in range(round(top / step) + 1):
         y = TOP + plot_h - plot_h * index * step / top
@@ -99,7 +108,7 @@ def _frame(chart: Chart, axis: tuple[float, float], inner: str, defs: str = "") 
         )
     parts.append(inner)
     parts += _category_labels(chart)
-    parts.append("</svg>")
+    parts += ["</g>", legend[0], "</svg>"]
     return "\n".join(parts)
 
 
@@ -143,16 +152,22 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
 
 
-def _legend(chart: Chart, swatch: Callable[[int, float, float], str]) -> str:
-    """The series' names on top, each after its swatch (dash and marker, or pattern)."""
-    parts, x = [], LEFT
+def _legend(chart: Chart, swatch: Callable[[int, float, float], str]) -> tuple[str, int]:
+    """The series' names on top, each after its swatch (dash and marker, or pattern), in as
+    many rows as they need; the markup and the number of rows."""
+    parts, x, row = [], LEFT, 0
     for index, series in enumerate(chart.series):
-        parts.append(swatch(index, x, 16))
+        width = 44 + 8 * len(series.label)
+        if x > LEFT and x + width > WIDTH - RIGHT:  # the next row
+            x, row = LEFT, row + 1
+        y = 16 + LEGEND_ROW * row
+        parts.append(swatch(index, x, y))
         parts.append(
-            f'<text x="{x + 30}" y="20" font-size="13" fill="{INK}">{escape(series.label)}</text>'
+            f'<text x="{x + 30}" y="{y + 4}" font-size="13" fill="{INK}">'
+            f"{escape(series.label)}</text>"
         )
-        x += 44 + 8 * len(series.label)
-    return "\n".join(parts)
+        x += width
+    return "\n".join(parts), row + 1
 
 
 def _values(chart: Chart) -> list[float]:
@@ -187,7 +202,7 @@ def line_chart(chart: Chart) -> str:
         )
         return line + _marker(shape, x + 12, y, colour)
 
-    return _frame(chart, axis, "\n".join(parts) + "\n" + _legend(chart, swatch))
+    return _frame(chart, axis, "\n".join(parts), _legend(chart, swatch))
 
 
 def _pattern(ident: str, index: int) -> str:
@@ -238,7 +253,7 @@ def bar_chart(chart: Chart) -> str:
         )
 
     defs = "".join(_pattern(chart.ident, index) for index in range(count))
-    return _frame(chart, axis, "\n".join(parts) + "\n" + _legend(chart, swatch), defs)
+    return _frame(chart, axis, "\n".join(parts), _legend(chart, swatch), defs)
 
 
 def data_table(chart: Chart) -> str:
