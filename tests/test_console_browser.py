@@ -12,6 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from bot.web.app import create_app
+from notifications.hub import Hub
 from notifications.staff import add_staff
 from tests.browser import console_errors, launched_chromium
 from tests.hub_support import make_test_hub, migrated_sqlite
@@ -24,27 +25,37 @@ PASSWORD = "le lavoir de Trilport en hiver"
 
 
 @contextmanager
-def console_tab(tmp_path: Path, refused: tuple[int, ...] = ()) -> Iterator[tuple[str, Page]]:
-    """A tab on the console of an app serving a fresh hub with one editor's account; the
-    page's console must stay free of errors (a broken security policy shows there) but the
-    REFUSED statuses the test asks for (Chromium notes any 4xx page)."""
+def staff_tab(
+    tmp_path: Path, email: str, role: str, refused: tuple[int, ...] = (), **options: bool
+) -> Iterator[tuple[str, Page, Hub]]:
+    """A tab (browser context OPTIONS) on the console of an app serving a fresh hub with one
+    account, EMAIL in ROLE; the page's console must stay free of errors (a broken security
+    policy shows there) but the REFUSED statuses the test asks for (Chromium notes any 4xx
+    page)."""
     database = migrated_sqlite(tmp_path / "hub.db")
     hub = make_test_hub(database)
-    add_staff(hub, EMAIL, "editor", PASSWORD, actor="cli")
+    add_staff(hub, email, role, PASSWORD, actor="cli")
     errors: list[str] = []
     try:
         with (
             serving(create_app(app_settings(database))) as base,
             launched_chromium(ISOLATED_ARGS) as chromium,
         ):
-            context = chromium.new_context(locale="fr-FR")
+            context = chromium.new_context(locale="fr-FR", **options)
             tab = context.new_page()
             errors = console_errors(tab, refused)
-            yield base, tab
+            yield base, tab, hub
             context.close()
     finally:
         hub.close()
     assert errors == []
+
+
+@contextmanager
+def console_tab(tmp_path: Path, refused: tuple[int, ...] = ()) -> Iterator[tuple[str, Page]]:
+    """A tab on the console of a fresh hub with one editor's account, EMAIL (`staff_tab`)."""
+    with staff_tab(tmp_path, EMAIL, "editor", refused) as (base, tab, _):
+        yield base, tab
 
 
 def test_a_staff_member_logs_in_sees_the_console_and_logs_out(tmp_path: Path):

@@ -84,6 +84,14 @@ def held(hub: Hub, address: str = ADDRESS) -> SubscriberFile | None:
     return subscriber_file(hub, info.id) if info else None
 
 
+def assert_confirmation_request(smtp: FakeSmtp) -> None:
+    """SMTP received one message: the confirmation request to ADDRESS, over TLS."""
+    (mail,) = smtp.received.items()
+    assert (mail.rcpt_tos, mail.encrypted) == ((ADDRESS,), True)
+    assert mail.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
+    assert "/alertes/confirmer?jeton=" in mail.part("plain")
+
+
 def counter_audit(hub: Hub) -> list[tuple[str, str, str]]:
     """The counter's audit entries, oldest first: (actor, action, detail)."""
     return [
@@ -123,10 +131,7 @@ async def test_an_agent_enrols_a_resident_who_receives_the_confirmation(
 
     await deliver(staff, smtp, certificate, 1)
 
-    (mail,) = smtp.received.items()
-    assert (mail.rcpt_tos, mail.encrypted) == ((ADDRESS,), True)
-    assert mail.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
-    assert "/alertes/confirmer?jeton=" in mail.part("plain")
+    assert_confirmation_request(smtp)
 
 
 async def test_the_start_page_offers_the_channels_staff_may_enrol_on(

@@ -14,55 +14,34 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from bot.web.app import create_app
 from notifications.hub import Hub
-from notifications.staff import add_staff
 from notifications.subscribers import find_subscriber
 from tests import test_hub_email_journey
 from tests.axe import assert_accessible
-from tests.browser import console_errors, launched_chromium
 from tests.fakes.smtp import FakeSmtp
 from tests.fakes.tls import Certificate
-from tests.hub_support import make_test_hub, migrated_sqlite
-from tests.servers import serving
-from tests.test_alerts_page import ISOLATED_ARGS
+from tests.test_console_browser import PASSWORD, staff_tab
+from tests.test_console_counter import ADDRESS, assert_confirmation_request
 from tests.test_hub_email_journey import deliver
-from tests.test_web_alerts import app_settings
 
 AGENT = "accueil@trilport.example"
-PASSWORD = "le lavoir de Trilport en hiver"
-ADDRESS = "camille.martin@trilport.example"
 certificate = test_hub_email_journey.certificate
 smtp = test_hub_email_journey.smtp
 
 
 @contextmanager
 def agent_tab(tmp_path: Path, refused: int | None = None) -> Iterator[tuple[str, Page, Hub]]:
-    """A tab logged in as an agent on an app serving a fresh hub; the page's console must
-    stay free of errors (a broken security policy shows there) but the REFUSED status the
-    test asks for (Chromium notes any 4xx page)."""
-    database = migrated_sqlite(tmp_path / "hub.db")
-    hub = make_test_hub(database)
-    add_staff(hub, AGENT, "agent", PASSWORD, actor="cli")
-    errors: list[str] = []
-    try:
-        with (
-            serving(create_app(app_settings(database))) as base,
-            launched_chromium(ISOLATED_ARGS) as chromium,
-        ):
-            context = chromium.new_context(locale="fr-FR", accept_downloads=True)
-            tab = context.new_page()
-            errors = console_errors(tab, () if refused is None else (refused,))
-            tab.goto(base + "/console/connexion")
-            tab.get_by_label("Adresse e-mail").fill(AGENT)
-            tab.get_by_label("Mot de passe").fill(PASSWORD)
-            tab.get_by_role("button", name="Se connecter").click()
-            expect(tab).to_have_url(base + "/console")
-            yield base, tab, hub
-            context.close()
-    finally:
-        hub.close()
-    assert errors == []
+    """A tab logged in as an agent on an app serving a fresh hub (`staff_tab`), downloads
+    allowed; the page's console must stay free of errors but the REFUSED status asked for."""
+    refusals = () if refused is None else (refused,)
+    with staff_tab(tmp_path, AGENT, "agent", refusals, accept_downloads=True) as opened:
+        base, tab, _ = opened
+        tab.goto(base + "/console/connexion")
+        tab.get_by_label("Adresse e-mail").fill(AGENT)
+        tab.get_by_label("Mot de passe").fill(PASSWORD)
+        tab.get_by_role("button", name="Se connecter").click()
+        expect(tab).to_have_url(base + "/console")
+        yield opened
 
 
 def confirmation_sent(hub: Hub, smtp: FakeSmtp, certificate: Certificate) -> None:
@@ -109,10 +88,7 @@ def test_an_agent_enrols_finds_exports_and_erases_a_resident(
         info = find_subscriber(hub, "email", ADDRESS)
         assert info is not None and info.topics == ("travaux",)
         confirmation_sent(hub, smtp, certificate)
-        (mail,) = smtp.received.items()
-        assert (mail.rcpt_tos, mail.encrypted) == ((ADDRESS,), True)
-        assert mail.message["Subject"] == "Confirmez votre abonnement aux alertes de Trilport"
-        assert "/alertes/confirmer?jeton=" in mail.part("plain")
+        assert_confirmation_request(smtp)
 
         with tab.expect_download() as download:
             tab.get_by_role("button", name="Exporter ses données").click()
