@@ -27,6 +27,12 @@ NO_REOPENING = "Aucune réouverture prévue n'est connue."
 DURATION_UNITS = ((86_400, "jour", "jours"), (3_600, "heure", "heures"), (60, "minute", "minutes"))
 
 
+def counted(number: int, singular: str, plural: str = "") -> str:
+    """NUMBER and its noun agreed as French does (0 and 1 take the singular): '1 envoi',
+    '3 envois'; PLURAL when it is not SINGULAR + 's'."""
+    return f"{number} {singular if number <= 1 else plural or singular + 's'}"
+
+
 def duration_text(seconds: float) -> str:
     """A period in plain French: 1800 → '30 minutes', 5400 → '1 heure 30 minutes',
     86400 → '1 jour'; rounded to the minute (at least 1 minute)."""
@@ -35,7 +41,7 @@ def duration_text(seconds: float) -> str:
     for size, singular, plural in DURATION_UNITS:
         number, rest = divmod(rest, size)
         if number:
-            words.append(f"{number} {singular if number == 1 else plural}")
+            words.append(counted(number, singular, plural))
     return " ".join(words)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from arobase.hours_text import counted
 from notifications.decide.announcements import (
     Announcement,
     Standing,
@@ -175,6 +176,8 @@ def retry_failed(hub: Hub, message_id: int, actor: str, *, role: str) -> int:
         return now if preferences is None else delivery_time(preferences, urgent, now, zone)[0]
 
     count = delivery_retries.retry_failed(hub.db, message_id, due_at)
-    detail = detail_of(message_id, found.message.title, f"{count} envoi(s) remis en attente")
+    detail = detail_of(
+        message_id, found.message.title, f"remis en attente : {counted(count, 'envoi')} en échec"
+    )
     write_audit(hub.db, AuditEntry(hub.now(), actor, Done.RETRIED, detail))
     return count

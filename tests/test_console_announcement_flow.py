@@ -263,7 +263,9 @@ async def test_retrying_puts_the_failed_deliveries_back_and_the_state_follows(
     assert retried.status_code == 303
     page = await client.get(client.base_url.join(f"/console/annonces/{number}/relancer").join(
         retried.headers["location"]))  # fmt: skip
-    assert "1 envoi(s) en échec remis en attente" in page.text
+    assert "Remis en attente : 1 envoi en échec. Le service d'envoi s'en charge." in html.unescape(
+        page.text
+    )
     with subscribers.db.session() as session:
         rows = dict(session.execute(
             select(DeliveryRow.id, DeliveryRow.status).where(DeliveryRow.message_id == number)
@@ -273,7 +275,7 @@ async def test_retrying_puts_the_failed_deliveries_back_and_the_state_follows(
     assert attempts == 0
     state = (await client.get(f"/console/annonces/{number}/etat")).json()
     assert state["live"] is True and "en attente\u00a0: 1." in state["summary"]
-    detail = f"n° {number} : {TITLE} ; 1 envoi(s) remis en attente"
+    detail = f"n° {number} : {TITLE} ; remis en attente : 1 envoi en échec"
     assert (EDITOR, "envois en échec relancés", detail) in entries(subscribers)
     again = await step(client, number, "relancer")
     assert again.status_code == 303 and again.headers["location"].endswith("relances=0")

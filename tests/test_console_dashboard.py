@@ -114,7 +114,7 @@ async def test_the_dashboard_shows_each_plot_with_its_numbers(
     assert "<h1>Tableau de bord</h1>" in text
     assert "du 27/10/2026 au 25/11/2026" in text  # 30 days, today the last
     assert "Le service d'envoi fonctionne (dernier signe il y a 12 secondes)." in text
-    assert "1 envoi(s) en attente, dont 1 à faire maintenant ; le plus ancien attend" in text
+    assert "1 envoi en attente, dont 1 à faire maintenant ; le plus ancien attend" in text
     # Six plots, each an image named by its title and described, then its numbers.
     assert len(re.findall(r'<svg class="plot-svg" role="img"', text)) == 6
     for ident in ("abonnes", "themes", "themes-jours", "envois", "echecs", "messages"):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from arobase.hours import calendar_for
-from arobase.hours_text import agree, describe_hours, format_date, format_time
+from arobase.hours_text import agree, counted, describe_hours, format_date, format_time
 from arobase.town import Town, parse_town
 from arobase.when import When, parse_when
 
@@ -231,3 +231,16 @@ def test_now_in_another_zone_is_shown_in_town_time(town: Town) -> None:
 def test_no_markdown(town: Town) -> None:
     for key, question, now, _ in CASES:
         assert not any(mark in say(town, key, question, now) for mark in ("*", "_", "#", "`"))
+
+
+@pytest.mark.parametrize(
+    ("number", "words", "text"),
+    [
+        (0, ("envoi",), "0 envoi"),
+        (1, ("envoi",), "1 envoi"),
+        (3, ("envoi",), "3 envois"),
+        (2, ("journal", "journaux"), "2 journaux"),
+    ],
+)
+def test_a_count_agrees_its_noun_as_french_does(number: int, words: tuple, text: str) -> None:
+    assert counted(number, *words) == text

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from arobase.hours_text import counted
 from bot.web.alerts import alerts_context
 from bot.web.console import announcement_steps
 from bot.web.console.announcement_form import FormPlace
@@ -114,7 +115,8 @@ async def message_page(request: Request, session: StaffSession) -> Response:
     if retried.isdigit() and len(retried) <= 9:
         count = int(retried)
         notice = (
-            f"{count} envoi(s) en échec remis en attente : le service d'envoi les refait."
+            f"Remis en attente : {counted(count, 'envoi')} en échec. Le service d'envoi s'en "
+            "charge."
             if count
             else "Aucun envoi en échec ne pouvait être relancé (destinataires désactivés)."
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from arobase.hours_text import duration_text
+from arobase.hours_text import counted, duration_text
 from bot.web.console.announcement_render import channel_name
 from bot.web.console.auth import relative
 from bot.web.console.render import DASHBOARD_PATH, data_table, escape, form, message, when
@@ -28,7 +28,7 @@ def ago(seconds: float) -> str:
         return "moins d'une seconde"
     if seconds < 60:
         whole = int(seconds)
-        return f"{whole} seconde{'s' if whole > 1 else ''}"
+        return counted(whole, "seconde")
     return duration_text(seconds)
 
 
@@ -62,7 +62,7 @@ def queue_text(data: Dashboard) -> str:
     queue = data.queue
     if not queue.pending:
         return "Aucun envoi en attente."
-    text = f"{queue.pending} envoi(s) en attente, dont {queue.due} à faire maintenant"
+    text = f"{counted(queue.pending, 'envoi')} en attente, dont {queue.due} à faire maintenant"
     if queue.oldest_due_at is not None and queue.due:
         waited = max(0.0, (data.now - queue.oldest_due_at).total_seconds())
         text += f" ; le plus ancien attend depuis {ago(waited)}"
