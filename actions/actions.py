@@ -19,21 +19,31 @@ from actions.alert_replies import (
     subscribed,
     unsubscribed,
 )
+from actions.confidence import GUESS_INTENT, ProcedureGuess, is_confident, procedure_guess
 from actions.context import runtime
+from actions.turns import (
+    TurnDispatcher,
+    forward_messages,
+    question_message,
+    record_turn,
+    staff_answer,
+)
+from arobase.followup import mentions_time
 from arobase.replies import (
     Answer,
     alerts_unavailable_answer,
     ask_which_service,
     contact_answer,
     fallback_answer,
-    handoff_answer,
     help_answer,
     opening_hours_answer,
     out_of_scope_answer,
     procedure_answer,
+    unsure_answer,
 )
 from arobase.resolve import resolve_service, resolve_topic
 from arobase.senders import alert_chat
+from arobase.town import Service, Town
 from arobase.when import parse_when
 from notifications import (
     HubUnavailable,
@@ -55,6 +65,15 @@ APOLOGY = (
 def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
     buttons = [{"title": c.title, "payload": c.payload} for c in answer.choices]
     dispatcher.utter_message(text=answer.text, buttons=buttons or None)
+    if isinstance(dispatcher, TurnDispatcher) and answer.outcome != "answered":
+        dispatcher.outcome = answer.outcome
+
+
+def utter_unless_staff_answered(
+    dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer
+) -> None:
+    """ANSWER (not understood, not sure, out of scope), unless staff wrote one for it."""
+    utter(dispatcher, staff_answer(tracker) or answer)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -72,9 +91,11 @@ def is_button_payload(text: str) -> bool:
 
 class TownAction(Action):
     """Base: runs `answer` in a worker thread (the hub's database calls block, SQLite may
-    wait for a lock), and turns any failure into a polite French reply."""
+    wait for a lock), and turns any failure into a polite French reply. A typed question is
+    then kept (without who asked) for the residents' votes and the staff's review."""
 
     action_name = ""
+    recorded = True  # whether its turns are kept for the votes and the review
 
     def name(self) -> str:
         return self.action_name
@@ -82,74 +103,123 @@ class TownAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        turn = TurnDispatcher()
         try:
-            return await asyncio.to_thread(self.answer, dispatcher, tracker)
+            events = await asyncio.to_thread(self.answer, turn, tracker)
         except Exception:
             # One place where every action failure ends: the resident gets a reply, we get a log.
             log.exception("action %s failed", self.action_name)
             dispatcher.utter_message(text=APOLOGY)
             return []
+        forward_messages(turn, dispatcher)
+        if self.recorded and turn.messages and turn.outcome != "asked":
+            question = await asyncio.to_thread(record_turn, tracker, turn.outcome)
+            if question is not None:
+                dispatcher.utter_message(json_message=question_message(question))
+        return events
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         raise NotImplementedError
 
 
+def remember(**slots: str | None) -> list[EventType]:
+    """Slot events for what the conversation is now about (domain.yml: service, day,
+    procedure, subject); a slot not named keeps its value."""
+    return [SlotSet(name, value) for name, value in slots.items()]
+
+
+def other_topic() -> list[EventType]:
+    """A new topic: a follow-up about the last procedure or service no longer applies."""
+    return remember(subject=None, procedure=None)
+
+
+def named_service(tracker: Tracker) -> Service | None:
+    """The service the latest message names."""
+    return resolve_service(runtime().town(), tracker.get_latest_entity_values("service"))
+
+
+def kept_service(tracker: Tracker) -> Service | None:
+    """The service the latest message names, else the one the conversation is about."""
+    named = named_service(tracker)
+    if named is not None:
+        return named
+    kept = tracker.get_slot("service")
+    return runtime().town().services.get(kept) if isinstance(kept, str) else None
+
+
+def hours_reply(
+    dispatcher: CollectingDispatcher, service: Service, question: str | None
+) -> list[EventType]:
+    """The hours of SERVICE at the moment QUESTION names (now if None), remembered."""
+    now = runtime().now()
+    when = parse_when(question or "", now)
+    utter(dispatcher, opening_hours_answer(runtime().town(), service, when, now))
+    return remember(subject="hours", service=service.key, procedure=None, day=question)
+
+
 class ActionOpeningHours(TownAction):
+    """Hours of the service named, or of the one the conversation is about (« et lundi ? »)."""
+
     action_name = "action_opening_hours"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town, text = runtime().town(), latest_text(tracker)
-        service = resolve_service(town, tracker.get_latest_entity_values("service"))
+        text = latest_text(tracker)
+        if is_button_payload(text):  # a service picked: the time words asked before it
+            question = tracker.get_slot("day")
+        else:
+            question = text if mentions_time(text, runtime().now()) else None
+        service = kept_service(tracker)
         if service is None:
-            utter(dispatcher, ask_which_service(town, "ask_opening_hours"))
-            return [SlotSet("hours_question", None if is_button_payload(text) else text)]
-        question = tracker.get_slot("hours_question") if is_button_payload(text) else text
-        now = runtime().now()
-        when = parse_when(question or "", now)
-        utter(dispatcher, opening_hours_answer(town, service, when, now))
-        return [SlotSet("hours_question", None)]
+            utter(dispatcher, ask_which_service(runtime().town(), "ask_opening_hours"))
+            return remember(subject="hours", procedure=None, day=question)
+        return hours_reply(dispatcher, service, question)
+
+
+def contact_reply(dispatcher: CollectingDispatcher, service: Service) -> list[EventType]:
+    utter(dispatcher, contact_answer(runtime().town(), service, runtime().now()))
+    return remember(subject="contact", service=service.key, procedure=None)
 
 
 class ActionContact(TownAction):
+    """Contact of the service named, or of the one the conversation is about (« leur numéro ? »)."""
+
     action_name = "action_contact"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        town = runtime().town()
-        service = resolve_service(town, tracker.get_latest_entity_values("service"))
+        service = kept_service(tracker)
         if service is None:
-            utter(dispatcher, ask_which_service(town, "ask_contact"))
-        else:
-            utter(dispatcher, contact_answer(town, service, runtime().now()))
-        return []
-
-
-def procedure_key(tracker: Tracker) -> str | None:
-    """The procedure key chosen by the ResponseSelector, e.g. "carte_identite"."""
-    selector = tracker.latest_message.get("response_selector", {})
-    response = selector.get("procedure", {}).get("response", {})
-    full_key = response.get("intent_response_key") or ""
-    return full_key.partition("/")[2] or None
+            utter(dispatcher, ask_which_service(runtime().town(), "ask_contact"))
+            return remember(subject="contact", procedure=None)
+        return contact_reply(dispatcher, service)
 
 
 class ActionProcedure(TownAction):
+    """A procedure, answered only when the NLU is confident of which one."""
+
     action_name = "action_procedure"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         town = runtime().town()
-        procedure = town.procedures.get(procedure_key(tracker) or "")
-        if procedure is None:
-            utter(dispatcher, fallback_answer(town))
-        else:
-            utter(dispatcher, procedure_answer(town, procedure, runtime().now()))
-        return []
+        guess = procedure_guess(tracker.latest_message)
+        procedure = town.procedures.get(guess.key or "")
+        if procedure is None or not is_confident(guess):
+            utter_unless_staff_answered(
+                dispatcher, tracker, unsure_answer(town, unsure_choices(town, guess))
+            )
+            return []
+        dispatcher.utter_message(text=procedure.title)
+        utter(dispatcher, procedure_answer(town, procedure, runtime().now()))
+        return remember(
+            subject="procedure", procedure=procedure.key, service=procedure.where, day=None
+        )
 
 
-class ActionHumanHandoff(TownAction):
-    action_name = "action_human_handoff"
-
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, handoff_answer(runtime().town(), runtime().now()))
-        return []
+def unsure_choices(town: Town, guess: ProcedureGuess) -> tuple[str, ...]:
+    """The titles of the procedures the message most likely meant, to offer as choices."""
+    if guess.intent_confidence < GUESS_INTENT:
+        return ()
+    keys = (guess.key, guess.runner_up)
+    return tuple(town.procedures[k].title for k in keys if k in town.procedures)
 
 
 def is_group(chat: tuple[str, str]) -> bool:
@@ -179,7 +249,7 @@ class ActionAlertsInfo(TownAction):
         topic = resolve_topic(town, values)
         if intent == "ask_news":
             utter(dispatcher, self.news(topic.key if topic else None))
-            return []
+            return other_topic()
         chat = alert_chat(tracker.sender_id)
         if chat is None:
             utter(dispatcher, alerts_elsewhere(town, runtime().settings.public_url, intent))
@@ -199,7 +269,7 @@ class ActionAlertsInfo(TownAction):
                 return []
             info, added = chat_subscribe(hub, *chat, chosen)
             utter(dispatcher, subscribed(town, added, info.topics, info.quiet))
-        return []
+        return other_topic()
 
     @staticmethod
     def news(topic: str | None) -> Answer:
@@ -220,7 +290,7 @@ class ActionFallback(TownAction):
     action_name = "action_fallback"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, fallback_answer(runtime().town()))
+        utter_unless_staff_answered(dispatcher, tracker, fallback_answer(runtime().town()))
         return []
 
 
@@ -228,5 +298,5 @@ class ActionOutOfScope(TownAction):
     action_name = "action_out_of_scope"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter(dispatcher, out_of_scope_answer(runtime().town()))
-        return []
+        utter_unless_staff_answered(dispatcher, tracker, out_of_scope_answer(runtime().town()))
+        return other_topic()

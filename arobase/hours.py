@@ -175,6 +175,10 @@ class ServiceCalendar:
             reason = closure.reason if closure else None
         elif not spans and day_spans(self.no_holidays, self.zone, day):
             reason = self.holiday_name(day)
+        elif not spans and closure is not None and closure.hours is None:
+            # Told on each of its days, also on one the service would be closed anyway: "closed
+            # on Tuesday" alone would hide why it stays closed until the reopening given next.
+            reason = closure.reason
         return DayHours(day, spans, reason, exceptional=closure is not None)
 
     def is_open(self, at: dt.datetime) -> bool:

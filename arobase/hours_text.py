@@ -184,10 +184,21 @@ def describe_now(service: Service, calendar: ServiceCalendar, now: dt.datetime) 
     today = calendar.day(now.date())
     closed = f"{_subject(service)} {_is(service)} {agree('fermé', service)}"
     if not today.spans and today.closed_reason:
-        text = f"{closed} aujourd'hui ({today.closed_reason})."
+        text = f"{closed} aujourd'hui ({_closed_because(calendar, today.day, now.date())})."
     else:
         text = f"{closed} en ce moment."
     return f"{text} {reopening(calendar, now, now)}"
+
+
+def _closed_because(calendar: ServiceCalendar, day: dt.date, today: dt.date) -> str:
+    """Why it is closed all day: the holiday or closure reason, with a closure's whole period
+    when it spans several days ("Travaux, du lundi 4 au vendredi 8 janvier")."""
+    reason = calendar.day(day).closed_reason or ""
+    closure = calendar.closure_on(day)
+    if closure is None or closure.end is None or closure.reason != reason:
+        return reason
+    first, last = format_date(closure.start, today), format_date(closure.last_day, today)
+    return f"{reason}, du {first} au {last}"
 
 
 def _label(day: dt.date, part: Part | None, today: dt.date) -> str:
@@ -221,13 +232,12 @@ def describe_day(
         if closure is not None:
             text += f" (horaires exceptionnels : {closure.reason})"
         return text + "."
+    closed = f"{_subject(service)} {_is(service)} {agree('fermé', service)}"
     if hours.closed_reason:
-        closed = capitalize(agree("fermé", service))
-        text = f"{closed} {day_phrase(day, today)} ({hours.closed_reason})."
+        text = f"{closed} {day_phrase(day, today)} ({_closed_because(calendar, day, today)})."
     elif part is not None:
         text = f"{label}, {service.short} {_is(service)} {agree('fermé', service)}."
     else:
-        closed = f"{_subject(service)} {_is(service)} {agree('fermé', service)}"
         text = f"{closed} {day_phrase(day, today)}."
     window = PARTS[part][0] if part is not None else 0
     start = dt.datetime.combine(day, dt.time(window // 60, window % 60), tzinfo=zone)

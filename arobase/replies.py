@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from arobase.hours import calendar_for
 from arobase.hours_text import describe_hours
@@ -20,10 +21,16 @@ class Choice:
     payload: str
 
 
+# What a reply was, for the staff's review of the questions the assistant did not answer well;
+# "asked": a question back (which service?), nothing to vote on or to review yet.
+Outcome = Literal["answered", "unsure", "not_understood", "out_of_scope", "staff_answer", "asked"]
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
     choices: tuple[Choice, ...] = ()
+    outcome: Outcome = "answered"
 
 
 def intent_payload(intent: str, **entities: str) -> str:
@@ -65,7 +72,7 @@ def ask_which_service(town: Town, intent: str) -> Answer:
         "ask_opening_hours": "De quel service souhaitez-vous connaître les horaires ?",
         "ask_contact": "De quel service souhaitez-vous les coordonnées ?",
     }.get(intent, "Quel service vous intéresse ?")
-    return Answer(question, service_choices(town, intent))
+    return Answer(question, service_choices(town, intent), "asked")
 
 
 def opening_hours_answer(town: Town, service: Service, when: When, now: datetime) -> Answer:
@@ -175,7 +182,29 @@ def fallback_answer(town: Town) -> Answer:
         "les contacts. Essayez avec d'autres mots, ou contactez une personne :\n"
         + _town_hall_contact(town)
     )
-    return Answer(text, _starter_choices())
+    return Answer(text, _starter_choices(), "not_understood")
+
+
+def unsure_answer(town: Town, titles: tuple[str, ...] = ()) -> Answer:
+    """The NLU is not sure which procedure is meant: never a guess given as the answer.
+
+    TITLES: the procedures it most likely meant, offered as buttons (their title, sent as the
+    resident's next message, is asked anew)."""
+    if titles:
+        text = (
+            "Je ne suis pas sûr de comprendre de quelle démarche vous parlez. S'agit-il de l'une "
+            "de celles-ci ? Sinon, reformulez votre question, ou demandez à parler à un agent."
+        )
+    else:
+        text = (
+            "Je ne suis pas sûr d'avoir compris votre question, et je préfère ne pas vous "
+            "répondre au hasard. Je peux vous renseigner sur les horaires, les démarches et les "
+            "contacts de la mairie. Vous pouvez reformuler, ou demander à parler à un agent.\n"
+            + _town_hall_contact(town)
+        )
+    choices = tuple(Choice(title, title) for title in titles)
+    handoff = Choice("Parler à un agent", intent_payload("human_handoff"))
+    return Answer(text, (*choices, handoff), "unsure")
 
 
 def out_of_scope_answer(town: Town) -> Answer:
@@ -184,4 +213,4 @@ def out_of_scope_answer(town: Town) -> Answer:
         "services et les démarches de la mairie. En cas de doute, la mairie saura vous orienter.\n"
         + _town_hall_contact(town)
     )
-    return Answer(text)
+    return Answer(text, outcome="out_of_scope")

@@ -121,6 +121,16 @@ class Settings(BaseSettings):
     # subscription never confirmed (its link expires), a subscriber a channel refused.
     confirm_days: int = Field(default=7, gt=0)
     deactivated_days: int = Field(default=30, gt=0)
+    # Questions residents asked the assistant, kept masked and without who asked for staff to
+    # review (not understood, unsure, out of scope, or voted 👎): erased after this many
+    # days. One answered with no 👎 goes after a day, when its vote is no longer taken.
+    question_retention_days: int = Field(default=90, gt=0)
+    # A conversation handed over to a town agent (its question, last turns and messages) is
+    # erased this many days after the agent closed it.
+    handoff_retention_days: int = Field(default=30, gt=0)
+    # How often the chat page may ask for the agent's messages (per conversation, and per
+    # address for a page without its cookie yet): it asks every 4 seconds while one is open.
+    handoff_poll_rate: str = "30/minute"
 
     apprise_rate: float = Field(default=50, gt=0)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -29,6 +29,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 # Any French 10-digit number passes; samples use the range ARCEP keeps for fiction (01 99 00 xx xx).
 Phone = Annotated[str, StringConstraints(pattern=r"^0[1-9]( \d\d){4}$")]
+SchoolZone = Literal["A", "B", "C"]  # the three zones of the national school calendar
+# Weekdays as in OpenStreetMap opening hours, lower case, in the order of date.weekday().
+Weekday = Literal["mo", "tu", "we", "th", "fr", "sa", "su"]
+WEEKDAY_KEYS: tuple[str, ...] = get_args(Weekday)
 
 
 class _Frozen(BaseModel):
@@ -60,6 +64,7 @@ class Commune(_Frozen):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
     website: HttpUrl | None = None
     main_service: Key = "mairie"
+    school_zone: SchoolZone | None = None  # None: the assistant has no school holiday dates
 
     @field_validator("timezone")
     @classmethod
@@ -167,6 +172,80 @@ class FeedSource(_Frozen):
         return self
 
 
+class Area(_Frozen):
+    """A part of the commune, e.g. a waste collection sector."""
+
+    key: Key
+    name: Text  # as said to residents: "Secteur A"
+    aliases: list[Text] = []  # other names residents use, for the assistant's synonyms
+
+
+class Season(_Frozen):
+    """Months of the year, both included; from > to wraps over the new year (11 to 3)."""
+
+    start: int = Field(alias="from")
+    end: int = Field(alias="to")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _month(cls, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+            raise ValueError(f"mois invalide « {value} » : un nombre de 1 (janvier) à 12 attendu")
+        return value
+
+    def covers(self, day: dt.date) -> bool:
+        if self.start <= self.end:
+            return self.start <= day.month <= self.end
+        return day.month >= self.start or day.month <= self.end
+
+
+class WasteCollection(_Frozen):
+    """One kind of waste: its collection days (for every area, or per area), or only a note
+    for waste that is not collected (glass: drop-off points)."""
+
+    label: Text
+    days: list[Weekday] = []  # every area
+    area_days: dict[Key, list[Weekday]] = {}  # area key → days
+    season: Season | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _days(self) -> WasteCollection:
+        if self.days and self.area_days:
+            raise _KeyedError("area_days", "« days » ou « area_days », pas les deux")
+        if not (self.days or self.area_days or self.note):
+            raise _KeyedError(
+                "days", "jours de collecte manquants (ou une « note » s'il n'y a pas de collecte)"
+            )
+        return self
+
+
+class Waste(_Frozen):
+    collections: list[WasteCollection]
+    put_out: Text  # when to put the bins out, for the whole commune
+    holidays: Text | None = None  # what changes on public holidays
+    dechetterie: Key | None = None  # the service key of the waste disposal site
+
+
+class Report(_Frozen):
+    """Where a resident's report of a problem goes."""
+
+    key: Key
+    label: Text  # inside a sentence: "un problème de voirie"
+    service: Key
+    advice: Text | None = None
+
+
+class StaffAnswer(_Frozen):
+    """An answer staff wrote in the console (issue 11), given without retraining to a
+    question close enough to one of QUESTIONS (arobase/staff_answers.py)."""
+
+    key: Key
+    questions: Annotated[list[Text], Field(min_length=1)]
+    answer: Text
+    checked: dt.date
+
+
 class Town(_Frozen):
     commune: Commune
     services: dict[Key, Service]
@@ -174,6 +253,10 @@ class Town(_Frozen):
     procedures: dict[Key, Procedure]
     topics: dict[Key, Topic]
     sources: dict[Key, FeedSource] = {}
+    areas: dict[Key, Area] = {}
+    waste: Waste | None = None
+    reports: dict[Key, Report] = {}
+    answers: dict[Key, StaffAnswer] = {}  # staff-written, usually from the console's edits
 
     @model_validator(mode="after")
     def _references(self) -> Town:
@@ -190,7 +273,24 @@ class Town(_Frozen):
                     f"procedures.{key}.where", f"service inconnu « {procedure.where} »"
                 )
         self._check_source_topics()
+        self._check_waste()
+        for key, report in self.reports.items():
+            if report.service not in self.services:
+                raise _KeyedError(f"reports.{key}.service", f"service inconnu « {report.service} »")
         return self
+
+    def _check_waste(self) -> None:
+        if self.waste is None:
+            return
+        site = self.waste.dechetterie
+        if site is not None and site not in self.services:
+            raise _KeyedError("waste.dechetterie", f"service inconnu « {site} »")
+        for index, collection in enumerate(self.waste.collections):
+            for area in collection.area_days:
+                if area not in self.areas:
+                    raise _KeyedError(
+                        f"waste.collections.{index}.area_days.{area}", f"secteur inconnu « {area} »"
+                    )
 
     def _check_source_topics(self) -> None:
         for key, source in self.sources.items():
@@ -213,7 +313,8 @@ class Town(_Frozen):
 def _with_keys(raw: dict) -> dict:
     """Copy each mapping's key into its entry, so a model knows its own key."""
     out = dict(raw)
-    for section in ("services", "procedures", "topics", "sources"):
+    sections = ("services", "procedures", "topics", "sources", "areas", "reports", "answers")
+    for section in sections:
         entries = raw.get(section)
         if isinstance(entries, dict):
             out[section] = {
@@ -239,6 +340,7 @@ _REASONS = {
     "dict_type": "dictionnaire attendu",
     "model_type": "dictionnaire attendu",
     "list_type": "liste attendue",
+    "too_short": "liste vide : au moins un élément attendu",
     "bool_type": "true ou false attendu",
     "bool_parsing": "true ou false attendu",
     "date_type": "date attendue (AAAA-MM-JJ)",
@@ -311,11 +413,26 @@ def load_town(path: str | Path) -> Town:
 CONSOLE_SOURCE = "console"  # what a TownContentError names for an edit made in the console
 CLOSURE_FIELDS = ("date", "until", "services", "hours", "reason")
 PROCEDURE_FIELDS = ("answer", "checked")
+ANSWER_FIELDS = ("questions", "answer", "checked")
 
 
 class ProcedureChange(Protocol):
     """What the console may change of a procedure: its answer and the date it was checked
     (a date, or as typed: AAAA-MM-JJ, which the model reads)."""
+
+    @property
+    def answer(self) -> str: ...
+
+    @property
+    def checked(self) -> dt.date | str: ...
+
+
+class AnswerChange(Protocol):
+    """A staff-written answer as the console keeps it: the questions it answers, its text
+    and the date it was checked (a date, or as typed: AAAA-MM-JJ)."""
+
+    @property
+    def questions(self) -> Sequence[str]: ...
 
     @property
     def answer(self) -> str: ...
@@ -337,16 +454,26 @@ def with_edits(
     closures: Sequence[Closure],
     procedures: Mapping[str, ProcedureChange],
     source: str = CONSOLE_SOURCE,
+    *,
+    answers: Mapping[str, AnswerChange] | None = None,
 ) -> Town:
     """TOWN with the console's CLOSURES after its own (so that on a day both cover, the
     console's wins) and the answer and checked date of PROCEDURES replaced; an edit of a
-    procedure the file no longer has is ignored. Validated by the models that validate the
-    file: TownContentError names the key and the reason in the same words."""
+    procedure the file no longer has is ignored. ANSWERS (staff-written) are added, or
+    replace the file's of the same key. Validated by the models that validate the file:
+    TownContentError names the key and the reason in the same words."""
     data = town.model_dump(by_alias=True)
     data["closures"] = [*data["closures"], *(c.model_dump(by_alias=True) for c in closures)]
     for key, change in procedures.items():
         if key in data["procedures"]:
             data["procedures"][key] |= {"answer": change.answer, "checked": change.checked}
+    for key, written in (answers or {}).items():
+        data["answers"][key] = {
+            "key": key,
+            "questions": list(written.questions),
+            "answer": written.answer,
+            "checked": written.checked,
+        }
     return _validated_town(data, source)
 
 
@@ -381,3 +508,13 @@ def console_procedure(town: Town, key: str, change: ProcedureChange) -> Procedur
     except TownContentError as exc:
         raise _about_field(exc, PROCEDURE_FIELDS) from exc
     return merged.procedures[key]
+
+
+def console_answer(town: Town, key: str, change: AnswerChange) -> StaffAnswer:
+    """The staff-written answer KEY with CHANGE, validated as the file's would be;
+    TownContentError names the field (questions, answer, checked)."""
+    try:
+        merged = with_edits(town, [], {}, answers={key: change})
+    except TownContentError as exc:
+        raise _about_field(exc, ANSWER_FIELDS) from exc
+    return merged.answers[key]

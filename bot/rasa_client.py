@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,8 @@ from arobase.tokens import rasa_token
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 STATUS_PATH = "/"
 _STATUS_GREETING = "Hello from Rasa"
+QUESTION_KEY = "arobase_question"  # the action server's custom payload naming the question
+QUESTION_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")  # notifications.record_question's tokens
 
 
 class RasaUnavailable(ArobaseError):
@@ -32,10 +35,12 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message from the bot, with the choices offered under it."""
+    """One message from the bot, with the choices offered under it; QUESTION: the id of the
+    resident's question this reply answers, which the resident may vote on (👍/👎)."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    question: str | None = None
 
 
 def _parse_button(raw: Any) -> Button | None:
@@ -57,6 +62,14 @@ def _parse_buttons(raw: Any) -> tuple[Button, ...]:
     return tuple(b for b in map(_parse_button, raw) if b is not None)
 
 
+def _question_id(entry: dict[str, Any]) -> str | None:
+    """The question id of an entry `{"custom": {"arobase_question": "<id>"}}` (the action
+    server's, after its answer), or None for anything else."""
+    custom = entry.get("custom")
+    found = custom.get(QUESTION_KEY) if isinstance(custom, dict) else None
+    return found if isinstance(found, str) and QUESTION_ID.fullmatch(found) else None
+
+
 def _entry_text(entry: dict[str, Any]) -> str:
     """The text of one entry; an image alone becomes its link so the person can open it."""
     text = entry.get("text")
@@ -72,19 +85,23 @@ def parse_replies(data: Any) -> list[Reply]:
     """Turn the webhook's JSON into replies.
 
     Entries with text (or an image link) become replies; buttons that come without text are
-    added to the reply before them; entries with nothing to show (custom payloads,
-    attachments) are skipped. The overall shape must be a list of objects.
+    added to the reply before them; a question id (a custom payload) is given to the reply
+    before it; entries with nothing to show (other custom payloads, attachments) are
+    skipped. The overall shape must be a list of objects.
     """
     if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
         raise RasaUnavailable("Rasa a renvoyé une réponse inattendue (liste d'objets attendue).")
     replies: list[Reply] = []
     for entry in data:
         text, buttons = _entry_text(entry), _parse_buttons(entry.get("buttons"))
-        if text:
+        question = None if text or buttons else _question_id(entry)
+        if question and replies:
+            replies[-1] = replace(replies[-1], question=question)
+        elif text:
             replies.append(Reply(text=text, buttons=buttons))
         elif buttons and replies:
             previous = replies.pop()
-            replies.append(Reply(previous.text, previous.buttons + buttons))
+            replies.append(replace(previous, buttons=previous.buttons + buttons))
         elif buttons:
             replies.append(Reply(text="", buttons=buttons))
     return replies

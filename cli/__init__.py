@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from cli.bot import chat, model_app, telegram, town_app
+from cli.conversations import conversations_app
 from cli.hub import db_app, webpush_app, worker
 from cli.messages import announce, deliveries_app, messages_app
 from cli.sources import sources_app
@@ -35,6 +36,7 @@ def build_app() -> typer.Typer:
         "deliveries": deliveries_app,
         "webpush": webpush_app,
         "staff": staff_app,
+        "conversations": conversations_app,
     }
     for name, group in groups.items():
         app.add_typer(group, name=name)

@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "reason": "Motif",
     "answer": "Réponse",
     "checked": "Vérifié le",
+    "questions": "Questions",  # of a staff-written answer (notifications/questions.py)
 }
 
 
@@ -162,7 +163,8 @@ def effective_town(hub: Hub, edits: TownEdits | None = None) -> Town:
     (read now unless given). TownContentError when they no longer fit the file (a service
     or a procedure removed from it since)."""
     edits = edits if edits is not None else town_edits(hub)
-    return with_edits(hub.town, [edit.closure for edit in edits.closures], edits.procedures)
+    closures = [edit.closure for edit in edits.closures]
+    return with_edits(hub.town, closures, edits.procedures, answers=edits.answers)
 
 
 def closure_edit(hub: Hub, closure_id: int) -> ClosureEdit:

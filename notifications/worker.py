@@ -45,8 +45,9 @@ from notifications.outbox import (
 )
 from notifications.poller import poll_due
 from notifications.records import Outcome, SendResult
+from notifications.retention import purge_all
 from notifications.source_admin import sync_town_sources
-from notifications.subscribers import Purged, purge_expired
+from notifications.subscribers import Purged
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 15  # on stop, how long in-flight sends may take to finish
@@ -167,17 +168,10 @@ class Worker:
         await self._every(HEARTBEAT_SECONDS, step)
 
     async def _purging(self) -> None:
-        """Erase what the privacy page says is kept no longer (never-confirmed e-mails,
-        subscribers a channel refused long ago)."""
+        """Erase what the privacy page says is kept no longer (notifications/retention.py)."""
 
         async def step() -> None:
-            purged = await asyncio.to_thread(purge_expired, self.hub)
-            if purged.subscribers:
-                log.info(
-                    "retention: erased %d never-confirmed and %d deactivated subscribers",
-                    purged.unconfirmed,
-                    purged.deactivated,
-                )
+            purged = await asyncio.to_thread(purge_all, self.hub)
             self.last_purge = purged
             self.purged.set()
 

@@ -5,7 +5,7 @@ file against them."""
 INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "ask_opening_hours",
     "ask_contact", "procedure", "subscribe", "unsubscribe", "ask_news", "human_handoff",
-    "out_of_scope",
+    "report_problem", "waste_collection", "school_holidays", "out_of_scope",
 }  # fmt: skip
 SERVICES = {
     "mairie", "urbanisme", "ccas", "mediatheque", "police_municipale", "dechetterie",
@@ -14,6 +14,7 @@ SERVICES = {
 TOPICS = {
     "actualites", "travaux", "ecoles", "conseil", "evenements", "alertes", "videos", "dechets",
 }  # fmt: skip
+PROBLEMS = {"voirie", "eclairage", "dechets_sauvages", "animal", "bruit", "autre"}
 PROCEDURES = {
     "carte_identite", "passeport", "acte_naissance", "acte_mariage", "acte_deces",
     "declaration_naissance", "reconnaissance_enfant", "mariage", "pacs", "listes_electorales",

@@ -10,12 +10,16 @@ Set `mode` to change that: "silent" (an empty list, as when no response is predi
 to fail: "error" (500), "garbage" (not JSON), "wrong_shape" (a JSON object) or "hang" (no
 answer until the server stops).
 Set `forget_fails` to make erasing a conversation fail (500).
+Set `question` to a question id to end each answer with the action server's custom entry
+`{"custom": {"arobase_question": <id>}}` (the residents' vote, issue 11).
+Set `handoff` to a function (sender, message) → reply text or None, run before answering
+(in a thread): it plays the handoff action (issue 11), its text being the answer.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +66,8 @@ class FakeRasa:
         self.received: list[dict[str, Any]] = []
         self.forgotten: list[str] = []  # senders whose conversation was erased
         self.forget_fails = False
+        self.question: str | None = None  # the id that ends each answer, if any
+        self.handoff: Callable[[str, str], str | None] | None = None  # the handoff action
         self.token = "jeton-de-test"  # what its HTTP API takes, like Rasa's --auth-token
         self.url = ""
         self._stopping = threading.Event()
@@ -70,6 +76,8 @@ class FakeRasa:
         """Back to echo mode (erasing works) with nothing received."""
         self.mode = "echo"
         self.forget_fails = False
+        self.question = None
+        self.handoff = None
         self.token = "jeton-de-test"
         self.received.clear()
         self.forgotten.clear()
@@ -121,7 +129,14 @@ class FakeRasa:
         if self.mode == "hang":
             await anyio.to_thread.run_sync(self._stopping.wait)
             return PlainTextResponse("too late")
-        return JSONResponse(self._answer(body["sender"], body["message"]))
+        answer = self._answer(body["sender"], body["message"])
+        if self.handoff is not None:
+            handed = await anyio.to_thread.run_sync(self.handoff, body["sender"], body["message"])
+            answer = [{"recipient_id": body["sender"], "text": handed}] if handed else answer
+        if self.question is not None:
+            custom = {"arobase_question": self.question}
+            answer.append({"recipient_id": body["sender"], "custom": custom})
+        return JSONResponse(answer)
 
     @staticmethod
     def _answer(sender: str, message: str) -> list[dict[str, Any]]:

@@ -25,11 +25,21 @@ from bot.web.clients import RateLimit
 from bot.web.console import SECTIONS, account_handlers
 from notifications import ClosureInput, add_closure
 from notifications.dashboard import worker_beat
+from notifications.decide.handoffs import Relay
+from notifications.handoffs import agent_replies, open_handoff, resident_writes
 from notifications.hub import Hub
 from notifications.messages import announce
 from notifications.outbox import claim, record, release_due
+from notifications.questions import (
+    AnswerInput,
+    AskedQuestion,
+    record_question,
+    vote_question,
+    write_answer,
+)
 from notifications.records import SendResult
 from notifications.staff import add_staff
+from notifications.store.handoff_staff import record_relay
 from notifications.subscribers import add_subscriber, confirm_by_token
 from tests.axe import assert_accessible, blocking_violations
 from tests.browser import launched_chromium
@@ -64,6 +74,7 @@ CLOSED = (
     "La mairie sera fermée le jeudi 24 décembre. Réouverture le lundi 28 à 8 h 30.",
 )
 CLOSED_AT = "2026-12-20 09:00"
+GREEN_WASTE = "Les déchets verts vont à la déchetterie, ou dans le bac marron d'avril à novembre."
 BLOCKED = "le résident a bloqué le bot"
 TRAINING = ClosureInput("2026-12-07", "Formation du personnel", services=("mairie",))
 Action = Callable[[Page], None]
@@ -102,6 +113,13 @@ def ask_with_choices(tab: Page) -> None:
     field.fill("Je voudrais un choix")
     field.press("Enter")
     expect(tab.get_by_role("button", name="Carte d'identité")).to_be_visible()
+
+
+def vote_down(tab: Page) -> None:
+    """A question answered, then 👎 under the answer: the thanks are shown."""
+    ask_with_choices(tab)
+    tab.get_by_role("button", name="Cette réponse ne m'a pas aidé").click()
+    expect(tab.get_by_role("status")).to_have_text("Merci pour votre avis.")
 
 
 def press(button: str, heading: str) -> Action:
@@ -167,6 +185,20 @@ def enrol(tab: Page) -> None:
     submit("Inscrire")(tab)
 
 
+def blank_answer(tab: Page) -> None:
+    """A staff answer of spaces only: the browser lets it through, the console refuses it."""
+    tab.get_by_label("Réponse de l'assistant").fill("   ")
+    submit("Enregistrer la réponse")(tab)
+    expect(tab.get_by_role("alert")).to_be_visible()
+
+
+def blank_reply(tab: Page) -> None:
+    """An agent's reply of spaces only: the browser lets it through, the console refuses it."""
+    tab.get_by_label("Votre réponse").fill("   ")
+    submit("Envoyer la réponse")(tab)
+    expect(tab.get_by_role("alert")).to_be_visible()
+
+
 def find_subscriber(tab: Page) -> None:
     tab.locator("#recherche-adresse").fill(CONFIRMED[0])
     submit("Retrouver")(tab)
@@ -177,6 +209,7 @@ def find_subscriber(tab: Page) -> None:
 RESIDENT = {
     "chat": Visit("/"),
     "chat-answered": Visit("/", then=ask_with_choices),
+    "chat-voted": Visit("/", then=vote_down),
     "alerts": Visit("/alertes"),
     "privacy": Visit("/confidentialite"),
     "confirm": Visit("/alertes/confirmer?jeton={pending}"),
@@ -202,6 +235,10 @@ DASHBOARD, CONTENT, COUNTER = "/console/tableau-de-bord", "/console/contenu", "/
 NEW_CLOSURE, CLOSURE = CONTENT + "/fermetures/nouvelle", CONTENT + "/fermetures/{}"
 PROCEDURE, ID = CONTENT + "/demarches/{key}", "{closure_id:int}"
 IDENTITY_CARD = PROCEDURE.replace("{key}", "carte_identite")
+QUESTIONS = "/console/questions"
+ANSWER_FORM, ANSWER_ROUTE = QUESTIONS + "/{question}/reponse", QUESTIONS + "/{question_id}/reponse"
+CONVERSATIONS = "/console/conversations"
+HANDOFF, HANDOFF_ROUTE = CONVERSATIONS + "/{}", CONVERSATIONS + "/{handoff_id:int}"
 CONSOLE = {
     "login": Visit(LOGIN, route=LOGIN),
     "login-refused": Visit(LOGIN, then=refused_login, route=LOGIN),
@@ -241,9 +278,22 @@ CONSOLE = {
     "second-factor": Visit(
         "/console/double-authentification", role="agent", route="/console/double-authentification"
     ),
+    "questions": Visit(QUESTIONS, role="editor", route=QUESTIONS),
+    "question-answer": Visit(ANSWER_FORM, role="editor", route=ANSWER_ROUTE),
+    "question-answer-refused": Visit(
+        ANSWER_FORM, role="editor", then=blank_answer, route=ANSWER_ROUTE
+    ),
+    "staff-answers": Visit(QUESTIONS + "/reponses", role="editor", route=QUESTIONS + "/reponses"),
+    "conversations": Visit(CONVERSATIONS, role="agent", route=CONVERSATIONS),
+    "conversation": Visit(HANDOFF.format("{handoff}"), role="agent", route=HANDOFF_ROUTE),
+    "conversation-refused": Visit(
+        HANDOFF.format("{handoff}"), role="agent", then=blank_reply, route=HANDOFF_ROUTE
+    ),
 }
-# GET routes of the console that are not pages: the message page's live part (JSON).
-NOT_PAGES = {MESSAGE + "/etat"}
+# GET routes of the console that are not pages: the message page's live part (JSON), the
+# questions' training export (YAML).
+NOT_PAGES = {MESSAGE + "/etat", QUESTIONS + "/entrainement.yml"}
+NOT_PAGES |= {CONVERSATIONS + "/etat", HANDOFF_ROUTE + "/etat"}  # the conversations' live parts
 
 
 # --- The site ----------------------------------------------------------------------------------
@@ -289,7 +339,41 @@ def seed(hub: Hub, clock: FakeClock) -> dict[str, str]:
         info = add_subscriber(hub, "email", f"{name}@exemple.example", ["travaux", "ecoles"])
         values[name] = info.token
     ids = {"message": works.id, "scheduled": later.id, "closure": closure.id}
-    return values | {name: str(number) for name, number in ids.items()}
+    seeded = values | {name: str(number) for name, number in ids.items()} | ask_questions(hub)
+    return seeded | hand_over(hub)
+
+
+def hand_over(hub: Hub) -> dict[str, str]:
+    """Two conversations handed over to an agent: one waiting on the site, one on Telegram
+    with the turns before it, the resident's message and a reply Telegram refused."""
+    open_handoff(hub, "web:" + "s" * 32, "Ma poubelle n'a pas été ramassée", [])
+    turns = [("resident", "La mairie est ouverte samedi ?"), ("assistant", "De 9h à 12h.")]
+    handoff = open_handoff(hub, "telegram:1001", "je veux parler à quelqu'un", turns).handoff
+    resident_writes(hub, "telegram:1001", "C'est pour un acte de naissance.")
+    reply = agent_replies(hub, handoff.id, ACCOUNTS["agent"], "Bonjour, pour quelle date ?")
+    record_relay(hub.db, reply.id, Relay.FAILED, BLOCKED)
+    return {"handoff": str(handoff.id)}
+
+
+def ask_questions(hub: Hub) -> dict[str, str]:
+    """Questions residents asked (one group answered in the console): the id of one to review."""
+    for text in ("Où jeter mes déchets verts ?", "ou jeter les dechets verts"):
+        answered = record_question(hub, AskedQuestion(text, "web", None, None, None, "unsure"))
+    write_answer(hub, answered, AnswerInput(GREEN_WASTE, "Où jeter mes déchets verts ?"),
+                 actor=ACCOUNTS["editor"])  # fmt: skip
+    down = record_question(
+        hub,
+        AskedQuestion(
+            "Quand passe le camion poubelle ?",
+            "telegram",
+            "procedure",
+            "encombrants",
+            0.4,
+            "answered",
+        ),
+    )
+    vote_question(hub, down, False)
+    return {"question": down}
 
 
 @pytest.fixture(scope="module")
@@ -300,6 +384,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         values = seed(hub, clock)
         with running_fake_rasa() as rasa:
+            rasa.question = values["question"]  # each answer takes a vote (👍/👎)
             settings = app_settings(database, rasa_url=rasa.url, console_login_rate="1000/minute")
             with serving(create_app(settings)) as base:
                 yield Site(base, values)

@@ -39,21 +39,34 @@ def tracker(
     slots: dict[str, Any] | None = None,
     procedure: str | None = None,
     sender: str = "web:test-session",
+    ranking: tuple[tuple[str, float], ...] = (),
 ) -> Tracker:
+    """A tracker after TEXT; PROCEDURE: the selector's key, confident unless RANKING says."""
     message: dict[str, Any] = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],
     }
     if procedure:
+        ranking = ranking or ((procedure, 0.97), ("pacs", 0.01))
         message["response_selector"] = {
-            "procedure": {"response": {"intent_response_key": f"procedure/{procedure}"}}
+            "procedure": {
+                "response": {"intent_response_key": f"procedure/{procedure}"},
+                "ranking": [
+                    {"intent_response_key": f"procedure/{key}", "confidence": confidence}
+                    for key, confidence in ranking
+                ],
+            }
         }
     return Tracker(sender, slots or {}, message, [], False, None, {}, "action_listen")
 
 
 def service(value: str) -> list[dict[str, Any]]:
     return [{"entity": "service", "value": value}]
+
+
+def remembered(**slots: str | None) -> list[SlotSet]:
+    return [SlotSet(name, value) for name, value in slots.items()]
 
 
 async def run(action: Action, state: Tracker) -> tuple[list[dict[str, Any]], list]:
@@ -68,7 +81,9 @@ async def test_opening_hours_of_a_named_service_on_a_day() -> None:
         tracker("la mairie est ouverte samedi ?", "ask_opening_hours", service("mairie")),
     )
     assert "Samedi 28 novembre, la mairie est ouverte de 9h à 12h." in messages[0]["text"]
-    assert events == [SlotSet("hours_question", None)]
+    assert events == remembered(
+        subject="hours", service="mairie", procedure=None, day="la mairie est ouverte samedi ?"
+    )
 
 
 async def test_opening_hours_on_christmas_names_the_holiday_and_the_reopening() -> None:
@@ -76,7 +91,9 @@ async def test_opening_hours_on_christmas_names_the_holiday_and_the_reopening() 
         actions.ActionOpeningHours(),
         tracker("ouvert le 25 décembre ?", "ask_opening_hours", service("mairie")),
     )
-    assert messages[0]["text"].startswith("Fermée le vendredi 25 décembre (Noël). Réouverture le")
+    assert messages[0]["text"].startswith(
+        "La mairie est fermée le vendredi 25 décembre (Noël). Réouverture le"
+    )
 
 
 async def test_without_a_service_asks_which_one_and_keeps_the_question() -> None:
@@ -84,7 +101,7 @@ async def test_without_a_service_asks_which_one_and_keeps_the_question() -> None
         actions.ActionOpeningHours(), tracker("c'est ouvert samedi ?", "ask_opening_hours")
     )
     assert len(messages[0]["buttons"]) == 10
-    assert events == [SlotSet("hours_question", "c'est ouvert samedi ?")]
+    assert events == remembered(subject="hours", procedure=None, day="c'est ouvert samedi ?")
     payload = next(b["payload"] for b in messages[0]["buttons"] if "mediatheque" in b["payload"])
     messages, _ = await run(
         actions.ActionOpeningHours(),
@@ -92,7 +109,7 @@ async def test_without_a_service_asks_which_one_and_keeps_the_question() -> None
             payload,
             "ask_opening_hours",
             service("mediatheque"),
-            slots={"hours_question": "c'est ouvert samedi ?"},
+            slots={"day": "c'est ouvert samedi ?"},
         ),
     )
     assert "Samedi 28 novembre" in messages[0]["text"]
@@ -120,7 +137,8 @@ async def test_procedure_reads_the_key_chosen_by_the_response_selector() -> None
         actions.ActionProcedure(),
         tracker("jveux refaire ma cni", "procedure", procedure="carte_identite"),
     )
-    text = messages[0]["text"]
+    assert messages[0]["text"] == "Carte d'identité"
+    text = messages[1]["text"]
     assert "Documents à fournir" in text
     assert "ants.gouv.fr" in text
 
@@ -130,21 +148,15 @@ async def test_carte_grise_points_to_the_national_online_service() -> None:
         actions.ActionProcedure(),
         tracker("carte grise", "procedure", procedure="carte_grise"),
     )
-    assert "ants.gouv.fr" in messages[0]["text"]
+    assert "ants.gouv.fr" in messages[1]["text"]
 
 
-async def test_an_unknown_procedure_key_falls_back_politely() -> None:
-    messages, _ = await run(
+async def test_an_unknown_procedure_key_is_not_answered() -> None:
+    messages, events = await run(
         actions.ActionProcedure(), tracker("???", "procedure", procedure="inconnue")
     )
-    assert "pas bien compris" in messages[0]["text"]
-
-
-async def test_handoff_gives_the_town_hall_and_whether_it_is_open() -> None:
-    messages, _ = await run(actions.ActionHumanHandoff(), tracker("un agent", "human_handoff"))
-    text = messages[0]["text"]
-    assert "01 99 00" in text
-    assert "ouverte en ce moment" in text
+    assert "pas sûr" in messages[0]["text"]
+    assert events == []
 
 
 def topic(value: str) -> list[dict[str, Any]]:

@@ -62,7 +62,7 @@ async def ask(client: httpx.AsyncClient, message: str) -> tuple[str, list[dict]]
             "j'ai vendu ma voiture, comment je fais pour la carte grise",
             ["Carte grise", "ants.gouv.fr"],
         ),
-        ("je veux parler à quelqu'un de la mairie", ["01 99 00", "mairie"]),
+        ("je veux parler à quelqu'un de la mairie", ["Je transmets votre demande"]),
         ("je veux être prévenu des travaux", ["Travaux"]),
     ],
 )

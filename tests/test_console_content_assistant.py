@@ -115,7 +115,8 @@ def test_a_closure_added_in_the_console_is_given_by_the_assistant(
 
             closed, seconds = answer_until(chat, wanted=True)
 
-            assert closed.startswith(f"Fermée le mercredi 9 décembre ({REASON})."), closed
+            wanted = f"La mairie est fermée le mercredi 9 décembre ({REASON})."
+            assert closed.startswith(wanted), closed
             measures["console closure → assistant"] = f"{seconds:.1f} s (refresh {REFRESH:g} s)"
             remove_closure_in_chromium(tab)
         reopened, _ = answer_until(chat, wanted=False)

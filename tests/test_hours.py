@@ -210,7 +210,8 @@ def test_whole_day_closure_for_every_service(town: Town) -> None:
         (dt.date(2026, 12, 29), "fermeture de fin d'année"),
         (dt.date(2027, 1, 1), "Jour de l'an"),  # a holiday inside the range: the holiday
         (dt.date(2027, 1, 2), "fermeture de fin d'année"),  # a Saturday
-        (dt.date(2027, 1, 3), None),  # a Sunday, last day of the range: closed anyway
+        # A Sunday, last day of the range: closed anyway, and still told why (issue 11).
+        (dt.date(2027, 1, 3), "fermeture de fin d'année"),
     ],
 )
 def test_closure_range(town: Town, day: dt.date, reason: str | None) -> None:

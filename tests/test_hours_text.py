@@ -149,8 +149,8 @@ CASES = [
     ("mairie", "actuellement", at(2026, 12, 25, 10),
      "La mairie est fermée aujourd'hui (Noël). Réouverture demain à 9h."),
     ("mairie", "ouvert ?", at(2026, 12, 29, 10),
-     "La mairie est fermée aujourd'hui (fermeture de fin d'année). "
-     "Réouverture le lundi 4 janvier à 8h30."),
+     "La mairie est fermée aujourd'hui (fermeture de fin d'année, du lundi 28 décembre au "
+     "samedi 2 janvier). Réouverture le lundi 4 janvier à 8h30."),
     ("ccas", "ouvert ?", at(2026, 11, 25, 14),
      "Le CCAS est fermé en ce moment. Réouverture demain à 8h30."),
     # a day, open
@@ -166,14 +166,16 @@ CASES = [
      "(horaires exceptionnels : veille de Noël)."),
     # a day, closed
     ("ccas", "le 25/12", at(2028, 12, 20, 10),
-     "Fermé le lundi 25 décembre (Noël). Réouverture le mardi 26 décembre à 8h30."),
+     "Le CCAS est fermé le lundi 25 décembre (Noël). Réouverture le mardi 26 décembre à 8h30."),
     ("mairie", "à Noël", NOW,
-     "Fermée le vendredi 25 décembre (Noël). Réouverture le samedi 26 décembre à 9h."),
+     "La mairie est fermée le vendredi 25 décembre (Noël). "
+     "Réouverture le samedi 26 décembre à 9h."),
     ("mairie", "le 30 décembre", NOW,
-     "Fermée le mercredi 30 décembre (fermeture de fin d'année). "
-     "Réouverture le lundi 4 janvier à 8h30."),
+     "La mairie est fermée le mercredi 30 décembre (fermeture de fin d'année, du lundi 28 "
+     "décembre au samedi 2 janvier). Réouverture le lundi 4 janvier à 8h30."),
     ("techniques", "le 1er janvier", NOW,
-     "Fermés le vendredi 1er janvier (Jour de l'an). Réouverture le lundi 4 janvier à 8h."),
+     "Les services techniques sont fermés le vendredi 1er janvier (Jour de l'an). "
+     "Réouverture le lundi 4 janvier à 8h."),
     ("mairie", "dimanche", NOW,
      "La mairie est fermée le dimanche 29 novembre. Réouverture le lundi 30 novembre à 8h30."),
     ("mairie", "aujourd'hui", at(2026, 11, 29, 10),
@@ -210,9 +212,12 @@ CASES = [
      "Le foyer est fermé en ce moment. Réouverture le vendredi 27 novembre à 18h."),
     # no reopening known
     ("piscine", "ouverte ?", NOW,
-     "La piscine est fermée en ce moment. Aucune réouverture prévue n'est connue."),
+     # A closure that spans several days is told whole on each of them (issue 11).
+     "La piscine est fermée aujourd'hui (rénovation du bassin, du mardi 1er septembre au "
+     "samedi 1er janvier 2028). Aucune réouverture prévue n'est connue."),
     ("piscine", "samedi", NOW,
-     "La piscine est fermée le samedi 28 novembre. Aucune réouverture prévue n'est connue."),
+     "La piscine est fermée le samedi 28 novembre (rénovation du bassin, du mardi 1er "
+     "septembre au samedi 1er janvier 2028). Aucune réouverture prévue n'est connue."),
 ]  # fmt: skip
 
 

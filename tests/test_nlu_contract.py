@@ -6,7 +6,7 @@ import yaml
 
 from arobase.settings import ROOT
 from arobase.town import load_town
-from tests.contract import INTENTS, PROCEDURES, SERVICES, TOPICS
+from tests.contract import INTENTS, PROBLEMS, PROCEDURES, SERVICES, TOPICS
 from tests.nlu_examples import read_examples
 
 SYNONYMS = {
@@ -19,6 +19,11 @@ SYNONYMS = {
     "garderie": "periscolaire",
     "état civil": "mairie",
 }
+
+
+def town_areas() -> set[str]:
+    """The sample town's areas: `area` values are the town's own keys, not the contract's."""
+    return set(load_town(ROOT / "town" / "trilport.yml").areas)
 
 
 def training() -> list:
@@ -44,14 +49,14 @@ def test_every_contract_intent_and_procedure_key_is_trained() -> None:
 
 def test_every_canonical_entity_value_is_trained() -> None:
     values = {value for e in training() for (_, value) in e.entities}
-    assert values >= SERVICES | TOPICS
+    assert values >= SERVICES | TOPICS | PROBLEMS | town_areas()
 
 
 def test_contract_synonyms_map_to_canonical_values() -> None:
     table = synonym_table()
     for spelling, canonical in SYNONYMS.items():
         assert table.get(spelling) == canonical, spelling
-    assert set(table.values()) <= SERVICES | TOPICS
+    assert set(table.values()) <= SERVICES | TOPICS | PROBLEMS | town_areas()
 
 
 def test_domain_and_town_cover_the_contract() -> None:
@@ -62,6 +67,7 @@ def test_domain_and_town_cover_the_contract() -> None:
     assert set(town.procedures) == PROCEDURES
     assert set(town.services) == SERVICES
     assert set(town.topics) == TOPICS
+    assert set(town.reports) == PROBLEMS
 
 
 def lookups() -> dict[str, list[str]]:
@@ -81,10 +87,10 @@ def lookups() -> dict[str, list[str]]:
 
 def test_every_looked_up_spelling_reaches_a_canonical_value() -> None:
     """The extractor finds a lookup spelling; the synonym table must turn it into a key."""
-    canonical = {"service": SERVICES, "topic": TOPICS}
+    canonical = {"service": SERVICES, "topic": TOPICS, "problem": PROBLEMS, "area": town_areas()}
     table = synonym_table()
     tables = lookups()
-    assert set(tables) == {"service", "topic"}
+    assert set(tables) == set(canonical)
     for entity, spellings in tables.items():
         for spelling in spellings:
             value = spelling if spelling in canonical[entity] else table.get(spelling.lower())

@@ -36,11 +36,16 @@ def run_rasa(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
+# The retrieval responses utter_procedure/<key> only label the ResponseSelector's training:
+# action_procedure says the title itself, and only when the selector is confident
+# (actions/confidence.py), so no rule runs utter_procedure. Rasa's validator cannot know.
+KNOWN_WARNINGS = ("The utterance 'utter_procedure' is not used in any story or rule.",)
+
+
 def test_data_validate_has_no_warning() -> None:
     result = run_rasa(
         "data",
         "validate",
-        "--fail-on-warnings",
         "--domain",
         "domain.yml",
         "--data",
@@ -53,7 +58,9 @@ def test_data_validate_has_no_warning() -> None:
     warnings = [
         line
         for line in output.splitlines()
-        if "warning" in line.lower() and "DeprecationWarning" not in line
+        if "warning" in line.lower()
+        and "DeprecationWarning" not in line
+        and not any(known in line for known in KNOWN_WARNINGS)
     ]
     assert not warnings, "\n".join(warnings)
 

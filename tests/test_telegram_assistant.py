@@ -11,17 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from notifications.handoffs import waiting_handoffs
 from notifications.hub import Hub, system_clock
 from notifications.messages import announce
+from notifications.staff import add_staff
 from notifications.subscribers import find_subscriber
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
 from tests.hub_support import make_test_hub
 from tests.stack import RasaStack
+from tests.test_console_conversations_browser import CLOSING, PASSWORD
 from tests.test_telegram_bot import buttons, wait_edits, wait_replies
+from tests.test_telegram_handoff import ACK, agent_console, post_step
 from tests.worker_processes import bot_env, running_bot, worker_env, workers
 
 pytestmark = pytest.mark.rasa
 chats = itertools.count(810_001)
+TELEGRAM_AGENT = "accueil-telegram@trilport.example"  # the stack's hub is shared by modules
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +78,7 @@ def test_a_procedure_is_explained(bot: None, telegram: FakeTelegram) -> None:
     telegram.push_text(chat, "jveux refaire ma carte d'identité")
     # One message (Rasa's pieces joined), the title first.
     answer = last_reply(telegram, chat, 1)
-    assert answer.text.startswith("Carte nationale d'identité\n\n")
+    assert answer.text.startswith("Carte d'identité\n\n")
     assert "Documents à fournir" in answer.text and "ants.gouv.fr" in answer.text
 
 
@@ -144,3 +149,34 @@ def test_a_photo_gets_a_polite_reply(bot: None, telegram: FakeTelegram) -> None:
         }
     )
     assert "messages écrits" in last_reply(telegram, chat, 1).text
+
+
+@pytest.fixture(scope="module")
+def console(telegram: FakeTelegram, hub: Hub) -> Iterator[httpx.Client]:
+    """An agent logged in to the console of an app on the stack's hub."""
+    add_staff(hub, TELEGRAM_AGENT, "agent", PASSWORD, actor="cli")
+    with agent_console(telegram, hub, TELEGRAM_AGENT) as http:
+        yield http
+
+
+def test_the_handoff_journey_with_the_real_assistant(
+    bot: None, console: httpx.Client, telegram: FakeTelegram, hub: Hub
+) -> None:
+    """Issue 11's acceptance on Telegram: resident asks → agent sees it → agent answers →
+    resident receives it → agent closes → the bot (the real one) answers again."""
+    chat = next(chats)
+    telegram.push_text(chat, "je veux parler à quelqu'un de la mairie")
+    assert last_reply(telegram, chat, 1).text.startswith("Je transmets votre demande à un agent")
+    [waiting] = [h for h in waiting_handoffs(hub) if h.conversation == f"telegram:{chat}"]
+
+    telegram.push_text(chat, "la mairie est ouverte samedi ?")  # to the agent, not to Rasa
+    assert last_reply(telegram, chat, 2).text == ACK
+    assert post_step(console, waiting.id, "repondre", reponse="Oui, de 9h à 12h.") == (
+        "suite=envoyee"
+    )
+    assert last_reply(telegram, chat, 3).text == "<b>Agent de la mairie</b>\nOui, de 9h à 12h."
+    assert post_step(console, waiting.id, "terminer") == "suite=terminee"
+    assert last_reply(telegram, chat, 4).text == CLOSING
+
+    telegram.push_text(chat, "la mairie est ouverte samedi ?")
+    assert "samedi 28 novembre" in last_reply(telegram, chat, 5).text.lower()

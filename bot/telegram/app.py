@@ -54,29 +54,39 @@ from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from
 from bot.telegram import texts
 from bot.telegram.flood import ChatFlood, Verdict
 from bot.telegram.format import (
+    VOTE_PREFIX,
+    VOTE_REFUSED,
+    VOTE_THANKS,
     KeyButton,
     PayloadStore,
     html_parts,
     keyboard,
     merge_replies,
     payload_of,
+    vote_of,
+    vote_rows,
+    without_votes,
 )
 from notifications import (
     DEFAULT_QUIET_HOURS,
     ChatCounter,
     ChatTally,
     Hub,
+    HubError,
     NotFound,
     SubscriberInfo,
     chat_subscribe,
     chat_unsubscribe,
     deactivate_address,
+    erase_handoffs,
     export_subscriber,
     find_subscriber,
     flush_chats,
     forbidden_reason,
     open_hub,
     privacy_url,
+    resident_writes,
+    vote_question,
 )
 
 log = logging.getLogger(__name__)
@@ -227,6 +237,8 @@ async def keep_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
     """Send TEXT to Rasa for this chat and send back its replies, in order."""
     state = state_of(context)
+    if await handed_over(context, chat_id, text):
+        return
     state.count_message()
     async with state.locks.hold(chat_id):
         typing = asyncio.create_task(keep_typing(context, chat_id))
@@ -238,11 +250,25 @@ async def converse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) 
         finally:
             typing.cancel()
         for reply in merge_replies(replies) or [Reply(texts.no_answer(state.town))]:
-            if (
-                await send(context, chat_id, reply.text, keyboard(reply.buttons, state.payloads))
-                is None
-            ):
+            keys = keyboard(reply.buttons, state.payloads) + vote_rows(reply.question)
+            if await send(context, chat_id, reply.text, keys) is None:
                 return
+
+
+async def handed_over(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> bool:
+    """Whether a town agent has this chat's conversation (notifications/handoffs.py): TEXT is
+    then kept for the agent and Rasa is not asked, the bot staying silent but for a short
+    acknowledgement of the first message of a burst (a notification per line would be noise;
+    none at all would leave the resident wondering). Without the hub, Rasa answers."""
+    state = state_of(context)
+    try:
+        relayed = await asyncio.to_thread(resident_writes, state.hub, sender(chat_id), text)
+    except HubError as error:
+        log.warning("Telegram chat %s: handoffs unavailable: %r", chat_id, error)
+        return False
+    if relayed and relayed.acknowledge:
+        await send(context, chat_id, relayed.acknowledgement)
+    return relayed is not None
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -437,6 +463,25 @@ async def on_rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await converse(context, chat_id, payload)
 
 
+async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on 👍 or 👎 under an answer: the vote kept with the question (never with the
+    chat), then the vote's row removed, the assistant's choices kept. An unknown or expired
+    question: a polite word, nothing stored."""
+    query, state = update.callback_query, state_of(context)
+    vote = vote_of(query.data or "")
+    recorded = vote is not None and await asyncio.to_thread(vote_question, state.hub, *vote)
+    reason = VOTE_THANKS if recorded else VOTE_REFUSED
+    await with_retries(lambda: query.answer(reason), idempotent=True)
+    shown = getattr(query.message, "reply_markup", None)  # none on an inaccessible message
+    if recorded and shown is not None:
+        rows = [[KeyButton(b.text, b.callback_data) for b in row] for row in shown.inline_keyboard]
+        with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+            await with_retries(
+                lambda: query.edit_message_reply_markup(reply_markup=markup(without_votes(rows))),
+                idempotent=True,
+            )
+
+
 async def on_alert_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on a topic of /alertes: subscribe or unsubscribe, then redraw the keyboard."""
     query, chat_id = update.callback_query, update.effective_chat.id
@@ -481,6 +526,7 @@ async def on_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         outcome = texts.STOP_DONE
     elif action == "del":
         await asyncio.to_thread(chat_unsubscribe, state.hub, CHANNEL, str(chat_id), None)
+        await asyncio.to_thread(erase_handoffs, state.hub, sender(chat_id))
         forgotten = await forget_conversation(state, chat_id)
         outcome = texts.DELETE_DONE if forgotten else texts.delete_partly(state.town)
     else:
@@ -533,6 +579,7 @@ def add_handlers(application: Application) -> None:
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & private
     application.add_handler(MessageHandler(other, flood_checked(on_other)))
     taps = {r"^[rs]:": on_rasa_button, r"^a:": on_alert_toggle, r"^x:": on_confirmation}
+    taps[rf"^{VOTE_PREFIX}"] = on_vote
     for pattern, handler in taps.items():
         application.add_handler(CallbackQueryHandler(flood_checked(handler), pattern=pattern))
     application.add_error_handler(on_error)

@@ -75,14 +75,16 @@ def merge_replies(replies: Sequence[Reply]) -> list[Reply]:
     with buttons closes the group, its buttons under the joined text."""
     merged: list[Reply] = []
     pending: list[str] = []
+    question = None  # the question a piece answers goes with the joined text
     for reply in replies:
         if reply.text:
             pending.append(reply.text)
+        question = reply.question or question
         if reply.buttons:
-            merged.append(Reply("\n\n".join(pending), reply.buttons))
-            pending = []
+            merged.append(Reply("\n\n".join(pending), reply.buttons, question))
+            pending, question = [], None
     if pending:
-        merged.append(Reply("\n\n".join(pending)))
+        merged.append(Reply("\n\n".join(pending), question=question))
     return merged
 
 
@@ -134,3 +136,34 @@ class KeyButton:
 def keyboard(buttons: Sequence[Button], store: PayloadStore) -> list[list[KeyButton]]:
     """One button per row: titles stay whole and easy to tap."""
     return [[KeyButton(b.title, callback_data(b.payload, store))] for b in buttons]
+
+
+# --- The vote on an answer (👍/👎, issue 11) -------------------------------------------------
+
+VOTE_PREFIX = "avis:"  # callback data "avis:<question id>:1" (👍) or ":0" (👎)
+VOTE_THANKS = "Merci pour votre avis."
+VOTE_REFUSED = (
+    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible le jour "
+    "de la réponse seulement."
+)
+
+
+def vote_rows(question: str | None) -> list[list[KeyButton]]:
+    """The row of 👍 and 👎 under an answer to QUESTION (none without a question)."""
+    if not question:
+        return []
+    data = VOTE_PREFIX + question
+    return [[KeyButton("👍", f"{data}:1"), KeyButton("👎", f"{data}:0")]]
+
+
+def vote_of(data: str) -> tuple[str, bool] | None:
+    """The question and the vote of callback DATA; None when it is not one."""
+    question, _, vote = data.removeprefix(VOTE_PREFIX).rpartition(":")
+    if not data.startswith(VOTE_PREFIX) or not question or vote not in ("0", "1"):
+        return None
+    return question, vote == "1"
+
+
+def without_votes(rows: Sequence[Sequence[KeyButton]]) -> list[list[KeyButton]]:
+    """ROWS but the vote's, once the resident has voted (the assistant's choices stay)."""
+    return [list(row) for row in rows if not any(b.data.startswith(VOTE_PREFIX) for b in row)]

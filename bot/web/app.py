@@ -48,6 +48,8 @@ from arobase.settings import Settings, load_settings
 from arobase.town import Town, load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 from bot.web.alerts import alert_routes, alerts_context, open_alerts
+from bot.web.chat_feedback import feedback_routes
+from bot.web.chat_handoff import answered, handoff_routes
 from bot.web.clients import Clients, RateLimit, parse_networks
 from bot.web.common import STATIC_DIR, read_json_object, render_page, wait_words
 from bot.web.console import console_routes
@@ -149,7 +151,8 @@ def _session_id(request: Request) -> tuple[str, bool]:
 def _reply_json(reply: Reply) -> dict[str, Any]:
     """One reply as the page expects it."""
     buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    return {"text": reply.text, "buttons": buttons}
+    votable = {"question": reply.question} if reply.question else {}  # chat_feedback.py
+    return {"text": reply.text, "buttons": buttons, **votable}
 
 
 async def _ask_rasa(chat: ChatContext, sender: str, message: str) -> list[Reply]:
@@ -177,9 +180,14 @@ async def chat_endpoint(request: Request) -> Response:
     session_id, is_new = _session_id(request)
     _check_rate(chat, request, None if is_new else session_id)
     message = parse_message(await read_json_object(request, NOT_OBJECT))
-    async with request_activity(request).measured(Front.WEB):  # counted, timed
-        replies = await _ask_rasa(chat, sender_id(Front.WEB, session_id), message)
-    response = JSONResponse({"replies": [_reply_json(r) for r in replies]})
+    sender = sender_id(Front.WEB, session_id)
+
+    async def ask() -> list[dict[str, Any]]:
+        async with request_activity(request).measured(Front.WEB):  # counted, timed
+            return [_reply_json(r) for r in await _ask_rasa(chat, sender, message)]
+
+    # While a town agent has the conversation, Rasa is not asked (bot/web/chat_handoff.py).
+    response = JSONResponse(await answered(request, sender, message, ask))
     if is_new:
         response.set_cookie(
             SESSION_COOKIE,
@@ -281,6 +289,8 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         *privacy_routes(),
         Route("/", page_endpoint, methods=["GET"]),
         Route("/api/chat", chat_endpoint, methods=["POST"]),
+        *feedback_routes(),
+        *handoff_routes(settings, _session_id),
         Route("/healthz", health_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -16,11 +16,45 @@ from arobase.settings import Settings
 from arobase.town import Town
 from bot.web.alerts import alerts_context
 from bot.web.frame import notice_page, paragraphs
-from notifications import PRIVACY_PATH
+from notifications import PRIVACY_PATH, VOTE_WINDOW
 
 
 def section(title: str, *texts: str) -> str:
     return f"    <h2>{html.escape(title, quote=False)}</h2>\n{paragraphs(*texts)}"
+
+
+def questions_section(settings: Settings) -> str:
+    """What is kept of the questions asked to the assistant (notifications/questions.py)."""
+    window = duration_text(VOTE_WINDOW.total_seconds())
+    return section(
+        "Les questions posées à l'assistant",
+        "Pour améliorer l'assistant, nous gardons le texte des questions que vous lui écrivez, "
+        "sans jamais garder qui les a posées : ni numéro de conversation, ni cookie, ni "
+        "adresse IP. Avant d'enregistrer une question, nous masquons les numéros de "
+        "téléphone, les adresses e-mail et tout autre long numéro qu'elle contient.",
+        "Sous chaque réponse, vous pouvez dire si elle vous a aidé (👍 ou 👎). Votre avis est "
+        "gardé avec la question, jamais avec vous.",
+        f"Une question à laquelle l'assistant a répondu est effacée au bout de {window}, "
+        "quand l'avis n'est plus possible, sauf si la réponse a reçu un 👎.",
+        "Les questions que l'assistant n'a pas comprises, celles où il n'était pas sûr de "
+        "sa réponse, celles hors de son domaine et celles dont la réponse a reçu un 👎 sont "
+        f"gardées {days_text(settings.question_retention_days)}, puis effacées : le "
+        "personnel de la mairie les relit pour compléter les réponses de l'assistant.",
+    )
+
+
+def handoff_section(settings: Settings) -> str:
+    """What is kept of a conversation handed over to an agent (notifications/handoffs.py)."""
+    return section(
+        "Parler à un agent de la mairie",
+        "Une exception : si vous demandez à parler à une personne, nous enregistrons votre "
+        "demande, vos derniers échanges avec l'assistant (dix messages au plus) et les "
+        "messages que vous échangez ensuite avec l'agent, avec le numéro de la conversation "
+        "(Telegram) ou le cookie du site qui la relie, pour que l'agent vous réponde au bon "
+        "endroit. Seuls les agents de la mairie les lisent.",
+        f"Ils sont effacés {days_text(settings.handoff_retention_days)} après que l'agent a "
+        "terminé la conversation. Pour les effacer plus tôt, demandez-le à la mairie.",
+    )
 
 
 def privacy_body(town: Town, settings: Settings) -> str:
@@ -39,8 +73,11 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Vos questions à l'assistant servent seulement à vous répondre. Seuls vos "
                 "derniers échanges sont gardés en mémoire, le temps de la conversation : "
                 f"l'assistant les oublie {forgotten} après votre dernier message (ou à son "
-                "redémarrage). Ils ne sont jamais enregistrés sur disque ni communiqués à des "
-                "tiers. Sur le site, un cookie technique relie vos messages d'une même "
+                "redémarrage). La conversation n'est jamais enregistrée sur disque ni "
+                "communiquée à des tiers ; seules certaines questions sont gardées, sans "
+                "savoir qui les a posées, et une conversation confiée à un agent de la mairie "
+                "est gardée pour lui (voir plus bas). "
+                "Sur le site, un cookie technique relie vos messages d'une même "
                 "conversation ; il ne sert à rien d'autre.",
                 f"Quand l'assistant garde déjà {kept} conversations, il oublie d'abord les "
                 "plus anciennes.",
@@ -50,6 +87,8 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Pour suivre l'usage de l'assistant, nous comptons combien de messages il reçoit "
                 "chaque jour, sans leur texte ni leur auteur.",
             ),
+            questions_section(settings),
+            handoff_section(settings),
             section(
                 "Les alertes",
                 "Si vous vous abonnez, nous gardons : l'adresse où vous envoyer les alertes "

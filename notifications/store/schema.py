@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from notifications.store import console_tables  # noqa: F401  (registers the console's tables)
+from notifications.store import (  # noqa: F401  (importing them registers their tables)
+    console_tables,  # the console's
+    handoff_tables,  # the handed-over conversations
+    question_tables,  # kept questions, staff answers
+)
 from notifications.store.tables import Base
 
 

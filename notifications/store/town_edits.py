@@ -7,14 +7,14 @@ member's audit entry: no edit without its trace, and no edit the actions could m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from arobase.town import Closure
+from arobase.town import Closure, StaffAnswer
 from notifications.errors import NotFound
 from notifications.store.console_tables import (
     StaffAuditRow,
@@ -23,6 +23,7 @@ from notifications.store.console_tables import (
     TownRevisionRow,
 )
 from notifications.store.database import Database
+from notifications.store.question_tables import TownAnswerRow
 from notifications.store.staff import DETAIL_MAX, AuditEntry
 
 REVISION_ID = 1  # the one row of town_revision (migration 0005)
@@ -60,6 +61,19 @@ class TownEdits:
     revision: int
     closures: tuple[ClosureEdit, ...]  # by first day, then as added
     procedures: Mapping[str, ProcedureEdit]  # by procedure key
+    answers: Mapping[str, AnswerEdit] = field(default_factory=dict)  # by key, as written
+
+
+@dataclass(frozen=True)
+class AnswerEdit:
+    """An answer staff wrote in the console (issue 11), merged into the town's `answers`."""
+
+    key: str
+    questions: tuple[str, ...]
+    answer: str
+    checked: date
+    edited_by: str
+    edited_at: datetime
 
 
 def _closure_edit(row: TownClosureRow) -> ClosureEdit:
@@ -84,6 +98,11 @@ def _closure_edit(row: TownClosureRow) -> ClosureEdit:
 
 def _procedure_edit(row: TownProcedureRow) -> ProcedureEdit:
     return ProcedureEdit(row.key, row.answer, row.checked, row.edited_by, row.edited_at)
+
+
+def _answer_edit(row: TownAnswerRow) -> AnswerEdit:
+    questions = tuple(row.questions)
+    return AnswerEdit(row.key, questions, row.answer, row.checked, row.edited_by, row.edited_at)
 
 
 def _changed(session: Session, note: AuditEntry) -> None:
@@ -133,10 +152,14 @@ def edits(db: Database) -> TownEdits:
             select(TownClosureRow).order_by(TownClosureRow.day, TownClosureRow.id)
         ).all()
         procedures = session.scalars(select(TownProcedureRow)).all()
+        answers = session.scalars(
+            select(TownAnswerRow).order_by(TownAnswerRow.edited_at, TownAnswerRow.key)
+        ).all()
         return TownEdits(
             revision=number or 0,
             closures=tuple(_closure_edit(row) for row in closures),
             procedures={row.key: _procedure_edit(row) for row in procedures},
+            answers={row.key: _answer_edit(row) for row in answers},
         )
 
 
@@ -206,6 +229,42 @@ def revert_procedure(db: Database, key: str, note: AuditEntry) -> bool:
     there was one (nothing is written, nor audited, when there was none)."""
     with db.session() as session:
         deleted = session.execute(delete(TownProcedureRow).where(TownProcedureRow.key == key))
+        if deleted.rowcount == 0:
+            return False
+        _changed(session, note)
+        return True
+
+
+def set_answer(
+    db: Database,
+    answer: StaffAnswer,
+    note: AuditEntry,
+    also: Callable[[Session], object] | None = None,
+) -> AnswerEdit:
+    """The staff-written ANSWER, added or replacing the one of its key; ALSO: more writes in
+    the same transaction (the questions it answers marked so)."""
+    written = TownAnswerRow(
+        key=answer.key,
+        questions=list(answer.questions),
+        answer=answer.answer,
+        checked=answer.checked,
+        edited_by=note.actor,
+        edited_at=note.at,
+    )
+    with db.session() as session:
+        row = session.merge(written)  # the key's row replaced, or a new one
+        if also is not None:
+            also(session)
+        session.flush()
+        _changed(session, note)
+        return _answer_edit(row)
+
+
+def remove_answer(db: Database, key: str, note: AuditEntry) -> bool:
+    """Delete the staff-written answer KEY; whether there was one (nothing is written, nor
+    audited, when there was none)."""
+    with db.session() as session:
+        deleted = session.execute(delete(TownAnswerRow).where(TownAnswerRow.key == key))
         if deleted.rowcount == 0:
             return False
         _changed(session, note)

@@ -11,7 +11,9 @@
   the latest messages, write (preview, audience, publish or schedule), follow and cancel one;
 - `GET|POST /console/mot-de-passe?jeton=…`: a one-time link's form that sets a password;
 - `POST /console/connexion/code`, `GET|POST /console/double-authentification`: the optional
-  second factor (TOTP): the log-in's code step, and its set-up (totp.py).
+  second factor (TOTP): the log-in's code step, and its set-up (totp.py);
+- `GET /console/questions` and below: the questions residents asked that the assistant did
+  not answer well, grouped, marked for the training or answered (questions.py).
 
 Every POST checks a CSRF token; every answer is `Cache-Control: no-store`. The modules:
 auth.py (cookies, CSRF, the role guard `require`, the throttle), render.py (the HTML),
@@ -26,7 +28,15 @@ from starlette.routing import Route
 
 from arobase.settings import Settings
 from bot.web.clients import RateLimit
-from bot.web.console import announcements, content, counter, dashboard, totp
+from bot.web.console import (
+    announcements,
+    content,
+    conversations,
+    counter,
+    dashboard,
+    questions,
+    totp,
+)
 from bot.web.console.auth import CONSOLE_PATH, LOGIN_PATH, Endpoint, login_rate, require, throttled
 from bot.web.console.pages import (
     console_endpoint,
@@ -48,7 +58,7 @@ from notifications import STAFF_PASSWORD_PATH
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Handlers = dict[str, dict[str, Endpoint]]
 # Each section of the console declares its pages: `handlers()`, path → method → endpoint.
-SECTIONS = (announcements, content, counter, dashboard, totp)
+SECTIONS = (announcements, content, counter, dashboard, totp, conversations, questions)
 
 
 def account_handlers(limit: RateLimit) -> Handlers:

@@ -20,6 +20,8 @@ ANNOUNCEMENTS_PATH = "/console/annonces"
 DASHBOARD_PATH = "/console/tableau-de-bord"
 CONTENT_PATH = "/console/contenu"
 COUNTER_PATH = "/console/guichet"
+QUESTIONS_PATH = "/console/questions"  # residents' questions to review (questions.py)
+CONVERSATIONS_PATH = "/console/conversations"
 CONSOLE_TITLE = "Console de la mairie"
 ERROR_ID = "form-error"
 
@@ -146,10 +148,12 @@ def password_body(action: str, csrf: str, *, error: str | None = None) -> str:
     )
 
 
-def staff_nav(here: str, session: StaffSession) -> str:
+def staff_nav(here: str, session: StaffSession, waiting: int | None = None) -> str:
     """The logged-in pages' menu, by role (each page checks the role again), and the log-out
     button: the dashboard, announcements and town content for admins and editors, the counter
-    for admins and agents, the audit log for admins, the second factor for everyone."""
+    for admins and agents, the audit log for admins, the second factor for everyone. The
+    conversations handed over by the assistant are everyone's, with how many WAITING for an
+    agent when the page knows (in words: no colour alone says it)."""
     role = session.account.role
     links = [("Accueil de la console", CONSOLE_PATH)]
     if role in (Role.ADMIN, Role.EDITOR):
@@ -157,9 +161,11 @@ def staff_nav(here: str, session: StaffSession) -> str:
             ("Tableau de bord", DASHBOARD_PATH),
             ("Annonces", ANNOUNCEMENTS_PATH),
             ("Contenu de la commune", CONTENT_PATH),
+            ("Questions des habitants", QUESTIONS_PATH),
         ]
     if role in (Role.ADMIN, Role.AGENT):
         links.append(("Guichet", COUNTER_PATH))
+    links.append((conversations_label(waiting), CONVERSATIONS_PATH))
     if role is Role.ADMIN:
         links.append(("Journal des actions", JOURNAL_PATH))
     links.append(("Double authentification", TOTP_PATH))
@@ -176,6 +182,11 @@ def staff_nav(here: str, session: StaffSession) -> str:
         f"{logout.replace(chr(10), chr(10) + '  ')}\n"
         "    </nav>"
     )
+
+
+def conversations_label(waiting: int | None) -> str:
+    """ "Conversations", or "Conversations (2 en attente)"."""
+    return f"Conversations ({waiting}\u00a0en attente)" if waiting else "Conversations"
 
 
 def home_body(session: StaffSession) -> str:

@@ -94,7 +94,7 @@
     var text = typeof reply.text === "string" ? reply.text : "";
     var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
     var box = addMessage("bot", text);
-    if (buttons.length === 0) return;
+    if (buttons.length === 0) return box;
     var choices = document.createElement("div");
     choices.className = "choices";
     buttons.forEach(function (b) {
@@ -111,6 +111,63 @@
     });
     box.appendChild(choices);
     box.scrollIntoView({ block: "nearest" });
+    return box;
+  }
+
+  // The resident's vote on an answer (👍/👎), sent to api/chat/avis with the question's id;
+  // a second vote replaces the first. The thanks are said by a polite status.
+  function addFeedback(box, question) {
+    var group = document.createElement("div");
+    group.className = "feedback";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Votre avis sur cette réponse");
+    var thanks = document.createElement("p");
+    thanks.className = "feedback-thanks";
+    thanks.setAttribute("role", "status");
+    var votes = [
+      voteButton("\u{1F44D}", "Cette réponse m'a aidé", true),
+      voteButton("\u{1F44E}", "Cette réponse ne m'a pas aidé", false),
+    ];
+    votes.forEach(function (vote) {
+      vote.button.addEventListener("click", async function () {
+        thanks.textContent = "";
+        var outcome = { status: 0, data: null };
+        try {
+          outcome = await postJson("api/chat/avis", { question: question, utile: vote.useful });
+        } catch (e) {
+          // The network failed: said below, the buttons stay for another try.
+        }
+        if (outcome.status === 204) {
+          votes.forEach(function (other) {
+            other.button.setAttribute("aria-pressed", other === vote ? "true" : "false");
+          });
+          thanks.textContent = "Merci pour votre avis.";
+          return;
+        }
+        var reason = outcome.data && typeof outcome.data.error === "string" ? outcome.data.error : "";
+        thanks.textContent = reason || "Votre avis n'a pas pu être enregistré.";
+      });
+      group.appendChild(vote.button);
+    });
+    group.appendChild(thanks);
+    box.appendChild(group);
+  }
+
+  function voteButton(symbol, name, useful) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "vote";
+    button.setAttribute("aria-pressed", "false");
+    button.title = name;
+    var shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    shown.textContent = symbol;
+    var said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = name;
+    button.appendChild(shown);
+    button.appendChild(said);
+    return { button: button, useful: useful };
   }
 
   function showError(message) {
@@ -123,12 +180,12 @@
     sendButton.setAttribute("aria-disabled", value ? "true" : "false");
   }
 
-  async function postMessage(message) {
-    var response = await fetch("api/chat", {
+  async function postJson(path, body) {
+    var response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       credentials: "same-origin",
-      body: JSON.stringify({ message: message }),
+      body: JSON.stringify(body),
     });
     var data = null;
     try {
@@ -137,6 +194,10 @@
       data = null;
     }
     return { ok: response.ok, status: response.status, data: data };
+  }
+
+  function postMessage(message) {
+    return postJson("api/chat", { message: message });
   }
 
   // Send `message` to the assistant; the log shows `shown` (a button's title) or the message.
@@ -150,7 +211,15 @@
       var result = await postMessage(message);
       waiting.remove();
       if (result.data && Array.isArray(result.data.replies)) {
-        result.data.replies.forEach(addReply);
+        var boxes = result.data.replies.map(addReply);
+        // Under the turn's last reply: the vote on the answer to the resident's question.
+        var voted = result.data.replies.filter(function (r) {
+          return r && typeof r.question === "string" && r.question;
+        });
+        if (voted.length && boxes.length) {
+          addFeedback(boxes[boxes.length - 1], voted[voted.length - 1].question);
+        }
+        handoffFrom(result.data);
         return true;
       }
       var reason = result.data && typeof result.data.error === "string" ? result.data.error : "";
@@ -171,6 +240,88 @@
       setBusy(false);
     }
   }
+
+  // --- A conversation handed over to a town agent (bot/web/chat_handoff.py) -----------------
+  // While an agent has the conversation, the page asks every few seconds for the agent's
+  // messages (not while it is hidden), and stops once the agent has closed it.
+  var AGENT_POLL_MS = 4000;
+  // EPOCH grows when the chat's answer says an agent has the conversation: a poll sent
+  // before then cannot say it is over.
+  var handoff = { open: false, after: 0, timer: null, agent: "Agent de la mairie", epoch: 0 };
+
+  // A message of the agent ("agent") or the closing notice ("notice"), in the log.
+  function addAgentMessage(kind, label, text) {
+    var box = addMessage("bot", text);
+    box.className = "msg msg-" + kind;
+    box.querySelector(".who").textContent = label;
+    return box;
+  }
+
+  function addHandoffNote(text) {
+    var note = document.createElement("p");
+    note.className = "handoff-note";
+    note.textContent = text;
+    log.appendChild(note);
+    note.scrollIntoView({ block: "nearest" });
+  }
+
+  // The chat's answer says whether an agent has the conversation (and acknowledges a message).
+  function handoffFrom(data) {
+    var state = data && data.handoff;
+    if (!state || typeof state !== "object") return;
+    if (typeof state.agent === "string" && state.agent) handoff.agent = state.agent;
+    if (typeof state.note === "string" && state.note) addHandoffNote(state.note);
+    if (!handoff.open) {
+      handoff.open = true;
+      handoff.epoch += 1;
+      pollAgentLater(0);
+    }
+  }
+
+  function pollAgentLater(delay) {
+    if (handoff.timer !== null) window.clearTimeout(handoff.timer);
+    handoff.timer = handoff.open && !document.hidden ? window.setTimeout(pollAgent, delay) : null;
+  }
+
+  // SHOW false: the page just opened; an old conversation's messages are not shown again.
+  async function pollAgent(show) {
+    handoff.timer = null;
+    var delay = AGENT_POLL_MS;
+    var epoch = handoff.epoch;
+    try {
+      var response = await fetch("api/chat/agent?apres=" + handoff.after, {
+        cache: "no-store",
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.status === 429) {
+        delay = (parseInt(response.headers.get("Retry-After"), 10) || 30) * 1000;
+      } else if (response.ok) {
+        var data = await response.json();
+        if (typeof data.agent === "string" && data.agent) handoff.agent = data.agent;
+        var messages = Array.isArray(data.messages) ? data.messages : [];
+        messages.forEach(function (m) {
+          if (!m || typeof m.id !== "number" || m.id <= handoff.after) return;
+          handoff.after = m.id;
+          if (typeof m.text !== "string" || (show === false && !data.open)) return;
+          if (m.kind === "closing") {
+            addAgentMessage("notice", "Fin de l'échange avec l'agent", m.text);
+          } else {
+            addAgentMessage("agent", handoff.agent, m.text);
+          }
+        });
+        if (epoch === handoff.epoch) handoff.open = data.open === true;
+        if (handoff.open && messages.length) delay = 0; // more may be waiting
+      }
+    } catch (e) {
+      // The network failed: ask again at the next turn.
+    }
+    pollAgentLater(delay);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && handoff.open) pollAgentLater(0);
+  });
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
@@ -195,4 +346,8 @@
   input.addEventListener("input", function () {
     if (errorBox.textContent) showError("");
   });
+
+  // A page opened (or reloaded) while an agent has the conversation picks it up again.
+  handoff.open = true;
+  pollAgent(false);
 })();

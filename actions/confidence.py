@@ -1,0 +1,81 @@
+"""When the assistant may answer a procedure: only when the NLU is confident of which one.
+
+A wrong procedure answered with assurance is worse than « je ne suis pas sûr » followed by an
+offer of a person, so a procedure is answered only when the intent, the response selector's
+best key, and its lead over the second key all clear their thresholds.
+
+The thresholds were chosen on the held-out set (tests/data/nlu_holdout.yml) and the
+out-of-coverage set (tests/data/nlu_out_of_coverage.yml): tests/test_nlu_holdout.py sweeps
+them and prints the best, which keeps the wrong procedures on out-of-coverage messages ≤ 2 %
+and answers at once the most held-out procedure questions. With issue 11's data these give a
+wrong procedure to 2 of 152 out-of-coverage messages, at the cost of asking about 13 % of the
+held-out procedure questions (their two best guesses are then offered as buttons).
+Retraining may move the confidences: rerun that test and update these values if it asks to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+INTENT_THRESHOLD = 0.95
+KEY_THRESHOLD = 0.7
+KEY_MARGIN = 0.0
+# Below the thresholds, the two best keys are offered as buttons when the message was read as
+# a procedure question at all; otherwise they are noise (« Aide sociale ? » for a pothole).
+GUESS_INTENT = 0.5
+
+
+@dataclass(frozen=True)
+class ProcedureGuess:
+    """The NLU's best procedure for a message, and how sure it is."""
+
+    key: str | None  # e.g. "passeport"
+    intent_confidence: float  # of the intent `procedure` (0 when another intent won)
+    confidence: float  # of the best key
+    margin: float  # best key's confidence minus the second's
+    runner_up: str | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    intent: float = INTENT_THRESHOLD
+    key: float = KEY_THRESHOLD
+    margin: float = KEY_MARGIN
+
+
+CONFIGURED = Thresholds()
+
+
+def _key(entry: dict[str, Any]) -> str | None:
+    return (entry.get("intent_response_key") or "").partition("/")[2] or None
+
+
+def procedure_guess(parse_data: dict[str, Any]) -> ProcedureGuess:
+    """Read the best procedure key and its confidences from a Rasa parse result."""
+    intent = parse_data.get("intent") or {}
+    intent_confidence = float(intent.get("confidence") or 0.0)
+    if intent.get("name") != "procedure":
+        intent_confidence = 0.0
+    selector = (parse_data.get("response_selector") or {}).get("procedure") or {}
+    ranking = sorted(
+        (e for e in selector.get("ranking") or [] if isinstance(e, dict) and _key(e)),
+        key=lambda e: float(e.get("confidence") or 0.0),
+        reverse=True,
+    )
+    if not ranking:
+        return ProcedureGuess(None, intent_confidence, 0.0, 0.0)
+    best = float(ranking[0].get("confidence") or 0.0)
+    second = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 else 0.0
+    runner_up = _key(ranking[1]) if len(ranking) > 1 else None
+    return ProcedureGuess(_key(ranking[0]), intent_confidence, best, best - second, runner_up)
+
+
+def is_confident(guess: ProcedureGuess, limits: Thresholds = CONFIGURED) -> bool:
+    """Whether the procedure may be answered without asking."""
+    return (
+        guess.key is not None
+        and guess.intent_confidence >= limits.intent
+        and guess.confidence >= limits.key
+        and guess.margin >= limits.margin
+    )
