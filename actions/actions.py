@@ -19,7 +19,13 @@ from actions.alert_replies import (
     subscribed,
     unsubscribed,
 )
-from actions.confidence import GUESS_INTENT, ProcedureGuess, is_confident, procedure_guess
+from actions.confidence import (
+    GUESS_INTENT,
+    ProcedureGuess,
+    is_confident,
+    offered_key,
+    procedure_guess,
+)
 from actions.context import runtime
 from actions.turns import (
     TurnDispatcher,
@@ -129,8 +135,9 @@ def remember(**slots: str | None) -> list[EventType]:
 
 
 def other_topic() -> list[EventType]:
-    """A new topic: a follow-up about the last procedure or service no longer applies."""
-    return remember(subject=None, procedure=None)
+    """A new topic: a follow-up about the last procedure, or the day of the last hours
+    question, no longer applies (a service's hours button then gives today's)."""
+    return remember(subject=None, procedure=None, day=None)
 
 
 def named_service(tracker: Tracker) -> Service | None:
@@ -206,7 +213,9 @@ class ActionProcedure(TownAction):
             utter_unless_staff_answered(
                 dispatcher, tracker, unsure_answer(town, unsure_choices(town, guess))
             )
-            return []
+            # Whatever it was about, not the last procedure: « c'est combien ? » next must not
+            # get that procedure's cost (an hours question before it still holds).
+            return remember(procedure=None)
         dispatcher.utter_message(text=procedure.title)
         utter(dispatcher, procedure_answer(town, procedure, runtime().now()))
         return remember(
@@ -291,12 +300,15 @@ class ActionFallback(TownAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         utter_unless_staff_answered(dispatcher, tracker, fallback_answer(runtime().town()))
-        return []
+        return remember(procedure=None)  # as when unsure: « c'est combien ? » is not about it
 
 
 class ActionOutOfScope(TownAction):
     action_name = "action_out_of_scope"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        utter_unless_staff_answered(dispatcher, tracker, out_of_scope_answer(runtime().town()))
+        town = runtime().town()
+        procedure = town.procedures.get(offered_key(procedure_guess(tracker.latest_message)) or "")
+        titles = (procedure.title,) if procedure else ()
+        utter_unless_staff_answered(dispatcher, tracker, out_of_scope_answer(town, titles))
         return other_topic()

@@ -18,7 +18,7 @@ from notifications import AskedQuestion, HubError, record_question
 log = logging.getLogger(__name__)
 
 FRONTS = ("web", "telegram", "terminal")
-TRANSCRIPT_EVENTS = 20  # about the last ten turns, for the agent a conversation is handed to
+TRANSCRIPT_TURNS = 10  # the last turns shown to the agent a conversation is handed to
 
 
 class TurnDispatcher(CollectingDispatcher):
@@ -71,17 +71,22 @@ def record_turn(tracker: Tracker, outcome: Outcome) -> str | None:
 
 
 def transcript(tracker: Tracker) -> list[tuple[str, str]]:
-    """The conversation's last turns before the latest message, as (who, text)."""
+    """The conversation's last turns before the latest message, as (who, text).
+
+    The latest message is the last "user" event, not the last event: Rasa logs others after
+    it (`user_featurization`, slots) before the action runs."""
+    events = [event for event in tracker.events if isinstance(event, dict)]
+    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
     turns: list[tuple[str, str]] = []
-    for event in tracker.events[:-1][-TRANSCRIPT_EVENTS:]:
-        text = event.get("text") if isinstance(event, dict) else None
+    for event in events[: users[-1] if users else len(events)]:
+        text = event.get("text")
         if not isinstance(text, str) or not text:
             continue
         if event.get("event") == "user":
             turns.append(("resident", text))
         elif event.get("event") == "bot":
             turns.append(("assistant", text))
-    return turns
+    return turns[-TRANSCRIPT_TURNS:]
 
 
 def forward_messages(turn: TurnDispatcher, dispatcher: CollectingDispatcher) -> None:

@@ -16,10 +16,13 @@ NUMBER_MASK = "[numéro masqué]"
 # A French number has 10 digits, 9 after +33; 8 already name a person (a foreign phone
 # number, an account); a postcode (5) or a date written 24/12/2026 (slashes) never reach it.
 MIN_DIGITS = 8
-EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Digits joined by the separators people type inside one number (spaces, dots, dashes, a
-# "(0)": at most two in a row), maybe after a "+"; possessive, so one pass stays linear.
-DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ .\-\u00a0\u202f()]{0,2}+\d)++\)?")
+# A space on either side of the "@" too (« jean.dupont @ orange.fr »): the domain's dot
+# keeps « un @ tout seul » apart.
+EMAIL = re.compile(r"[\w.+%-]+ ?@ ?[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Digits joined by the separators people type inside one number (spaces, also the narrow and
+# thin ones, dots, dashes, also the typographic ones a phone's keyboard may put, a "(0)": at
+# most two in a row), maybe after a "+"; possessive, so one pass stays linear.
+DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ .\-\u00a0\u2009\u202f\u2010-\u2015()]{0,2}+\d)++\)?")
 
 
 def _masked_number(match: re.Match[str]) -> str:

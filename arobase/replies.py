@@ -207,10 +207,13 @@ def unsure_answer(town: Town, titles: tuple[str, ...] = ()) -> Answer:
     return Answer(text, (*choices, handoff), "unsure")
 
 
-def out_of_scope_answer(town: Town) -> Answer:
+def out_of_scope_answer(town: Town, titles: tuple[str, ...] = ()) -> Answer:
+    """TITLES: procedures the message might still be about, offered as buttons."""
     text = (
         "Je ne peux pas vous aider sur ce sujet : je réponds seulement aux questions sur les "
         "services et les démarches de la mairie. En cas de doute, la mairie saura vous orienter.\n"
         + _town_hall_contact(town)
     )
-    return Answer(text, outcome="out_of_scope")
+    if titles:
+        text += "\nSi votre question porte sur une démarche de la mairie, choisissez-la :"
+    return Answer(text, tuple(Choice(title, title) for title in titles), "out_of_scope")

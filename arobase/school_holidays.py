@@ -130,7 +130,8 @@ def _sentence(periods: list[HolidayPeriod], asked: Asked | None, today: dt.date)
     calendar does not have it."""
     ahead = [p for p in periods if p.resume > today]
     if asked == "rentree":
-        summer = next((p for p in ahead if p.kind == "ete"), None)
+        # On the rentrée day itself, it is today's, not next year's.
+        summer = next((p for p in periods if p.kind == "ete" and p.resume >= today), None)
         if summer is None:
             return None
         return f"La rentrée des classes est le {format_date(summer.resume, today)}."

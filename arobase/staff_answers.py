@@ -7,8 +7,11 @@ stripped of the words every question shares (articles, « comment », « je voud
 - rapidfuzz's `token_set_ratio` of their remaining words reaches a threshold, and
 - at least half of each one's words has a counterpart in the other (a word within a typo of
   it): a question of one word (« gare ») is not like every question that contains it.
-The matcher's threshold is the stricter: a staff answer given to the wrong question would
-be a confident wrong answer, which the assistant must never give.
+The matcher is the stricter: a staff answer given to the wrong question would be a confident
+wrong answer, which the assistant must never give. Its threshold is higher, and every word of
+the staff's question must be in the resident's: « le marché a lieu quel jour » is not « quel
+jour a lieu le marché de Noël », nor « ouvert en août » « ouvert en avril ». Staff list the
+short wordings too (« Que faire de mes déchets verts ? » beside « Où jeter… »).
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ MATCH_SCORE = 88  # token_set_ratio (0-100) for a staff answer to be given
 WORD_SCORE = 85  # fuzz.ratio for two words to count as the same (a typo, an accent)
 COVERED = 0.5  # the share of each question's words that must be found in the other
 # Words that say nothing of the subject: articles, pronouns, prepositions, auxiliaries,
-# question words and politeness. Without accents, as `normalized` leaves them.
+# question words and politeness, « a lieu ». Without accents, as `normalized` leaves them.
 FILLER_WORDS = """
     a ai aimerais as au aux avec avez avoir bonjour c ca ce ces cet cette chez combien comment
     d dans de des doit dois du elle elles en est et etre faire fait faut il ils j je l la le
-    les leur leurs m ma me merci mes moi mon n ne nous on ou par pas peut peux plait pour
+    les leur leurs lieu m ma me merci mes moi mon n ne nous on ou par pas peut peux plait pour
     pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa se ses sil son sont stp
     suis sur svp t ta te tes toi ton tu un une veux voudrais voudrait vos votre vous y
 """
@@ -85,7 +88,8 @@ def matching_answer(town: Town, text: str) -> StaffAnswer | None:
     best: tuple[float, StaffAnswer] | None = None
     for answer in town.answers.values():
         for question in answer.questions:
-            score = likeness(words, content_words(question), MATCH_SCORE)
-            if score and (best is None or score > best[0]):
+            asked = content_words(question)
+            score = likeness(words, asked, MATCH_SCORE)
+            if score and _covered(asked, words) == 1.0 and (best is None or score > best[0]):
                 best = (score, answer)
     return best[1] if best else None

@@ -208,8 +208,8 @@ def training_labels(hub: Hub) -> tuple[str, ...]:
     return tuple(i for i in dict.fromkeys(intents) if i not in NOT_TRAINED) + tuple(procedures)
 
 
-def _detail(group: QuestionGroup, count: int) -> str:
-    return f"« {group.representative} » ({counted(count, 'question')})"
+def _detail(group: QuestionGroup) -> str:
+    return f"« {group.representative} » ({counted(len(group.questions), 'question')})"
 
 
 def _note(hub: Hub, actor: str, action: QuestionAction, detail: str) -> AuditEntry:
@@ -222,15 +222,14 @@ def mark_for_training(hub: Hub, question_id: str, label: str, *, actor: str) -> 
     if label not in training_labels(hub):
         raise InvalidInput("Choisissez une intention ou une démarche dans la liste.")
     group = review_group(hub, question_id)
-    count = len(group.questions)
-    note = _note(hub, actor, QuestionAction.TRAINING, f"{_detail(group, count)} → {label}")
+    note = _note(hub, actor, QuestionAction.TRAINING, f"{_detail(group)} → {label}")
     return store.review(hub.db, [q.id for q in group.questions], Review.TRAINING, label, note)
 
 
 def dismiss_group(hub: Hub, question_id: str, *, actor: str) -> int:
     """Every question of QUESTION_ID's group set aside; how many. NotFound when done."""
     group = review_group(hub, question_id)
-    note = _note(hub, actor, QuestionAction.DISMISSED, _detail(group, len(group.questions)))
+    note = _note(hub, actor, QuestionAction.DISMISSED, _detail(group))
     return store.review(hub.db, [q.id for q in group.questions], Review.DISMISSED, None, note)
 
 
@@ -266,16 +265,20 @@ def write_answer(hub: Hub, question_id: str, typed: AnswerInput, *, actor: str) 
         raise ContentRefused("answer", f"{ANSWER_MAX} caractères au plus")
     wordings = _wordings(typed.questions)
     group = review_group(hub, question_id)
-    taken = {**hub.town.answers, **town_edits.edits(hub.db).answers}
-    key = _new_key(wordings[0] if wordings else group.representative, taken)
-    today = hub.now().astimezone(hub.zone).date()
-    try:
-        answer = console_answer(hub.town, key, WrittenAnswer(wordings, typed.answer, today))
-    except TownContentError as error:
-        raise ContentRefused(error.key, error.reason) from error
-    count = len(group.questions)
-    note = _note(hub, actor, QuestionAction.ANSWER_WRITTEN, f"{_detail(group, count)} : {key}")
-    return store.answer(hub.db, answer, [q.id for q in group.questions], note)
+    today, tokens = hub.now().astimezone(hub.zone).date(), [q.id for q in group.questions]
+    for _ in range(3):  # a key taken at the same moment by another answer: the next one
+        taken = {**hub.town.answers, **town_edits.edits(hub.db).answers}
+        key = _new_key(wordings[0] if wordings else group.representative, taken)
+        try:
+            answer = console_answer(hub.town, key, WrittenAnswer(wordings, typed.answer, today))
+        except TownContentError as error:
+            raise ContentRefused(error.key, error.reason) from error
+        note = _note(hub, actor, QuestionAction.ANSWER_WRITTEN, f"{_detail(group)} : {key}")
+        try:
+            return store.answer(hub.db, answer, tokens, note, gone=GONE)
+        except StorageConflict:
+            continue
+    raise StorageConflict("aucune clé libre pour la réponse")
 
 
 def staff_answers(hub: Hub) -> Mapping[str, AnswerEdit]:

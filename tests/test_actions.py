@@ -156,7 +156,37 @@ async def test_an_unknown_procedure_key_is_not_answered() -> None:
         actions.ActionProcedure(), tracker("???", "procedure", procedure="inconnue")
     )
     assert "pas sûr" in messages[0]["text"]
-    assert events == []
+    assert events == [SlotSet("procedure", None)]
+
+
+async def test_out_of_scope_offers_the_procedure_the_selector_is_sure_of() -> None:
+    """A procedure in unusual words read as out of scope: the answer offers it, never gives it."""
+    messages, _ = await run(
+        actions.ActionOutOfScope(),
+        tracker("faut combien de photos pour un passprt", "out_of_scope", procedure="passeport"),
+    )
+    assert "Je ne peux pas vous aider sur ce sujet" in messages[0]["text"]
+    assert "choisissez-la" in messages[0]["text"]
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("Passeport", "Passeport")
+    ]
+    # The procedure's answer waits for the resident's choice.
+    assert [m["text"] for m in messages[1:] if m["text"]] == []
+
+
+@pytest.mark.parametrize("ranking", [(("mariage", 0.55), ("pacs", 0.4)), ()])
+async def test_out_of_scope_offers_nothing_when_the_selector_is_unsure(ranking: tuple) -> None:
+    messages, _ = await run(
+        actions.ActionOutOfScope(),
+        tracker(
+            "combien d'invités à un mariage ?",
+            "out_of_scope",
+            procedure="mariage" if ranking else None,
+            ranking=ranking,
+        ),
+    )
+    assert "choisissez-la" not in messages[0]["text"]
+    assert not messages[0]["buttons"]
 
 
 def topic(value: str) -> list[dict[str, Any]]:

@@ -82,7 +82,36 @@ async def test_an_unsure_procedure_is_asked_not_answered(ranking: tuple) -> None
     assert [b["title"] for b in messages[0]["buttons"]] == [
         "Passeport", "Carte d'identité", "Parler à un agent"
     ]  # fmt: skip
-    assert events == []
+    assert events == remembered(procedure=None)
+
+
+@pytest.mark.parametrize(
+    ("action", "typed", "intent", "ranking"),
+    [
+        (
+            actions.ActionProcedure(),
+            "adopter un chat",
+            "procedure",
+            (("pacs", 0.3), ("mariage", 0.2)),
+        ),
+        (actions.ActionFallback(), "zorglub", "nlu_fallback", ()),
+    ],
+)
+async def test_after_a_question_not_answered_a_detail_is_not_about_the_last_procedure(
+    action: actions.TownAction, typed: str, intent: str, ranking: tuple
+) -> None:
+    """« passeport », then a question the assistant is unsure of, then « c'est combien ? »:
+    never the passport's cost for what was asked in between."""
+    procedure = "pacs" if ranking else None
+    _, events = await run(
+        action, tracker(typed, intent, slots=AFTER_PASSPORT, procedure=procedure, ranking=ranking)
+    )
+    slots = {**AFTER_PASSPORT, **{e["name"]: e["value"] for e in events}}
+    messages, _ = await run(
+        followups.ActionProcedureDetail(),
+        tracker("c'est combien ?", "procedure_detail", slots=slots),
+    )
+    assert messages[0]["text"].startswith("De quelle démarche parlez-vous ?")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +157,7 @@ async def test_where_after_a_service_gives_its_address() -> None:
 
 async def test_news_is_a_new_topic() -> None:
     _, events = await run(actions.ActionAlertsInfo(), tracker("quoi de neuf ?", "ask_news"))
-    assert events == remembered(subject=None, procedure=None)
+    assert events == remembered(subject=None, procedure=None, day=None)
 
 
 async def test_a_report_names_the_service_and_makes_it_the_subject() -> None:
@@ -138,7 +167,7 @@ async def test_a_report_names_the_service_and_makes_it_the_subject() -> None:
         tracker("un chien errant", "report_problem", entities, AFTER_PASSPORT),
     )
     assert "police municipale" in messages[0]["text"]
-    assert events == remembered(subject=None, procedure=None, service="police_municipale")
+    assert events == remembered(subject=None, procedure=None, day=None, service="police_municipale")
 
 
 async def test_waste_collection_of_one_area() -> None:
@@ -148,7 +177,7 @@ async def test_waste_collection_of_one_area() -> None:
         tracker("poubelles secteur b", "waste_collection", entities),
     )
     assert messages[0]["text"].startswith("Collecte des déchets (Secteur B)")
-    assert events == remembered(subject=None, procedure=None)
+    assert events == remembered(subject=None, procedure=None, day=None)
 
 
 async def test_school_holidays_of_the_towns_zone() -> None:
@@ -158,3 +187,20 @@ async def test_school_holidays_of_the_towns_zone() -> None:
     )
     assert messages[0]["text"].startswith("Vacances de Noël : du samedi 19 décembre")
     assert "zone C" in messages[0]["text"]
+
+
+async def test_after_a_new_topic_a_services_hours_button_gives_todays_not_an_old_day() -> None:
+    """« ouvert samedi ? », then the waste days, then its « Horaires de la déchetterie »
+    button: today's hours, not Saturday's asked two topics ago."""
+    _, events = await run(
+        town_answers.ActionWasteCollection(),
+        tracker("quand passent les poubelles ?", "waste_collection", slots=AFTER_HOURS),
+    )
+    slots = {**AFTER_HOURS, **{e["name"]: e["value"] for e in events}}
+    messages, _ = await run(
+        actions.ActionOpeningHours(),
+        tracker('/ask_opening_hours{"service":"dechetterie"}', "ask_opening_hours",
+                service("dechetterie"), slots),
+    )  # fmt: skip
+    assert "en ce moment" in messages[0]["text"]
+    assert "Samedi" not in messages[0]["text"]

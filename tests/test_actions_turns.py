@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from actions import actions, context, handoff
-from notifications import AnswerInput, kept_question, waiting_handoffs, write_answer
+from notifications import (
+    AnswerInput,
+    handoff_thread,
+    kept_question,
+    waiting_handoffs,
+    write_answer,
+)
 from notifications.questions import AskedQuestion, record_question
 from tests.test_actions import run, sample_town, tracker
 
@@ -80,6 +86,36 @@ async def test_a_handoff_goes_to_the_agents_inbox_with_the_last_turns() -> None:
     assert question_id(messages) is None  # a person reads it: no vote
     [waiting] = waiting_handoffs(context.runtime().hub())
     assert waiting.conversation == "web:s1"
+    assert waiting.question == "je veux parler à quelqu'un"
+    thread = handoff_thread(context.runtime().hub(), waiting.id)
+    assert [(t.who.value, t.text) for t in thread.transcript] == [
+        ("resident", "ma facture de cantine est fausse"),
+        ("assistant", "Je n'ai pas bien compris votre demande, pardon."),
+    ]
+
+
+async def test_the_handoff_question_is_not_repeated_in_the_turns_before_it() -> None:
+    """Rasa logs events after the latest message before the action runs (the tracker it
+    sends ends with `user_featurization`): the question is still not a turn before itself."""
+    state = tracker("je veux parler à quelqu'un", "human_handoff", sender="web:s2")
+    state.events.extend(
+        [
+            {"event": "user", "text": "ma facture de cantine est fausse"},
+            {"event": "user_featurization", "use_text_for_featurization": False},
+            {"event": "action", "name": "action_fallback"},
+            {"event": "bot", "text": "Je n'ai pas bien compris votre demande, pardon."},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "je veux parler à quelqu'un"},
+            {"event": "user_featurization", "use_text_for_featurization": False},
+        ]
+    )
+    await run(handoff.ActionHumanHandoff(), state)
+    [waiting] = waiting_handoffs(context.runtime().hub())
+    thread = handoff_thread(context.runtime().hub(), waiting.id)
+    assert [(t.who.value, t.text) for t in thread.transcript] == [
+        ("resident", "ma facture de cantine est fausse"),
+        ("assistant", "Je n'ai pas bien compris votre demande, pardon."),
+    ]
 
 
 async def test_from_the_terminal_a_handoff_gives_the_town_halls_contact() -> None:

@@ -6,6 +6,7 @@ hub database (SQLite and PostgreSQL) with a fake Rasa; then the page itself in C
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.rasa_client import Button, Reply, parse_replies
 from bot.web.app import create_app
+from notifications import VOTE_WINDOW
 from notifications.hub import Hub
 from notifications.questions import AskedQuestion, kept_question, record_question
 from tests.browser import console_errors, launched_chromium
@@ -26,8 +28,8 @@ QUESTION = "aB3_-x9QzT0k"
 VOTE = "/api/chat/avis"
 THANKS = "Merci pour votre avis."
 UNKNOWN = (
-    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible le jour "
-    "de la réponse seulement."
+    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible dans les "
+    "24\u00a0heures qui suivent la réponse."
 )
 
 
@@ -120,6 +122,7 @@ async def test_an_answer_comes_with_its_question_id_and_takes_a_vote(
 async def test_a_vote_on_an_unknown_or_expired_question_is_a_404(
     client: httpx.AsyncClient, hub: Hub, clock: FakeClock
 ):
+    assert timedelta(hours=24) == VOTE_WINDOW  # as the refusal says
     clock.advance(-86_400)  # asked a day before the app's clock: its vote is over
     old = ask(hub)
 

@@ -11,13 +11,14 @@ pass axe."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
-from bot.web.app import create_app
-from notifications.handoffs import open_handoff
+from bot.web.app import SESSION_COOKIE, create_app
+from notifications.handoffs import agent_replies, open_handoff, waiting_handoffs
 from notifications.hub import Hub
 from notifications.staff import add_staff
 from tests.axe import assert_accessible
@@ -142,3 +143,87 @@ def test_a_resident_and_an_agent_talk_through_the_handoff(
     )
     assert rasa.messages == ["Bonjour, je veux parler à quelqu'un", "Une dernière question"]
     assert errors == [[], []]
+
+
+def test_the_page_stops_asking_when_its_first_question_is_refused(tmp_path: Path, browser: Browser):
+    """A page reopened in a conversation (its cookie), without the hub's database: the agent's
+    messages cannot be asked for (503). The page asks once, not every 4 seconds for as long
+    as it stays open."""
+    settings = app_settings(f"sqlite:///{tmp_path / 'absent.db'}")
+    with serving(create_app(settings)) as base:
+        context = browser.new_context(locale="fr-FR")
+        context.add_cookies([{"name": SESSION_COOKIE, "value": "a" * 32, "url": base}])
+        page = context.new_page()
+        errors = console_errors(page, (503,))
+        polls: list[str] = []
+        page.on("request", lambda r: polls.append(r.url) if "/api/chat/agent" in r.url else None)
+        page.clock.install()
+        with page.expect_response(lambda r: "/api/chat/agent" in r.url) as first:
+            page.goto(base + "/")
+        assert first.value.status == 503
+        for _ in range(10):  # forty seconds of the page's clock
+            page.clock.run_for(4_000)
+        expect(page.get_by_label("Votre question")).to_be_editable()
+    assert len(polls) == 1
+    assert errors == []
+
+
+def test_a_poll_sent_before_the_handoff_does_not_stop_the_page_asking(
+    app: tuple[str, Hub, FakeRasa], browser: Browser
+):
+    """The page's first poll, still on its way when the assistant hands the conversation
+    over, says « nothing open »: the page keeps asking, and the agent's answer arrives."""
+    base, hub, _ = app
+    page = browser.new_context(locale="fr-FR").new_page()
+    errors = console_errors(page)
+    held: list[Route] = []
+    page.route("**/api/chat/agent?*", lambda r: held.append(r) if not held else r.continue_())
+    page.goto(base + "/")
+    ask(page, "Bonjour, je veux parler à quelqu'un")
+    expect(page.locator("#log .msg-bot .text").last).to_have_text(OPENED)
+    (handoff,) = waiting_handoffs(hub)
+    held[0].fulfill(json={"open": False, "state": None, "messages": []})  # as before the handoff
+
+    agent_replies(hub, handoff.id, AGENT, "Bonjour, ici l'accueil de la mairie.")
+
+    expect(page.locator("#log .msg-agent .text")).to_have_text(
+        "Bonjour, ici l'accueil de la mairie.", timeout=LIVE
+    )
+    assert errors == []
+
+
+def test_a_hidden_page_stops_asking_until_it_is_shown_again(
+    app: tuple[str, Hub, FakeRasa], browser: Browser
+):
+    """The page hidden just as the assistant hands the conversation over: its first poll,
+    due, is called off; shown again, it asks at once."""
+    base, _, _ = app
+    page = browser.new_context(locale="fr-FR").new_page()
+    errors = console_errors(page)
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/api/chat/agent" in r.url else None)
+    page.clock.install(time=CLOCK)
+    page.clock.pause_at(CLOCK + timedelta(seconds=1))  # no timer fires but those run below
+    with page.expect_response(lambda r: "/api/chat/agent" in r.url):
+        page.goto(base + "/")  # the page's first poll: nothing handed over yet
+    ask(page, "Bonjour, je veux parler à quelqu'un")
+    expect(page.locator("#log .msg-bot .text").last).to_have_text(OPENED)
+
+    page.evaluate(VISIBILITY, True)
+    for _ in range(10):  # forty seconds of the page's clock
+        page.clock.run_for(4_000)
+    while_hidden = len(polls) - 1
+    with page.expect_response(lambda r: "/api/chat/agent" in r.url) as shown:
+        page.evaluate(VISIBILITY, False)
+        page.clock.run_for(1)
+
+    assert while_hidden == 0
+    assert shown.value.json()["open"] is True
+    assert errors == []
+
+
+CLOCK = datetime(2025, 3, 3, 10, tzinfo=UTC)
+VISIBILITY = """hidden => {
+  Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""

@@ -218,6 +218,25 @@ async def test_polling_is_rate_limited_per_conversation(resident: httpx.AsyncCli
     )
 
 
+async def test_made_up_cookies_do_not_escape_the_limit_per_address(
+    database_url: str, rasa: FakeRasa
+):
+    """A new cookie per poll is a new conversation to the per-conversation limit: the
+    address's limit (AROBASE_CHAT_RATE_IP, counted apart from the messages) still holds."""
+    settings = app_settings(
+        database_url, rasa_url=rasa.url, chat_rate_ip="3/minute", handoff_poll_rate="5/minute"
+    )
+    with serving(create_app(settings)) as url:
+        async with httpx.AsyncClient(base_url=url, trust_env=False) as http:
+            statuses = []
+            for number in range(4):
+                http.cookies.set(SESSION_COOKIE, f"{number:032d}")
+                statuses.append((await http.get("/api/chat/agent?apres=0")).status_code)
+            message = await http.post("/api/chat", json={"message": "Bonjour"})
+    assert statuses == [200, 200, 200, 429]
+    assert message.status_code == 200  # the messages' allowance is untouched
+
+
 def test_without_the_hubs_database_the_chat_still_answers(tmp_path, rasa: FakeRasa):
     rasa.reset()
     settings = app_settings(f"sqlite:///{tmp_path / 'absent.db'}", rasa_url=rasa.url)

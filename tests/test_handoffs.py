@@ -14,6 +14,7 @@ import pytest
 from notifications.decide.handoffs import (
     ASKED_FOR_A_PERSON,
     MAX_MESSAGES,
+    NEWS_LIMIT,
     REPLY_CHARS,
     TURN_CHARS,
     HandoffAuthor,
@@ -279,6 +280,20 @@ def test_closing_tells_the_page_and_gives_the_conversation_back_to_the_assistant
     assert again.id != handoff.id
     assert agent_messages_since(hub, WEB, closing.id) == agent_messages_since(hub, WEB, 0)
     assert agent_messages_since(hub, WEB, 0).open is True
+
+
+def test_a_page_that_missed_many_replies_is_told_to_ask_again_until_the_closing(hub: Hub):
+    """More replies than one poll returns, then the closing: the page gets them all."""
+    handoff = open_handoff(hub, WEB, "Bonjour", []).handoff
+    replies = [agent_replies(hub, handoff.id, AGENT, f"Réponse {n}") for n in range(NEWS_LIMIT + 3)]
+    closing = close_handoff(hub, handoff.id, AGENT)
+
+    first = agent_messages_since(hub, WEB, 0)
+    rest = agent_messages_since(hub, WEB, first.messages[-1].id)
+
+    assert (first.open, first.status) == (True, HandoffStatus.CLOSED)  # more are waiting
+    assert first.messages == tuple(replies[:NEWS_LIMIT])
+    assert (rest.open, rest.messages) == (False, (*replies[NEWS_LIMIT:], closing))
 
 
 def test_closed_handoffs_are_erased_after_the_retention_period(hub: Hub, clock: FakeClock):

@@ -23,6 +23,8 @@ N, E = NUMBER_MASK, EMAIL_MASK
         ("0612345678, merci", f"{N}, merci"),
         ("écrivez à jean.dupont@mail.fr pour moi", f"écrivez à {E} pour moi"),
         ("Jean.Dupont+mairie@sous.domaine.example", E),
+        ("mon mail jean.dupont @ orange.fr merci", f"mon mail {E} merci"),
+        ("06\u201312\u201334\u201356\u201378 ou 06\u200912\u200934\u200956\u200978", f"{N} ou {N}"),
         ("mon numéro de sécu 1 85 05 78 006 084 36", f"mon numéro de sécu {N}"),
         ("185057800608436", N),
         ("IBAN FR76 3000 6000 0112 3456 7890 189", f"IBAN FR{N}"),

@@ -8,7 +8,13 @@ import json
 import httpx
 import pytest
 
-from actions.confidence import CONFIGURED, Thresholds, is_confident, procedure_guess
+from actions.confidence import (
+    CONFIGURED,
+    Thresholds,
+    is_confident,
+    offered_key,
+    procedure_guess,
+)
 from arobase.settings import ROOT
 from tests.nlu_examples import Example, read_examples
 from tests.stack import RasaStack
@@ -110,12 +116,29 @@ def test_holdout_accuracy(parsed: dict[str, Parsed], measures: dict[str, str]) -
         + against(procedure_accuracy, PROCEDURE_TARGET)
     )
     measures["NLU held-out entity accuracy"] = f"{entity_accuracy:.3f} ({entity_ok}/{entity_total})"
+    measures["NLU held-out procedures read as out of scope"] = offers(parsed)
     report = ROOT / "var" / "nlu-holdout-errors.json"
     report.parent.mkdir(exist_ok=True)
     report.write_text(json.dumps(errors, ensure_ascii=False, indent=1), encoding="utf-8")
     assert intent_accuracy >= INTENT_FLOOR, "\n".join(errors[:40])
     assert procedure_accuracy >= PROCEDURE_FLOOR, "\n".join(errors[:40])
     assert entity_accuracy >= ENTITY_TARGET, "\n".join(errors[:40])
+
+
+def offers(parsed: dict[str, Parsed]) -> str:
+    """How often the out-of-scope answer's button offers the procedure a question was about."""
+    missed = [
+        (e, r)
+        for e, r in parsed["holdout"]
+        if e.procedure_key and r["intent"]["name"] == "out_of_scope"
+    ]
+    offered = sum(offered_key(procedure_guess(r)) == e.procedure_key for e, r in missed)
+    outside = [r for e, r in parsed["outside"] if r["intent"]["name"] == "out_of_scope"]
+    noise = sum(offered_key(procedure_guess(r)) is not None for r in outside)
+    return (
+        f"{len(missed)}, offered their procedure as a button: {offered}; out-of-coverage "
+        f"messages read as out of scope and offered a procedure: {noise}/{len(outside)}"
+    )
 
 
 def against(measured: float, target: float) -> str:

@@ -4,6 +4,7 @@ notifications/decide/question_groups.py), table-driven."""
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -122,6 +123,21 @@ def test_many_questions_all_different_are_grouped_quickly():
     groups = group_questions(questions)
 
     assert time.perf_counter() - started < 2
+    assert len(groups) == 2000
+
+
+def test_many_long_questions_sharing_a_word_are_grouped_quickly():
+    """2,000 questions of a thousand characters, none like another but all about « la
+    mairie »: each shares a word's beginning with every other (it took minutes)."""
+    consonants, vowels = "bcdfghjklmnpqrstvwxz", "aeiou"
+    words = ["".join(w) for w in itertools.product(consonants, vowels, consonants, vowels)]
+    pick = random.Random(11).sample
+    questions = [asked(f"la mairie {' '.join(pick(words, 200))}", n / 10) for n in range(2000)]
+    started = time.perf_counter()
+
+    groups = group_questions(questions)
+
+    assert time.perf_counter() - started < 10  # under a second here; minutes before
     assert len(groups) == 2000
 
 

@@ -43,8 +43,8 @@ def test_the_vote_row_carries_the_question_within_telegrams_limit():
     (row,) = vote_rows(longest)
 
     assert [(b.text, b.data) for b in row] == [
-        ("👍", f"avis:{longest}:1"),
-        ("👎", f"avis:{longest}:0"),
+        ("👍 Utile", f"avis:{longest}:1"),
+        ("👎 Pas utile", f"avis:{longest}:0"),
     ]
     assert all(len(b.data.encode()) <= MAX_CALLBACK_BYTES for b in row)
     assert vote_rows(None) == []
@@ -170,7 +170,9 @@ def test_a_vote_under_an_answer_is_kept_with_the_question_and_its_row_removed(
     bot: None, telegram: FakeTelegram, rasa: FakeRasa, hub: Hub
 ) -> None:
     question, answer = answered(telegram, rasa, hub, "la mairie est ouverte samedi ?")
-    assert rows(answer) == [[("👍", f"avis:{question}:1"), ("👎", f"avis:{question}:0")]]
+    assert rows(answer) == [
+        [("👍 Utile", f"avis:{question}:1"), ("👎 Pas utile", f"avis:{question}:0")]
+    ]
 
     edit, vote = voted(telegram, hub, answer, f"avis:{question}:0")
 
@@ -183,7 +185,10 @@ def test_the_assistants_choices_stay_once_the_vote_is_given(
 ) -> None:
     question, answer = answered(telegram, rasa, hub, "je voudrais des choix")
     choices = [[(b["title"], f"r:{b['payload']}")] for b in CHOICE_BUTTONS]
-    assert rows(answer) == [*choices, [("👍", f"avis:{question}:1"), ("👎", f"avis:{question}:0")]]
+    assert rows(answer) == [
+        *choices,
+        [("👍 Utile", f"avis:{question}:1"), ("👎 Pas utile", f"avis:{question}:0")],
+    ]
 
     edit, vote = voted(telegram, hub, answer, f"avis:{question}:1")
 

@@ -143,8 +143,8 @@ def keyboard(buttons: Sequence[Button], store: PayloadStore) -> list[list[KeyBut
 VOTE_PREFIX = "avis:"  # callback data "avis:<question id>:1" (👍) or ":0" (👎)
 VOTE_THANKS = "Merci pour votre avis."
 VOTE_REFUSED = (
-    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible le jour "
-    "de la réponse seulement."
+    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible dans les "
+    "24\u00a0heures qui suivent la réponse."
 )
 
 
@@ -153,7 +153,8 @@ def vote_rows(question: str | None) -> list[list[KeyButton]]:
     if not question:
         return []
     data = VOTE_PREFIX + question
-    return [[KeyButton("👍", f"{data}:1"), KeyButton("👎", f"{data}:0")]]
+    # Words beside the emoji: a screen reader reads a bare 👍 as « pouce levé », not a vote.
+    return [[KeyButton("👍 Utile", f"{data}:1"), KeyButton("👎 Pas utile", f"{data}:0")]]
 
 
 def vote_of(data: str) -> tuple[str, bool] | None:

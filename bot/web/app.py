@@ -189,12 +189,9 @@ async def chat_endpoint(request: Request) -> Response:
     # While a town agent has the conversation, Rasa is not asked (bot/web/chat_handoff.py).
     response = JSONResponse(await answered(request, sender, message, ask))
     if is_new:
+        secure = chat.clients.is_https(request)
         response.set_cookie(
-            SESSION_COOKIE,
-            session_id,
-            httponly=True,
-            samesite="lax",
-            secure=chat.clients.is_https(request),
+            SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure
         )
     return response
 

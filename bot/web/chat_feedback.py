@@ -17,29 +17,21 @@ Status codes, each error with `{"error": "<French reason>"}`:
 
 from __future__ import annotations
 
-import logging
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.rasa_client import QUESTION_ID
 from bot.web.alerts import alerts_context
-from bot.web.alerts.api import from_another_site, request_scheme, too_many_requests
-from bot.web.alerts.state import web_origin
+from bot.web.alerts.api import same_site_only, within_rate
 from bot.web.common import read_json_object
 from notifications import vote_question
 
-if TYPE_CHECKING:
-    from bot.web.app import ChatContext
-
-logger = logging.getLogger(__name__)
-
 FEEDBACK_PATH = "/api/chat/avis"
 VOTES = "avis"  # the rate limits' namespace: votes do not use up the messages' allowance
-QUESTION_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 NOT_OBJECT = (
     "La requête doit être un objet JSON avec les champs «\u00a0question\u00a0» et "
@@ -50,8 +42,8 @@ BAD_USEFUL = "Le champ «\u00a0utile\u00a0» doit valoir true ou false."
 NOT_A_QUESTION = "Le champ «\u00a0question\u00a0» ne désigne aucune question."
 FOREIGN_SITE = "Cette demande ne vient pas du site de la mairie : elle a été refusée."
 UNKNOWN_QUESTION = (
-    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible le jour "
-    "de la réponse seulement."
+    "Votre avis sur cette réponse ne peut plus être enregistré : l'avis est possible dans les "
+    "24\u00a0heures qui suivent la réponse."
 )
 
 
@@ -70,18 +62,9 @@ def parse_vote(data: dict[str, Any]) -> tuple[str, bool]:
 def _guard(request: Request) -> None:
     """403 from another site's page; 429 beyond the chat's per-address limit (counted before
     the body is read: a flood of malformed votes is slowed down too)."""
-    alerts = alerts_context(request)
-    own = web_origin(f"{request_scheme(request, alerts)}://{request.url.netloc}")
-    site = alerts.site_origins | ({own} if own else set())
-    origin = request.headers.get("origin")
-    if from_another_site(origin, request.headers.get("sec-fetch-site"), site):
-        logger.info("Chat vote refused from another site (Origin %r)", origin)
-        raise HTTPException(403, FOREIGN_SITE)
-    chat: ChatContext = request.state.chat
-    address, limit = chat.clients.limit_key(request), chat.limits.per_address
-    if not limit.hit(VOTES, address):
-        seconds = limit.retry_after(VOTES, address)
-        raise HTTPException(429, too_many_requests(seconds), headers={"retry-after": str(seconds)})
+    alerts, chat = alerts_context(request), request.state.chat
+    same_site_only(request, alerts, FOREIGN_SITE)
+    within_rate(request, alerts, chat.limits.per_address, VOTES)
 
 
 async def feedback_endpoint(request: Request) -> Response:

@@ -9,9 +9,11 @@ carries `"handoff"` when the assistant has just opened one, so that the page sta
 `GET /api/chat/agent?apres=N` (the same session cookie only: a conversation is never named in
 a URL) answers `{"open": bool, "state": …, "agent": …, "messages": [{"id", "kind": "agent" |
 "closing", "text"}]}`: the agent's messages after message N (at most 20) and the closing
-notice. It is rate-limited per conversation (AROBASE_HANDOFF_POLL_RATE); a page without its
-cookie yet is told there is nothing, limited per address. Errors are JSON with a French
-reason: 400 for a malformed « apres », 429 with Retry-After, 503 when the hub cannot serve.
+notice. It is rate-limited per conversation (AROBASE_HANDOFF_POLL_RATE) and, whatever the
+cookie says (a made-up one is a new conversation to the limiter), per address under
+AROBASE_CHAT_RATE_IP, counted apart from the messages; a page without its cookie yet is told
+there is nothing. Errors are JSON with a French reason: 400 for a malformed « apres », 429
+with Retry-After, 503 when the hub cannot serve.
 
 When the hub's database cannot serve, the chat goes on with Rasa alone (logged): a resident
 is never left without an answer.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -44,11 +46,15 @@ from notifications import (
     resident_writes,
 )
 
+if TYPE_CHECKING:
+    from bot.web.app import ChatContext
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 POLL_PATH = "/api/chat/agent"
 AFTER = "apres"
 AFTER_DIGITS = 12
+POLLS = "agent"  # the per-address limit's namespace: polls do not use up the messages' allowance
 BAD_AFTER = "Le paramètre «\u00a0apres\u00a0» doit être le numéro d'un message."
 KINDS = {HandoffAuthor.AGENT: "agent", HandoffAuthor.CLOSING: "closing"}
 SessionOf = Callable[[Request], tuple[str, bool]]
@@ -92,9 +98,9 @@ def _after(request: Request) -> int:
     return int(text)
 
 
-def _check_rate(limit: RateLimit, key: str) -> None:
-    if not limit.hit(key):
-        seconds = limit.retry_after(key)
+def _check_rate(limit: RateLimit, *key: str) -> None:
+    if not limit.hit(*key):
+        seconds = limit.retry_after(*key)
         reason = f"Trop de demandes. Merci de patienter {wait_words(seconds)}."
         raise HTTPException(429, reason, headers={"Retry-After": str(seconds)})
 
@@ -107,8 +113,10 @@ def handoff_routes(settings: Settings, session_of: SessionOf) -> list[Route]:
     async def agent_endpoint(request: Request) -> Response:
         """GET /api/chat/agent?apres=N: the agent's messages after N, and whether it is open."""
         session, is_new = session_of(request)
-        key = alerts_context(request).clients.limit_key(request) if is_new else session
-        _check_rate(limit, key)
+        chat: ChatContext = request.state.chat
+        _check_rate(chat.limits.per_address, POLLS, chat.clients.limit_key(request))
+        if not is_new:
+            _check_rate(limit, session)
         after = _after(request)
         headers = {"cache-control": "no-store"}
         if is_new:  # no conversation yet: nothing handed over

@@ -18,13 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from arobase.staff_answers import content_words, likeness, normalized
+from rapidfuzz import fuzz, process
+
+from arobase.staff_answers import COVERED, content_words, likeness, normalized
 
 # Looser than the matcher's (arobase.staff_answers.MATCH_SCORE): a group only gathers
 # questions for staff, who read them before doing anything with them.
 GROUP_SCORE = 80
 WORDINGS_SHOWN = 5  # other wordings shown with a group's representative
 PREFIX = 3  # letters of a word's beginning that alike questions share
+ODD_WORDS = 1  # words alike to another that begins otherwise (« sor » and « soir »)
+# Content words of a question compared: a long message is grouped by its beginning, so that
+# each comparison costs little however long the 2,000 questions reviewed are.
+KEY_WORDS = 16
 # A resident votes on an answer within this time; a question answered with no 👎 is erased
 # when it is over (nothing left to review in it).
 VOTE_WINDOW = timedelta(days=1)
@@ -137,22 +143,30 @@ def retention_cutoffs(now: datetime, days: int) -> tuple[datetime, datetime]:
 
 
 def _beginnings(key: str) -> set[str]:
-    """The first letters of KEY's words: alike questions share one (a typo in a word's first
-    three letters is rare), so that the others are never compared."""
+    """The first letters of KEY's words: alike words share them (a typo in a word's first
+    three letters is rare), so that questions with too few in common are never compared."""
     return {word[:PREFIX] for word in key.split()}
 
 
-def _alike(index: int, keys: Sequence[str | None], near: dict[str, set[int]], score: float):
+def _alike(index: int, keys: Sequence[str | None], near: dict[str, list[int]], score: float):
     """The indexes of KEYS (None: grouped already) alike to KEYS[INDEX], itself included;
-    NEAR: which keys have words beginning so."""
+    NEAR: which keys have words beginning so. Alike keys share the beginnings of half their
+    words but ODD_WORDS (`likeness`'s COVERED): counted in C, this leaves few of 2,000
+    questions sharing one common word, and rapidfuzz's loop sifts those before `likeness`."""
     key = keys[index] or ""
     words = key.split()
-    candidates = set().union(*(near[beginning] for beginning in _beginnings(key)))
-    alike = {
-        other
-        for other in candidates
-        if keys[other] is not None and likeness(words, (keys[other] or "").split(), score)
+    shared: Counter[int] = Counter()  # how many of WORDS begin like a word of each other key
+    for word in words:
+        shared.update(near[word[:PREFIX]])
+    pending = {
+        other: keys[other]
+        for other, count in shared.items()
+        if count + ODD_WORDS >= COVERED * len(words) and keys[other] is not None
     }
+    sifted = process.extract(
+        key, pending, scorer=fuzz.token_set_ratio, score_cutoff=score, limit=None
+    )
+    alike = {other for text, _, other in sifted if likeness(words, text.split(), score)}
     return sorted(alike | {index})
 
 
@@ -169,13 +183,14 @@ def group_questions(
     newest = sorted(questions, key=lambda q: (q.asked_at, q.id), reverse=True)
     wordings: dict[str, list[KeptQuestion]] = {}
     for question in newest:
-        wordings.setdefault(" ".join(content_words(question.text)), []).append(question)
+        key = " ".join(content_words(question.text)[:KEY_WORDS])
+        wordings.setdefault(key, []).append(question)
     # The most asked first, then the newest; dicts keep the newest-first insertion order.
     order = sorted(wordings, key=lambda key: -len(wordings[key]))
-    near: dict[str, set[int]] = defaultdict(set)
+    near: dict[str, list[int]] = defaultdict(list)
     for index, key in enumerate(order):
         for beginning in _beginnings(key):
-            near[beginning].add(index)
+            near[beginning].append(index)
     pending: list[str | None] = list(order)
     groups = []
     for index, key in enumerate(order):

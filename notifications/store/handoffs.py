@@ -142,7 +142,8 @@ def add_resident(
 
 def news(db: Database, conversation: str, after: int, limit: int) -> AgentNews:
     """The agent's messages and the closing notice of the conversation's latest handoff after
-    message AFTER (at most LIMIT), and whether it is still open."""
+    message AFTER (at most LIMIT), and whether the page should ask again: still open, or
+    LIMIT messages given (more may wait, the closing notice among them)."""
     with db.reading() as session:
         row = session.scalars(
             select(HandoffRow)
@@ -163,4 +164,5 @@ def news(db: Database, conversation: str, after: int, limit: int) -> AgentNews:
             .limit(limit)
         ).all()
         status = HandoffStatus(row.status)
-        return AgentNews(status is not HandoffStatus.CLOSED, status, tuple(map(message_of, rows)))
+        more = status is not HandoffStatus.CLOSED or len(rows) == limit
+        return AgentNews(more, status, tuple(map(message_of, rows)))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from arobase.town import StaffAnswer
 from notifications.decide.question_groups import DOUBTFUL, KeptQuestion, Outcome, Review
+from notifications.errors import NotFound
 from notifications.store import town_edits
 from notifications.store.console_tables import StaffAuditRow
 from notifications.store.database import Database
@@ -110,13 +111,18 @@ def review(
 
 
 def answer(
-    db: Database, written: StaffAnswer, tokens: Collection[str], note: AuditEntry
+    db: Database, written: StaffAnswer, tokens: Collection[str], note: AuditEntry, gone: str
 ) -> AnswerEdit:
     """The staff answer WRITTEN stored, and the questions TOKENS answered by it, in one
-    transaction (town_edits.set_answer's, audited there)."""
-    return town_edits.set_answer(
-        db, written, note, also=lambda session: mark(session, tokens, Review.ANSWERED, None, note)
-    )
+    transaction (town_edits.set_answer's, audited there). NotFound(GONE), and nothing
+    written, when none of them is left to review (another person answered them meanwhile);
+    StorageConflict when WRITTEN's key was taken meanwhile."""
+
+    def answered(session: Session) -> None:
+        if not mark(session, tokens, Review.ANSWERED, None, note):
+            raise NotFound(gone)
+
+    return town_edits.set_answer(db, written, note, also=answered)
 
 
 def purge(db: Database, answered_before: datetime, others_before: datetime) -> int:

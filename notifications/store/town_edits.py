@@ -224,15 +224,23 @@ def set_procedure(
         return _procedure_edit(row)
 
 
-def revert_procedure(db: Database, key: str, note: AuditEntry) -> bool:
-    """Forget the console's edit of procedure KEY (the file's text is used again); whether
-    there was one (nothing is written, nor audited, when there was none)."""
+def _forget(
+    db: Database, table: type[TownProcedureRow | TownAnswerRow], key: str, note: AuditEntry
+) -> bool:
+    """Delete TABLE's row KEY; whether there was one (nothing is written, nor audited, when
+    there was none)."""
     with db.session() as session:
-        deleted = session.execute(delete(TownProcedureRow).where(TownProcedureRow.key == key))
+        deleted = session.execute(delete(table).where(table.key == key))
         if deleted.rowcount == 0:
             return False
         _changed(session, note)
         return True
+
+
+def revert_procedure(db: Database, key: str, note: AuditEntry) -> bool:
+    """Forget the console's edit of procedure KEY (the file's text is used again); whether
+    there was one."""
+    return _forget(db, TownProcedureRow, key, note)
 
 
 def set_answer(
@@ -241,8 +249,9 @@ def set_answer(
     note: AuditEntry,
     also: Callable[[Session], object] | None = None,
 ) -> AnswerEdit:
-    """The staff-written ANSWER, added or replacing the one of its key; ALSO: more writes in
-    the same transaction (the questions it answers marked so)."""
+    """The staff-written ANSWER added; ALSO: more writes in the same transaction (the
+    questions it answers marked so). StorageConflict when its key is taken (by an answer
+    written at the same moment): never replaced unseen."""
     written = TownAnswerRow(
         key=answer.key,
         questions=list(answer.questions),
@@ -252,20 +261,14 @@ def set_answer(
         edited_at=note.at,
     )
     with db.session() as session:
-        row = session.merge(written)  # the key's row replaced, or a new one
+        session.add(written)
         if also is not None:
             also(session)
         session.flush()
         _changed(session, note)
-        return _answer_edit(row)
+        return _answer_edit(written)
 
 
 def remove_answer(db: Database, key: str, note: AuditEntry) -> bool:
-    """Delete the staff-written answer KEY; whether there was one (nothing is written, nor
-    audited, when there was none)."""
-    with db.session() as session:
-        deleted = session.execute(delete(TownAnswerRow).where(TownAnswerRow.key == key))
-        if deleted.rowcount == 0:
-            return False
-        _changed(session, note)
-        return True
+    """Delete the staff-written answer KEY; whether there was one."""
+    return _forget(db, TownAnswerRow, key, note)

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from bot.web.alerts.state import AlertsContext, alerts_context, web_origin
 from bot.web.alerts.topics import topics_in_town_order
+from bot.web.clients import RateLimit
 from bot.web.common import read_json_object, wait_words
 from bot.web.frame import sentence
 from notifications import Hub, HubError, chat_unsubscribe, device_moved, device_subscribe
@@ -143,20 +144,31 @@ def too_many_requests(seconds: int) -> str:
     )
 
 
-def guard_change(request: Request, alerts: AlertsContext) -> None:
-    """Before a state change: 403 when a browser says it comes from another site (a page
-    elsewhere cannot subscribe its visitors' browsers, nor stop them), 429 beyond the client's
-    rate (one client cannot fill the outbox with subscriptions)."""
+def same_site_only(request: Request, alerts: AlertsContext, reason: str) -> None:
+    """403 with REASON when a browser says the request comes from a page of another site than
+    this app's own origin or its public address (AROBASE_PUBLIC_URL)."""
     own = web_origin(f"{request_scheme(request, alerts)}://{request.url.netloc}")
     site = alerts.site_origins | ({own} if own else set())
     origin = request.headers.get("origin")
     if from_another_site(origin, request.headers.get("sec-fetch-site"), site):
-        logger.info("Alerts: refused a change from another site (Origin %r)", origin)
-        raise HTTPException(403, FOREIGN_SITE)
+        logger.info("Refused %s from another site (Origin %r)", request.url.path, origin)
+        raise HTTPException(403, reason)
+
+
+def within_rate(request: Request, alerts: AlertsContext, limit: RateLimit, kind: str) -> None:
+    """429 with Retry-After beyond LIMIT for this client, KIND's requests counted apart."""
     client = alerts.clients.limit_key(request)
-    if not alerts.limit.hit(CHANNEL, client):
-        seconds = alerts.limit.retry_after(CHANNEL, client)
+    if not limit.hit(kind, client):
+        seconds = limit.retry_after(kind, client)
         raise HTTPException(429, too_many_requests(seconds), headers={"retry-after": str(seconds)})
+
+
+def guard_change(request: Request, alerts: AlertsContext) -> None:
+    """Before a state change: 403 when a browser says it comes from another site (a page
+    elsewhere cannot subscribe its visitors' browsers, nor stop them), 429 beyond the client's
+    rate (one client cannot fill the outbox with subscriptions)."""
+    same_site_only(request, alerts, FOREIGN_SITE)
+    within_rate(request, alerts, alerts.limit, CHANNEL)
 
 
 def request_scheme(request: Request, alerts: AlertsContext) -> str:

@@ -271,9 +271,9 @@
     if (!state || typeof state !== "object") return;
     if (typeof state.agent === "string" && state.agent) handoff.agent = state.agent;
     if (typeof state.note === "string" && state.note) addHandoffNote(state.note);
+    handoff.epoch += 1; // also when the page's first poll is still on its way
     if (!handoff.open) {
       handoff.open = true;
-      handoff.epoch += 1;
       pollAgentLater(0);
     }
   }
@@ -288,6 +288,7 @@
     handoff.timer = null;
     var delay = AGENT_POLL_MS;
     var epoch = handoff.epoch;
+    var heard = false;
     try {
       var response = await fetch("api/chat/agent?apres=" + handoff.after, {
         cache: "no-store",
@@ -297,6 +298,7 @@
       if (response.status === 429) {
         delay = (parseInt(response.headers.get("Retry-After"), 10) || 30) * 1000;
       } else if (response.ok) {
+        heard = true;
         var data = await response.json();
         if (typeof data.agent === "string" && data.agent) handoff.agent = data.agent;
         var messages = Array.isArray(data.messages) ? data.messages : [];
@@ -316,11 +318,15 @@
     } catch (e) {
       // The network failed: ask again at the next turn.
     }
+    // The page's first poll unanswered (no hub here, no network): no asking every few
+    // seconds for ever; the chat's next answer says whether an agent has the conversation.
+    if (show === false && !heard && epoch === handoff.epoch) handoff.open = false;
     pollAgentLater(delay);
   }
 
+  // Hidden: the next poll is called off; shown again: one at once.
   document.addEventListener("visibilitychange", function () {
-    if (!document.hidden && handoff.open) pollAgentLater(0);
+    if (handoff.open) pollAgentLater(0);
   });
 
   form.addEventListener("submit", async function (event) {
