@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache, lru_cache
 
+import snowballstemmer
 from rapidfuzz import fuzz
 
 from arobase.town import StaffAnswer, Town
@@ -47,9 +49,16 @@ def normalized(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", bare).split())
 
 
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=2**16)  # Snowball is pure Python; residents' words repeat a lot
 def _stem(word: str) -> str:
-    """A plural's last s or x off (« dechets » → « dechet »), so that both forms meet."""
-    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+    """WORD's French stem (Snowball), so that forms of one word meet: « jeter » and « jette »,
+    « dechets » and « dechet », « ouverte » and « ouvert »."""
+    return _stemmer().stemWord(word)
 
 
 def content_words(text: str) -> tuple[str, ...]:

@@ -226,8 +226,9 @@ def answer_body(
         field_block("answer", "Réponse de l'assistant", text,
                     "3 000 caractères au plus. L'assistant la donne telle quelle."),
         field_block("questions", "Questions auxquelles elle répond", asked,
-                    "Une question par ligne : l'assistant donne cette réponse aux questions "
-                    "qui leur ressemblent."),
+                    "Une question par ligne : l'assistant donne cette réponse à un message "
+                    "qui contient tous les mots importants de l'une d'elles. Ajoutez aussi "
+                    "les formulations courtes (« déchets verts ? »)."),
     ]  # fmt: skip
     back = relative(here, QUESTIONS_PATH)
     return "\n".join(
