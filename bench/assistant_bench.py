@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from arobase.masking import mask
 from arobase.model import ModelInputs, ensure_model
 from arobase.settings import ROOT, Settings
 from tests.stack import RasaStack, free_port, running_stack, wait_until_ready
@@ -58,6 +59,17 @@ DEFAULT_CONVERSATION_LIMITS = {
 
 def figure(name: str, value: float, unit: str) -> None:
     print(f"{name}: {value:.1f} {unit}", flush=True)
+
+
+def measure_masking() -> None:
+    """Masking a hostile message at the chat's limit (separators and digits, runs of @ and -),
+    as every recorded question is masked: it must stay linear (tests/test_masking.py checks
+    the result)."""
+    hostile = ("1 " * 499 + "a") * 2 + "@" * 1000 + "-" * 1000
+    started = time.perf_counter()
+    for _ in range(100):
+        mask(hostile)
+    figure("mask_hostile_message", (time.perf_counter() - started) * 10, "ms")
 
 
 def measure_training() -> None:
@@ -218,6 +230,7 @@ def measure_rasa_memory(stack: RasaStack) -> None:
 
 
 def main() -> None:
+    measure_masking()
     measure_training()
     model, _ = ensure_model(quiet=True)
     logs = ROOT / "var" / "bench-logs"

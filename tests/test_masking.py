@@ -3,8 +3,6 @@ long runs of digits; the short numbers a question needs stay."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from arobase.masking import EMAIL_MASK, NUMBER_MASK, mask
@@ -43,12 +41,12 @@ def test_personal_numbers_and_addresses_are_masked_ordinary_numbers_kept(typed: 
     assert mask(typed) == kept
 
 
-def test_masking_stays_linear_on_a_hostile_text():
-    """A message at the chat's limit made of separators and digits is masked at once."""
+def test_a_hostile_text_is_masked():
+    """A message at the chat's limit made of separators and digits (its time is measured by
+    `make bench`: bench/assistant_bench.py, mask_hostile_message)."""
     hostile = ("1 " * 499 + "a") * 2 + "@" * 1000 + "-" * 1000
-    started = time.perf_counter()
 
     masked = mask(hostile)
 
-    assert time.perf_counter() - started < 0.5
-    assert N in masked
+    assert masked.count(N) == 2
+    assert masked.endswith("@" * 1000 + "-" * 1000)
