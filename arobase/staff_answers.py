@@ -17,9 +17,10 @@ short wordings too (« Que faire de mes déchets verts ? » beside « Où jeter�
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz
@@ -49,9 +50,15 @@ def normalized(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", bare).split())
 
 
-@cache
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("french")
+    """This thread's stemmer: a Snowball stemmer keeps its word in its state while it works,
+    and the action server matches answers in several threads at once."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("french")
+    return _local.stemmer
 
 
 @lru_cache(maxsize=2**16)  # Snowball is pure Python; residents' words repeat a lot
