@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     handoff_poll_rate: str = "30/minute"
 
     apprise_rate: float = Field(default=50, gt=0)
+    # The SMS gateway: an apprise URL without recipient (`smseagle://TOKEN@host`,
+    # `json://relay.example/sms`…), each subscriber's number added to its path. Empty: no SMS.
+    sms_gateway: SecretStr = SecretStr("")
+    sms_rate: float = Field(default=5, gt=0)  # SMS a second handed to the gateway
 
     # Staff console: a session lapses after this many seconds unused (and 12 hours after its
     # log-in whatever happens); this many failed log-ins in a row lock an account for

@@ -25,9 +25,12 @@ subscribers_app = typer.Typer(
 
 @subscribers_app.command("add")
 def subscribers_add(
-    channel: Annotated[str, typer.Option(help="telegram, email, webpush ou apprise")],
+    channel: Annotated[str, typer.Option(help="telegram, email, webpush, sms ou apprise")],
     address: Annotated[
-        str, typer.Option(help="Identifiant de conversation, e-mail, abonnement JSON ou URL")
+        str,
+        typer.Option(
+            help="Identifiant de conversation, e-mail, abonnement JSON, numéro de portable ou URL"
+        ),
     ],
     topic: Annotated[list[str], typer.Option("--topic", help="Thème (plusieurs ; « tout »)")],
     consent: Annotated[

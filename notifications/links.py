@@ -12,6 +12,8 @@ PRIVACY_PATH = "/confidentialite"  # the privacy notice
 STAFF_PASSWORD_PATH = "/console/mot-de-passe"  # a staff account's one-time link
 TOKEN_PARAMETER = "jeton"
 ELLIPSIS_TOKEN = "…"  # in a preview: the subscriber's own token goes there when sent
+SUBSCRIBER_TOKEN_BYTES = 24  # a subscriber's link token: secrets.token_urlsafe(24)
+SUBSCRIBER_TOKEN_CHARS = 32  # the length of that token (4 characters per 3 bytes)
 
 
 def _with_token(public_url: str, path: str, token: str) -> str:
@@ -33,6 +35,13 @@ def confirm_url(public_url: str, token: str) -> str:
 
 def unsubscribe_url(public_url: str, token: str) -> str:
     return _with_token(public_url, UNSUBSCRIBE_PATH, token)
+
+
+def as_sent(url: str) -> str:
+    """URL with a preview's "…" token replaced by one as long as a subscriber's, so that a
+    preview counts the characters the message will have (an SMS's price depends on it)."""
+    marker = f"{TOKEN_PARAMETER}={ELLIPSIS_TOKEN}"
+    return url.replace(marker, f"{TOKEN_PARAMETER}={'x' * SUBSCRIBER_TOKEN_CHARS}")
 
 
 def staff_password_url(public_url: str, token: str) -> str:

@@ -3,6 +3,7 @@ hub's databases (a SQLite file, and a private PostgreSQL cluster started once pe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +13,36 @@ from arobase.model import ensure_model
 from arobase.settings import ROOT
 from notifications.hub import Hub
 from notifications.store.migrate import upgrade
+from tests.fakes.webhook import FakeWebhook, running_fake_webhook
 from tests.hub_support import FakeClock, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database, running_postgres
 from tests.stack import RasaStack, running_stack
 
 # Figures measured by tests (NLU accuracy…), printed at the end of the run.
 MEASURES: dict[str, str] = {}
+
+
+class StillClock:
+    """The clock limits' in-memory counters read during a test: one instant throughout.
+
+    The public endpoints count requests in sliding window counters, which by design let one
+    request more through when the counted ones straddle a window's edge (the previous
+    window's count is weighted, then rounded down). A test that sends N allowed requests then
+    expects a 429 must not depend on the second it runs at.
+    """
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def still_rate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import limits.storage.memory
+
+    monkeypatch.setattr(limits.storage.memory, "time", StillClock(time.time()))
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +100,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured")
         for name, value in MEASURES.items():
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture(scope="module")
+def webhook_server() -> Iterator[FakeWebhook]:
+    """A JSON webhook on loopback (apprise's json://), shared by a module's tests."""
+    with running_fake_webhook() as server:
+        yield server
+
+
+@pytest.fixture
+def webhook(webhook_server: FakeWebhook) -> FakeWebhook:
+    """The module's webhook, its posts and scripted failures forgotten."""
+    webhook_server.reset()
+    return webhook_server

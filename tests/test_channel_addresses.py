@@ -300,8 +300,8 @@ def test_canonical_host_is_the_host_aiohttp_connects_to(url: str) -> None:
 
 
 def test_unknown_channel() -> None:
-    with pytest.raises(UnknownChannel, match="canal inconnu « sms »"):
-        validate_address("sms", "0612345678")
+    with pytest.raises(UnknownChannel, match="canal inconnu « fax »"):
+        validate_address("fax", "0160000000")
     with pytest.raises(UnknownChannel, match="canal inconnu « pigeon » : telegram, email, webpush"):
         check_channel("pigeon")
     assert [check_channel(name) for name in CHANNEL_NAMES] == list(CHANNEL_NAMES)
@@ -375,6 +375,7 @@ def test_only_configured_channels_are_built(tmp_path: Path) -> None:
             data_dir=tmp_path / "unused",
             telegram_token="123:abc",
             webpush_private_key=generate_vapid_keys()[0],
+            sms_gateway="json://127.0.0.1:9/sms",
         )
     )
 

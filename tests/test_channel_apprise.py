@@ -1,9 +1,9 @@
-"""The apprise channel against a fake JSON webhook (apprise's json:// service) on loopback."""
+"""The apprise channel against a webhook JSON webhook (apprise's json:// service) on loopback."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,22 +13,10 @@ from notifications.channels.apprise_sender import AppriseChannel
 from notifications.errors import InvalidAddress
 from notifications.records import Outcome
 from tests.fakes.envelopes import UNSUBSCRIBE_URL, envelope, notice
-from tests.fakes.webhook import FakeWebhook, running_fake_webhook
+from tests.fakes.webhook import FakeWebhook
 from tests.servers import closed_port_url
 
 SECRET = "s3cret-mot-de-passe"
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeWebhook]:
-    with running_fake_webhook() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(fake_server: FakeWebhook) -> FakeWebhook:
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture
@@ -39,14 +27,14 @@ async def channel() -> AsyncIterator[AppriseChannel]:
 
 
 async def test_service_receives_title_and_plain_text(
-    channel: AppriseChannel, fake: FakeWebhook
+    channel: AppriseChannel, webhook: FakeWebhook
 ) -> None:
-    url = f"json://{fake.host_port}/alertes/trilport"
+    url = f"json://{webhook.host_port}/alertes/trilport"
 
     result = await channel.send(envelope("apprise", url))
 
     assert result.outcome is Outcome.SENT
-    [post] = fake.posts.items()
+    [post] = webhook.posts.items()
     assert post.path == "/alertes/trilport"
     assert post.title == "Travaux rue Pasteur"
     assert post.message.startswith("Coupure d'eau à Trilport mardi de 8 h à 12 h.\nEn savoir plus")
@@ -54,18 +42,20 @@ async def test_service_receives_title_and_plain_text(
     assert post.body["type"] == "info"
 
 
-async def test_urgent_alert_is_a_warning(channel: AppriseChannel, fake: FakeWebhook) -> None:
-    url = f"json://{fake.host_port}/ville"
+async def test_urgent_alert_is_a_warning(channel: AppriseChannel, webhook: FakeWebhook) -> None:
+    url = f"json://{webhook.host_port}/ville"
 
     await channel.send(envelope("apprise", url, notice(title="Crue de la Marne", urgent=True)))
 
-    [post] = fake.posts.items()
+    [post] = webhook.posts.items()
     assert (post.title, post.body["type"]) == ("URGENT : Crue de la Marne", "warning")
 
 
-async def test_secrets_never_appear_in_details(channel: AppriseChannel, fake: FakeWebhook) -> None:
-    url = f"json://mairie:{SECRET}@{fake.host_port}/ville"
-    fake.fail_next(1, status=500)
+async def test_secrets_never_appear_in_details(
+    channel: AppriseChannel, webhook: FakeWebhook
+) -> None:
+    url = f"json://mairie:{SECRET}@{webhook.host_port}/ville"
+    webhook.fail_next(1, status=500)
 
     failed = await channel.send(envelope("apprise", url))
     sent = await channel.send(envelope("apprise", url))
@@ -73,7 +63,7 @@ async def test_secrets_never_appear_in_details(channel: AppriseChannel, fake: Fa
     assert failed.outcome is Outcome.RETRY
     assert "n'a pas accepté" in failed.detail
     assert sent.outcome is Outcome.SENT
-    assert fake.posts.items()[0].user == "mairie"  # the password was used…
+    assert webhook.posts.items()[0].user == "mairie"  # the password was used…
     for detail in (failed.detail, sent.detail):
         assert SECRET not in detail  # …and never shown
         assert "****" in detail

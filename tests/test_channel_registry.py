@@ -33,11 +33,11 @@ SENDER_LIBRARIES = ("aiohttp", "aiosmtplib", "pywebpush", "telegram")
 
 
 def test_the_channels_in_their_order() -> None:
-    assert CHANNEL_NAMES == ("telegram", "email", "webpush", "apprise")
+    assert CHANNEL_NAMES == ("telegram", "email", "webpush", "sms", "apprise")
     assert [plugin.name for plugin in plugins()] == list(CHANNEL_NAMES)
 
 
-@pytest.mark.parametrize("name", ["telegram", "email", "webpush", "apprise"])
+@pytest.mark.parametrize("name", ["telegram", "email", "webpush", "sms", "apprise"])
 def test_each_channel_module_declares_its_plugin(name: str) -> None:
     module = importlib.import_module(f"notifications.channels.{name}")
     assert module.PLUGIN is get_plugin(name)
@@ -50,6 +50,7 @@ def test_each_channel_module_declares_its_plugin(name: str) -> None:
         ("telegram", "sur Telegram", False, False, False),
         ("email", "par e-mail", True, True, False),
         ("webpush", "sur votre appareil (téléphone, tablette ou ordinateur)", False, True, True),
+        ("sms", "par SMS", False, True, False),
         ("apprise", "par le service que vous avez choisi", False, True, True),
     ],
 )
@@ -68,6 +69,7 @@ def test_what_each_channel_declares(
         ("telegram", False, ("adresse", "text")),
         ("email", True, ("adresse e-mail", "email")),
         ("webpush", False, ("adresse", "text")),
+        ("sms", True, ("numéro de portable", "tel")),
         ("apprise", False, ("adresse", "text")),
     ],
 )
@@ -78,13 +80,17 @@ def test_which_channels_staff_may_enrol_a_person_on(
     assert enrolment_address(name) == address
 
 
-def test_the_counter_enrols_only_on_channels_the_person_confirms() -> None:
-    # Anyone can type another's address: the person must confirm from it.
-    assert all(needs_confirmation(name) for name in enrolment_channels())
+def test_the_counter_enrols_only_on_channels_the_person_confirms_or_on_sms() -> None:
+    # Anyone can type another's address: the person must confirm from it. SMS is the
+    # exception: it is for residents without internet, who cannot follow a link, so the agent
+    # who meets them records their consent instead (the audit log keeps who did).
+    unconfirmed = {name for name in enrolment_channels() if not needs_confirmation(name)}
+    assert unconfirmed == {"sms"}
 
 
 @pytest.mark.parametrize(
-    ("name", "concurrency"), [("telegram", 5), ("email", 8), ("webpush", 8), ("apprise", 8)]
+    ("name", "concurrency"),
+    [("telegram", 5), ("email", 8), ("webpush", 8), ("sms", 8), ("apprise", 8)],
 )
 def test_sends_in_flight_per_channel(name: str, concurrency: int) -> None:
     settings = Settings(_env_file=None, telegram_concurrency=5)  # type: ignore[call-arg]
@@ -94,8 +100,8 @@ def test_sends_in_flight_per_channel(name: str, concurrency: int) -> None:
 @pytest.mark.parametrize("call", [get_plugin, channel_phrase, needs_confirmation])
 def test_an_unknown_channel_is_named_with_the_known_ones(call: Callable[[str], object]) -> None:
     with pytest.raises(UnknownChannel) as refused:
-        call("sms")
-    assert str(refused.value) == "canal inconnu « sms » : telegram, email, webpush, apprise"
+        call("fax")
+    assert str(refused.value) == "canal inconnu « fax » : telegram, email, webpush, sms, apprise"
 
 
 def test_telegram_is_not_built_without_a_token() -> None:

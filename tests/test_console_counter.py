@@ -13,7 +13,6 @@ import pytest
 
 from bot.web.console.counter_render import Enrolment, start_body
 from notifications.channels import registry
-from notifications.channels.base import ChannelPlugin
 from notifications.channels.email import PLUGIN as EMAIL
 from notifications.consent import SubscriberFile
 from notifications.hub import Hub
@@ -145,10 +144,11 @@ async def test_the_start_page_offers_the_channels_staff_may_enrol_on(
     text = response.text
     assert '<h2 id="inscrire">Inscrire un habitant</h2>' in text
     assert '<h2 id="retrouver">Retrouver un abonné</h2>' in text
-    # E-mail alone today: no channel to choose, the address says which.
-    assert text.count('<input type="hidden" name="canal" value="email">') == 2
-    assert '<label for="adresse">Adresse e-mail</label>' in text
-    assert 'id="adresse" name="adresse" type="email" autocomplete="off" required' in text
+    # E-mail or SMS: the channel is chosen in both forms, the address says which.
+    assert text.count("<legend>Canal</legend>") == 2
+    assert text.count('name="canal" value="sms" required>') == 2
+    assert '<label for="adresse">Adresse e-mail ou numéro de portable</label>' in text
+    assert 'id="adresse" name="adresse" type="text" autocomplete="off" required' in text
     assert "<legend>Thèmes (au moins un)</legend>" in text
     assert 'name="themes" value="travaux">' in text and ">Travaux</span>" in text
     assert 'name="heures_calmes" value="defaut" checked>' in text
@@ -164,21 +164,7 @@ async def test_the_start_page_offers_the_channels_staff_may_enrol_on(
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_a_channel_plugin_that_confirms_its_addresses_is_offered_without_change(
-    monkeypatch: pytest.MonkeyPatch,
-):
-    sms = ChannelPlugin(
-        name="sms",
-        phrase="par SMS",
-        validate=lambda address, params, context: (address, params),
-        render=lambda envelope: "",
-        needs_confirmation=True,
-        staff_enrolment=True,
-        address_label="numéro de téléphone portable",
-        address_input="tel",
-    )
-    monkeypatch.setattr(registry, "PLUGINS", (*registry.PLUGINS, sms))
-
+def test_every_channel_staff_may_enrol_on_is_offered_at_the_counter() -> None:
     channels = {name: registry.get_plugin(name).phrase for name in enrolment_channels()}
     body = start_body("", "jeton", (channels, {"travaux": "Travaux"}), (Enrolment(), ("", "")))
 
@@ -186,7 +172,7 @@ def test_a_channel_plugin_that_confirms_its_addresses_is_offered_without_change(
     assert body.count("<legend>Canal</legend>") == 2
     assert 'name="canal" value="sms" required> <span class="topic-text">' in body
     assert ">Par SMS</span>" in body and ">Par e-mail</span>" in body
-    assert '<label for="adresse">Adresse e-mail ou numéro de téléphone portable</label>' in body
+    assert '<label for="adresse">Adresse e-mail ou numéro de portable</label>' in body
     assert 'id="adresse" name="adresse" type="text"' in body
 
 
@@ -304,7 +290,7 @@ async def test_only_the_exact_address_finds_a_subscriber(client: httpx.AsyncClie
     assert ADDRESS not in near.text
     assert_french_page(partial, 422)
     assert "n'est pas une adresse e-mail" in html.unescape(partial.text)
-    assert 'id="recherche-adresse" name="adresse" type="email"' in partial.text
+    assert 'id="recherche-adresse" name="adresse" type="text"' in partial.text
     assert 'aria-invalid="true" aria-describedby="recherche-adresse-hint form-error"' in (
         partial.text
     )

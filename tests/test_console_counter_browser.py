@@ -54,7 +54,7 @@ def confirmation_sent(hub: Hub, smtp: FakeSmtp, certificate: Certificate) -> Non
 def test_an_agent_enrols_finds_exports_and_erases_a_resident(
     tmp_path: Path, smtp: FakeSmtp, certificate: Certificate
 ):
-    with agent_tab(tmp_path) as (base, tab, hub):
+    with agent_tab(tmp_path, refused=422) as (base, tab, hub):
         tab.get_by_role("link", name="Guichet").click()
         expect(tab).to_have_url(base + "/console/guichet")
         expect(tab.get_by_role("heading", name="Inscrire un habitant")).to_be_visible()
@@ -99,10 +99,12 @@ def test_an_agent_enrols_finds_exports_and_erases_a_resident(
         assert (data["adresse"], data["consentement_moyen"]) == (ADDRESS, "formulaire papier")
 
         tab.get_by_role("link", name="Revenir au guichet").click()
-        finder = tab.get_by_label("Adresse e-mail").last
+        finder = tab.get_by_label("Adresse e-mail ou numéro de portable").last
         finder.fill("camille")
         tab.get_by_role("button", name="Retrouver").click()
-        expect(tab).to_have_url(base + "/console/guichet")  # the browser's own check
+        expect(tab).to_have_url(base + "/console/guichet/rechercher")
+        expect(tab.get_by_role("main")).to_contain_text("n'est pas une adresse e-mail")
+        finder = tab.get_by_label("Adresse e-mail ou numéro de portable").last
         finder.fill(ADDRESS)
         tab.get_by_role("button", name="Retrouver").click()
         expect(tab).to_have_url(base + "/console/guichet/rechercher")
@@ -117,6 +119,19 @@ def test_an_agent_enrols_finds_exports_and_erases_a_resident(
         expect(tab).to_have_url(base + "/console/guichet?efface=oui")
         expect(tab.get_by_role("status")).to_have_text("Les données de l'abonné sont effacées.")
         assert find_subscriber(hub, "email", ADDRESS) is None
+
+        # A resident without internet: enrolled by SMS, the number typed as it is said.
+        tab.get_by_label("Par SMS").first.check()
+        tab.locator("#adresse").fill("06 12 34 56 78")
+        tab.get_by_role("group", name="Thèmes (au moins un)").get_by_label("Travaux").check()
+        tab.get_by_label("Accord oral au guichet").check()
+        tab.get_by_label("La personne a donné son accord").check()
+        tab.get_by_role("button", name="Inscrire").click()
+        expect(tab.get_by_role("status")).to_contain_text("L'inscription est enregistrée.")
+        expect(tab.get_by_role("main")).to_contain_text("+33612345678")
+        expect(tab.get_by_role("main")).not_to_contain_text("en attente")
+        sms = find_subscriber(hub, "sms", "+33612345678")
+        assert sms is not None and sms.topics == ("travaux",)
 
 
 def test_a_refused_enrolment_is_announced_and_marks_its_field(tmp_path: Path):

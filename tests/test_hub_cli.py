@@ -201,7 +201,8 @@ def test_counts_take_the_french_singular_below_two(number: int, text: str) -> No
     ("args", "reason"),
     [
         (["--channel", "telegram", "--address", "4242", "--topic", "travaux"], "--consent"),
-        (["--channel", "sms", "--address", "0600", "--topic", "travaux", "--consent"], "canal"),
+        (["--channel", "sms", "--address", "0600", "--topic", "travaux", "--consent"], "numéro"),
+        (["--channel", "fax", "--address", "0600", "--topic", "travaux", "--consent"], "canal"),
         (["--channel", "email", "--address", "pas-une-adresse", "--topic", "travaux",
           "--consent"], "adresse"),
         (["--channel", "apprise", "--address", "nimportequoi://x", "--topic", "travaux",

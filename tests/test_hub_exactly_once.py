@@ -24,7 +24,12 @@ from notifications.store.tables import DeliveryRow
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.hub_support import bulk_subscribers, make_test_hub, migrated_sqlite
 from tests.postgres import fresh_database
-from tests.worker_processes import wait_until, worker_env, workers
+from tests.worker_processes import (
+    crash_mid_send_then_resume,
+    wait_until,
+    worker_env,
+    workers,
+)
 
 FAN_OUT = 2000
 LEASE_SECONDS = 3
@@ -84,20 +89,10 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
     hub = sqlite_hub(tmp_path)
     chats = prepare(hub, FAN_OUT)
     env = telegram_worker_env(hub.settings.database_url, fake)
-    with workers(1, env, tmp_path) as (first,):
-        wait_messages(fake, FAN_OUT // 3, [first])
-        # Mid fan-out: requests in flight stay unanswered, then the worker dies with them.
-        fake.hold()
-        answered = len(fake.messages)
-        wait_until(lambda: count(hub, "sent") >= answered, 30, "answered deliveries recorded")
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    in_flight = count(hub, "sending")
-    assert 0 < count(hub, "sent") < FAN_OUT
-    fake.release()
-    with workers(1, env, tmp_path) as second:
-        wait_messages(fake, FAN_OUT, second)
-        wait_until(lambda: count(hub, "sent") == FAN_OUT, 60, "all recorded", second)
+    # Mid fan-out: requests in flight stay unanswered, then the worker dies with them.
+    in_flight = crash_mid_send_then_resume(
+        env, tmp_path, fake, lambda: len(fake.messages), lambda s: count(hub, s), FAN_OUT
+    )
     per_chat = received(fake)
     assert set(per_chat) == chats
     assert max(per_chat.values()) == 1, [c for c, n in per_chat.items() if n > 1][:10]

@@ -238,6 +238,19 @@ async def test_the_button_unsubscribes_and_erases_everything(client: httpx.Async
     assert "déjà désabonné(e)" in twice.text
 
 
+async def test_the_stop_link_of_an_sms_erases_the_number(client: httpx.AsyncClient, hub: Hub):
+    info = add_subscriber(hub, "sms", "06 12 34 56 78", ["travaux"])
+    assert info.address == "+33612345678" and info.confirmed  # the agent recorded the consent
+
+    shown = await client.get("/alertes/desabonnement", params={"jeton": info.token})
+    response = await client.post("/alertes/desabonnement", params={"jeton": info.token})
+
+    assert_french_page(shown, 200)
+    assert ">Me désabonner</button>" in shown.text
+    assert "Nous avons effacé vos données." in response.text
+    assert rows_left(hub, info.id, info.address, info.token) == 0
+
+
 async def test_one_click_unsubscribe_from_a_mail_client(client: httpx.AsyncClient, hub: Hub):
     """RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` to the link."""
     info = add_subscriber(hub, "email", "jeanne@exemple.example", ["travaux"])

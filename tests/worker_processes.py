@@ -4,12 +4,13 @@ on their progress."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from arobase.settings import ROOT
 from tests.fakes.telegram_api import FakeTelegram
@@ -131,3 +132,37 @@ def wait_until(
         if any(p.poll() is not None for p in processes or []):
             raise RuntimeError(f"a worker exited early ({what}): see its log")
         time.sleep(every)
+
+
+class FarEnd(Protocol):
+    """A fake service whose answers can be stalled (the fake Bot API, the fake webhook)."""
+
+    def hold(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
+def crash_mid_send_then_resume(
+    env: dict[str, str],
+    logs: Path,
+    far_end: FarEnd,
+    arrived: Callable[[], int],
+    counted: Callable[[str], int],
+    total: int,
+) -> int:
+    """One worker sends until a third of TOTAL ARRIVED at FAR_END, whose answers then stall;
+    once every answered send is COUNTED "sent", the worker is SIGKILLed, the sends in flight
+    dying unanswered. A second worker then finishes. Returns how many were in flight."""
+    with workers(1, env, logs) as (worker,):
+        wait_until(lambda: arrived() >= total // 3, 180, f"{total // 3} sends", [worker])
+        far_end.hold()
+        answered = arrived()
+        wait_until(lambda: counted("sent") >= answered, 30, "answered sends recorded")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    in_flight = counted("sending")
+    assert 0 < counted("sent") < total
+    far_end.release()
+    with workers(1, env, logs) as second:
+        wait_until(lambda: counted("sent") == total, 120, "all recorded", second)
+    return in_flight

@@ -92,15 +92,18 @@ def privacy_body(town: Town, settings: Settings) -> str:
             section(
                 "Les alertes",
                 "Si vous vous abonnez, nous gardons : l'adresse où vous envoyer les alertes "
-                "(numéro de conversation Telegram, adresse e-mail, ou adresse technique de votre "
-                "appareil), les thèmes choisis, la date de votre accord, vos heures calmes, et "
-                "la liste des alertes envoyées. Rien d'autre : ni nom, ni téléphone.",
+                "(numéro de conversation Telegram, adresse e-mail, numéro de portable pour les "
+                "SMS, ou adresse technique de votre appareil), les thèmes choisis, la date de "
+                "votre accord, vos heures calmes, et la liste des alertes envoyées. Rien "
+                "d'autre : ni nom, ni adresse postale.",
                 "Si un agent de la mairie vous inscrit au guichet, nous notons aussi qui l'a "
                 "fait et comment vous avez donné votre accord (à l'oral, sur un formulaire "
-                "papier…). Vous recevez un message pour confirmer : rien ne part avant.",
+                "papier…). Par e-mail, vous recevez un message pour confirmer : rien ne part "
+                "avant. Par SMS, c'est l'agent qui enregistre l'accord que vous lui donnez.",
                 "Ces données sont gardées tant que vous êtes abonné(e), puis effacées. Les "
                 "alertes passent par le service que vous avez choisi (Telegram, votre "
-                "messagerie, le service de notification de votre navigateur).",
+                "messagerie, l'opérateur SMS de la mairie, le service de notification de votre "
+                "navigateur).",
                 "Sur la page Alertes, l'adresse IP de votre appareil sert aussi à compter vos "
                 "demandes sur une courte durée, pour éviter les abus ; ce décompte reste en "
                 "mémoire et s'efface de lui-même.",
@@ -115,8 +118,9 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Vos droits",
                 "Sur Telegram : /mesdonnees pour voir ce que nous gardons, /supprimer pour tout "
                 "effacer. Par e-mail : le lien « Se désabonner » en bas de chaque message "
-                "efface tout. Sur votre appareil : la page Alertes, bouton « Ne plus recevoir les "
-                "alertes sur cet appareil ». Vous pouvez aussi écrire à "
+                "efface tout. Par SMS : le lien « Stop » à la fin de chaque SMS. Sur votre "
+                "appareil : la page Alertes, bouton « Ne plus recevoir les alertes sur cet "
+                "appareil ». Vous pouvez aussi écrire à "
                 f"{hall.email} pour obtenir ou effacer vos données, ou le demander à "
                 "l'accueil de la mairie.",
             ),

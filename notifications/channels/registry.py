@@ -8,7 +8,7 @@ senders). Importing a channel module loads no sender library.
 
 from __future__ import annotations
 
-from notifications.channels import apprise, email, telegram, webpush
+from notifications.channels import apprise, email, sms, telegram, webpush
 from notifications.channels.base import ChannelPlugin
 from notifications.errors import UnknownChannel
 
@@ -16,6 +16,7 @@ PLUGINS: tuple[ChannelPlugin, ...] = (
     telegram.PLUGIN,
     email.PLUGIN,
     webpush.PLUGIN,
+    sms.PLUGIN,
     apprise.PLUGIN,
 )
 CHANNEL_NAMES = tuple(plugin.name for plugin in PLUGINS)

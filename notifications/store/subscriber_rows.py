@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from notifications.consent import OWN_CONSENT, Consent, ConsentWay
 from notifications.decide.subscriptions import DEFAULT_QUIET, SubscriptionRequest
 from notifications.errors import NotFound
+from notifications.links import SUBSCRIBER_TOKEN_BYTES
 from notifications.records import DEFAULT_DIGEST_AT, Preferences, SubscriberInfo, hhmm
 from notifications.store.tables import DeliveryRow, SubscriberRow, SubscriptionRow
 
@@ -76,7 +77,7 @@ def new_subscriber(
         channel=channel,
         address=address,
         params=params,
-        token=secrets.token_urlsafe(24),
+        token=secrets.token_urlsafe(SUBSCRIBER_TOKEN_BYTES),
         consent_at=now,
         consent_by=consent.by,
         consent_how=consent.how,

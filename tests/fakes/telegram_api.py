@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.gate import Gate
 from tests.fakes.recorder import FailureScript, Recorder, SlidingWindow
 from tests.servers import serving
 
@@ -109,51 +110,6 @@ class ApiError(Exception):
         return JSONResponse(body, status_code=self.status)
 
 
-class _Gate:
-    """Stalls handlers while closed; opened from any thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._event: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    @property
-    def closed(self) -> bool:
-        with self._lock:
-            return self._event is not None
-
-    def close(self) -> None:
-        with self._lock:
-            if self._event is None:
-                self._event = asyncio.Event()
-
-    def open(self) -> None:
-        with self._lock:
-            event, loop, self._event = self._event, self._loop, None
-        if event is not None and loop is not None:
-            loop.call_soon_threadsafe(event.set)
-
-    async def pass_through(self, request: Request) -> bool:
-        """Wait until open; False when the client went away first."""
-        with self._lock:
-            self._loop = asyncio.get_running_loop()
-            event = self._event
-        if event is None:
-            return True
-        opened = asyncio.ensure_future(event.wait())
-        left = asyncio.ensure_future(_until_disconnect(request))
-        await asyncio.wait({opened, left}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (opened, left):
-            task.cancel()
-        return not left.done() or left.cancelled()
-
-
-async def _until_disconnect(request: Request) -> None:
-    """Return when the client closes the connection (the body was read already)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
 class _Updates:
     """Updates waiting for getUpdates, confirmed by the offset of the next call."""
 
@@ -227,7 +183,7 @@ class FakeTelegram:
         self._failures: dict[str, FailureScript] = {}
         self._rate_limited = 0
         self._lock = threading.Lock()
-        self._gate = _Gate()
+        self._gate = Gate()
         self._updates = _Updates()
         self._message_ids = itertools.count(1)
         self._texts: dict[tuple[Any, int], str] = {}

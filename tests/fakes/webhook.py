@@ -2,6 +2,8 @@
 
 apprise posts {"version", "title", "message", "type", …}; the fake records each post with its
 path and basic-auth user, and answers 200, or a scripted failure (`fail_next(n, status)`).
+`hold()` stalls every answer until `release()`; a post whose client went away meanwhile is not
+recorded. It stands for an SMS gateway too: apprise posts to `json://…/sms/+33612345678`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.gate import Gate
 from tests.fakes.recorder import FailureScript, Recorder
 from tests.servers import serving
 
@@ -45,6 +48,14 @@ class FakeWebhook:
         self.host_port = ""  # "127.0.0.1:PORT", for apprise URLs
         self.posts: Recorder[Post] = Recorder("posts")
         self._failures = FailureScript()
+        self._gate = Gate()
+
+    def hold(self) -> None:
+        """Stall every answer until `release()`."""
+        self._gate.close()
+
+    def release(self) -> None:
+        self._gate.open()
 
     def fail_next(self, count: int, status: int = 500) -> None:
         self._failures.add(count, status=status)
@@ -63,6 +74,8 @@ class FakeWebhook:
 
     async def _post(self, request: Request) -> Response:
         body = await request.body()
+        if not await self._gate.pass_through(request):
+            return Response(status_code=499)
         failure = self._failures.take()
         if failure is not None:
             return JSONResponse({"error": "scripted failure"}, status_code=failure["status"])
@@ -84,4 +97,7 @@ def running_fake_webhook() -> Iterator[FakeWebhook]:
     with serving(fake.app()) as url:
         fake.url = url
         fake.host_port = url.removeprefix("http://")
-        yield fake
+        try:
+            yield fake
+        finally:
+            fake.release()  # a held answer must not keep the server from stopping

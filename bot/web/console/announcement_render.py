@@ -37,6 +37,7 @@ CHANNEL_NAMES_FR = {
     "telegram": "Telegram",
     "email": "E-mail",
     "webpush": "Notification sur l'appareil (Web Push)",
+    "sms": "SMS",
     "apprise": "Autres services (apprise)",
 }
 URGENT_HINT = (
