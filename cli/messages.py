@@ -93,13 +93,18 @@ def messages_preview(
     message_id: int,
     channel: Annotated[str | None, typer.Option(help="Un seul canal")] = None,
 ) -> None:
-    """Le texte que chaque canal enverra."""
-    from notifications.messages import preview_message
+    """Le texte que chaque canal enverra, et ce qu'il coûtera (SMS)."""
+    from notifications.audience import audience
+    from notifications.messages import get_message, preview_message
 
     def action(hub: Hub) -> None:
-        for name, text in preview_message(hub, message_id).items():
+        shown = preview_message(hub, message_id)
+        reach = audience(hub, get_message(hub, message_id).topics)
+        for name, text in shown.texts.items():
             if channel in (None, name):
                 typer.echo(f"===== {name} =====\n{text}\n")
+                if name in shown.prices:
+                    typer.echo(price_line(name, shown.prices[name], reach[name]) + "\n")
 
     run(action)
 
@@ -198,3 +203,13 @@ def deliveries_stats(
                 typer.echo(f"  envoi {delivery_id} ({channel}) : {reason}")
 
     run(action)
+
+
+PRICE_UNITS = {"sms": "SMS"}  # what a paying channel's price counts
+
+
+def price_line(channel: str, price: int, recipients: int) -> str:
+    """« Coût : 24 SMS (2 par abonné, 12 abonnés) »: what a message costs on a paying channel."""
+    unit = PRICE_UNITS.get(channel, "unités")
+    subscribers = count(recipients, "abonné", "abonnés")
+    return f"Coût : {price * recipients} {unit} ({price} par abonné, {subscribers})"

@@ -4,10 +4,11 @@ announcement's life cycle, from draft to approval: notifications/announcements.p
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from notifications.channels import preview
+from notifications.channels import preview, prices
 from notifications.decide.envelopes import notice_of
 from notifications.errors import InvalidInput
 from notifications.hub import Hub
@@ -111,9 +112,18 @@ def cancel_message(hub: Hub, message_id: int) -> int:
     return store.cancel(hub.db, message_id, "message annulé par l'équipe")
 
 
-def _preview(hub: Hub, message: MessageInfo, when: datetime) -> dict[str, str]:
-    """The text each channel would send for MESSAGE, released WHEN: one notice in the
-    envelope the worker builds, its unsubscribe link's token left out."""
+@dataclass(frozen=True)
+class Preview:
+    """What each channel would send for a message, and what one recipient's message costs
+    on each paying channel (SMS: its segments)."""
+
+    texts: dict[str, str]
+    prices: dict[str, int]
+
+
+def _preview(hub: Hub, message: MessageInfo, when: datetime) -> Preview:
+    """What each channel would send for MESSAGE, released WHEN: one notice in the envelope
+    the worker builds, its unsubscribe link's token left out."""
     envelope = Envelope(
         delivery_ids=(),
         channel="preview",
@@ -123,11 +133,11 @@ def _preview(hub: Hub, message: MessageInfo, when: datetime) -> dict[str, str]:
         commune=hub.town.commune.name,
         unsubscribe_url=unsubscribe_url(hub.settings.public_url, ELLIPSIS_TOKEN),
     )
-    return preview(envelope)
+    return Preview(preview(envelope), prices(envelope))
 
 
-def preview_message(hub: Hub, message_id: int) -> dict[str, str]:
-    """The text each channel would send for this message."""
+def preview_message(hub: Hub, message_id: int) -> Preview:
+    """What each channel would send for this message, and its prices."""
     message = store.get(hub.db, message_id)
     return _preview(hub, message, message.released_at or message.scheduled_at)
 
@@ -139,8 +149,8 @@ def preview_announcement(
     link: str | None,
     topics: Iterable[str],
     urgent: bool,
-) -> dict[str, str]:
-    """The text each channel would send for an announcement not yet stored (as
+) -> Preview:
+    """What each channel would send for an announcement not yet stored (as
     `preview_message`, dated now); refused as `announce` would refuse it."""
     title, body, chosen = checked_text(hub, title, body, topics, link)
     now = hub.now()

@@ -84,6 +84,12 @@ def test_a_landline_a_foreign_number_or_garbage_is_refused_in_french(
         ("fête" + "a" * 66, "UCS-2", 70, 1),
         ("fête" + "a" * 67, "UCS-2", 71, 2),
         ("🎉" * 35, "UCS-2", 70, 1),  # an emoji takes two UTF-16 units
+        # A two-unit character is never split between two segments.
+        ("a" * 152 + "€" + "a" * 152, "GSM-7", 306, 3),  # the € starts the second one
+        ("a" * 151 + "€" + "a" * 151, "GSM-7", 304, 2),
+        ("a" * 304 + "€", "GSM-7", 306, 2),
+        ("a" * 66 + "🎉" + "a" * 66, "UCS-2", 134, 3),
+        ("a" * 65 + "🎉" + "a" * 65, "UCS-2", 132, 2),
     ],
 )
 def test_the_cost_counts_gsm7_and_ucs2_segments(
@@ -134,6 +140,19 @@ def test_an_overlong_headline_gives_way_to_the_links() -> None:
         f" Stop : {UNSUBSCRIBE_URL}"
     )
     assert sms_cost(text).segments == MAX_SEGMENTS
+
+
+def test_a_link_too_long_for_two_sms_is_left_out_never_the_link_to_stop() -> None:
+    long_link = "https://trilport.example/actualites/" + "x" * 400
+    text = sms_text(envelope("sms", NUMBER, notice(link=long_link)))
+    assert long_link not in text
+    assert text.endswith(f"12 h. Stop : {UNSUBSCRIBE_URL}")
+    assert sms_cost(text).segments <= MAX_SEGMENTS
+
+
+def test_newlines_and_tabs_of_a_feed_become_spaces() -> None:
+    text = sms_text(envelope("sms", NUMBER, notice(title="Crue\nde la\tMarne", body="a\n\nb")))
+    assert text.startswith("Trilport : Crue de la Marne. a b ")
 
 
 def test_braces_and_odd_characters_in_a_title_are_only_text() -> None:

@@ -5,6 +5,7 @@ subscribers and accounts are added through the test's own hub on the same databa
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 
 import httpx
@@ -123,6 +124,25 @@ async def test_the_preview_shows_each_channels_exact_text_and_the_audience(
     listing = await client.get("/console/annonces")
     assert TITLE not in listing.text  # nothing stored
     assert "Aucun message pour le moment." in listing.text
+
+
+async def test_the_preview_tells_what_the_sms_will_cost(
+    client: httpx.AsyncClient, subscribers: Hub
+):
+    for number in ("06 11 11 11 11", "06 22 22 22 22", "07 33 33 33 33"):
+        add_subscriber(subscribers, "sms", number, ["travaux"])
+    await logged_in(client, EDITOR)
+
+    response = await compose(client, "apercu")
+
+    text = html.unescape(response.text)
+    each, total = map(
+        int, re.findall(r"<li>SMS\u00a0: 3 \((\d) SMS chacun, (\d+) en tout\)", text)[0]
+    )
+    assert each in (1, 2) and total == 3 * each
+    assert f"caractères GSM-7 : {each} SMS par abonné)" in text
+    assert "<li>Telegram\u00a0: 2</li>" in text  # a free channel: no price
+    assert "5 en tout." in text
 
 
 async def test_the_live_preview_answers_the_texts_of_the_form_as_typed(

@@ -240,9 +240,13 @@ def test_an_announcement_is_scheduled_previewed_and_cancelled(app: typer.Typer) 
     out = arobase(app, "announce", "Travaux rue de Meaux", "--body", "Du 1er au 5 décembre.",
                   "--topic", "travaux", "--at", "2026-12-01 08:00")  # fmt: skip
     assert "Message n° 1 programmé le 01/12/2026 08:00" in out
+    arobase(app, "subscribers", "add", "--channel", "sms", "--address", "06 12 34 56 78",
+            "--topic", "travaux", "--consent")  # fmt: skip
     preview = arobase(app, "messages", "preview", "1")
-    for channel in ("telegram", "email", "webpush", "apprise"):
+    for channel in ("telegram", "email", "webpush", "sms", "apprise"):
         assert f"===== {channel} =====" in preview
+    assert "Trilport : Travaux rue de Meaux. Du 1er au 5 décembre." in preview
+    assert "Coût : 1 SMS (1 par abonné, 1 abonné)" in preview
     assert "<b>Travaux rue de Meaux</b>" in preview
     assert "désabonner" in preview
     assert "scheduled" in arobase(app, "messages", "list")

@@ -43,6 +43,7 @@ __all__ = [
     "parse_broadcast_targets",
     "plugins",
     "preview",
+    "prices",
     "private_url",
     "push_policy",
     "sends_unsubscribe_link",
@@ -86,6 +87,11 @@ def enrolment_address(name: str) -> tuple[str, str]:
 def preview(envelope: Envelope) -> dict[str, str]:
     """What each channel would send, for `arobase messages preview`, in the registry's order."""
     return {plugin.name: plugin.render(envelope) for plugin in plugins()}
+
+
+def prices(envelope: Envelope) -> dict[str, int]:
+    """What one recipient's message costs on each paying channel (SMS: its segments)."""
+    return {plugin.name: plugin.price(envelope) for plugin in plugins() if plugin.price}
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

@@ -73,6 +73,9 @@ class ChannelPlugin:
     # None for a channel with one destination of its own (the Bot API, the SMTP relay), which
     # its own pacing covers: uncapped.
     destination: Callable[[str], str | None] | None = None
+    # What one recipient's message costs the town, in the channel's paid units (an SMS's
+    # segments), for the preview and the audience; None for a channel that costs nothing.
+    price: Callable[[Envelope], int] | None = None
 
     def build(self, settings: Settings) -> Channel | None:
         """The sender configured from SETTINGS, or None when the channel is not configured."""

@@ -12,7 +12,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from notifications.channels.base import AddressContext, ChannelPlugin, Params
-from notifications.channels.sms_text import sms_preview
+from notifications.channels.sms_text import sms_preview, sms_price
 from notifications.errors import InvalidAddress
 
 # France and its overseas departments and collectivities, whose mobiles the town's gateway
@@ -51,4 +51,5 @@ PLUGIN = ChannelPlugin(
     staff_enrolment=True,
     address_label="numéro de portable",
     address_input="tel",
+    price=sms_price,
 )

@@ -8,7 +8,6 @@ letter (« fête » → « fete »), as French SMS services do; é, è, à, ù a
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
@@ -71,12 +70,28 @@ def _units(text: str) -> tuple[SegmentRule, int]:
         return UCS2, len(text.encode("utf-16-le")) // 2  # an emoji takes two units
 
 
+def _char_units(char: str, rule: SegmentRule) -> int:
+    if rule is GSM7:
+        return len(char.encode(GSM_CODEC))  # 2 for an extension character (€, [, ], {…)
+    return 2 if ord(char) > 0xFFFF else 1  # a surrogate pair (an emoji)
+
+
+def _parts(text: str, rule: SegmentRule) -> int:
+    """The segments of a text of several: a two-unit character is never split between two."""
+    parts, used = 1, 0
+    for char in text:
+        width = _char_units(char, rule)
+        if used + width > rule.part:
+            parts, used = parts + 1, 0
+        used += width
+    return parts
+
+
 def sms_cost(text: str) -> SmsCost:
     rule, units = _units(text)
     if units <= rule.single:
         return SmsCost(rule.encoding, units, 1 if units else 0)
-    segments = math.ceil(units / rule.part)
-    return SmsCost(rule.encoding, units, segments)
+    return SmsCost(rule.encoding, units, _parts(text, rule))
 
 
 def fits(text: str, segments: int = MAX_SEGMENTS) -> bool:
@@ -107,10 +122,17 @@ def _links(envelope: Envelope, notice: Notice | None) -> str:
     return "".join(f" {part}" for part in parts)
 
 
+def _one_line(text: str) -> str:
+    """TEXT on one line, GSM-friendly: a feed's title or body may hold newlines and tabs."""
+    return gsm_friendly(" ".join(text.split()))
+
+
 def _alert_text(envelope: Envelope, notice: Notice) -> str:
-    head = gsm_friendly(f"{envelope.commune} : {headline(notice)}")
+    head = _one_line(f"{envelope.commune} : {headline(notice)}")
     tail = gsm_friendly(_links(envelope, notice))
-    body = gsm_friendly(" ".join(notice.body.split()))
+    if not fits(tail):  # a link too long for two segments: the alert without it
+        tail = gsm_friendly(_links(envelope, None))
+    body = _one_line(notice.body)
     if body:
         body = _shortened(body, f"{head}. ", tail, MAX_SEGMENTS)
     if body:
@@ -120,9 +142,9 @@ def _alert_text(envelope: Envelope, notice: Notice) -> str:
 
 
 def _digest_text(envelope: Envelope) -> str:
-    head = gsm_friendly(f"{digest_title(envelope)} : ")
+    head = _one_line(digest_title(envelope)) + " : "
     tail = gsm_friendly(_links(envelope, None))
-    titles = gsm_friendly(" ; ".join(headline(notice) for notice in envelope.notices))
+    titles = _one_line(" ; ".join(headline(notice) for notice in envelope.notices))
     return head + _shortened(titles, head, tail, MAX_SEGMENTS) + tail
 
 
@@ -137,11 +159,20 @@ def sms_text(envelope: Envelope) -> str:
     return _alert_text(envelope, notice)
 
 
-def sms_preview(envelope: Envelope) -> str:
-    """The text, then what it costs each subscriber: staff see the price before it goes (the
-    preview's "…" in place of the subscriber's token counted as long as a real token)."""
+def _cost_as_sent(envelope: Envelope) -> SmsCost:
+    """What ENVELOPE's SMS costs, a preview's "…" token counted as long as a subscriber's."""
     stop = envelope.unsubscribe_url
-    cost = sms_cost(sms_text(replace(envelope, unsubscribe_url=stop and as_sent(stop))))
+    return sms_cost(sms_text(replace(envelope, unsubscribe_url=stop and as_sent(stop))))
+
+
+def sms_price(envelope: Envelope) -> int:
+    """The segments one subscriber's SMS costs."""
+    return _cost_as_sent(envelope).segments
+
+
+def sms_preview(envelope: Envelope) -> str:
+    """The text, then what it costs each subscriber: staff see the price before it goes."""
+    cost = _cost_as_sent(envelope)
     return (
         f"{sms_text(envelope)}\n\n"
         f"({cost.units} caractères {cost.encoding} : {cost.segments} SMS par abonné)"

@@ -79,7 +79,7 @@ def compose_page(
     status: int = 200,
     error: str | None = None,
     invalid: str | None = None,
-    preview: tuple[dict[str, str], dict[str, int]] | None = None,
+    preview: tuple[dict[str, str], dict[str, int], dict[str, int]] | None = None,
 ) -> Response:
     nav = staff_nav(app_path(request), session)
     labels = labels_of(request)
@@ -160,14 +160,15 @@ def composed_of(draft: Draft) -> Composed:
     )
 
 
-def previewed(hub: Hub, draft: Draft) -> tuple[dict[str, str], dict[str, int]]:
-    """The texts and the audience, once the announcement is known to be publishable."""
+def previewed(hub: Hub, draft: Draft) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
+    """The texts, the audience and the prices per recipient, once the announcement is known
+    to be publishable."""
     composed = composed_of(draft)
     send_time(hub, composed.at)
-    texts = preview_announcement(
+    shown = preview_announcement(
         hub, draft.title, draft.body, composed.link, draft.topics, draft.urgent
     )
-    return texts, audience(hub, draft.topics)
+    return shown.texts, audience(hub, draft.topics), shown.prices
 
 
 def revision_of(fields: dict[str, str]) -> int:

@@ -157,8 +157,19 @@ def number(count: int) -> str:
     return f"{count:,}".replace(",", "\u00a0")
 
 
-def preview_block(texts: Mapping[str, str], reach: Mapping[str, int]) -> str:
-    """What each channel will send, with its limit, and how many subscribers receive it."""
+def reach_row(channel: str, count: int, price: int | None) -> str:
+    """« SMS : 12 » and, on a paying channel, what they cost: « (2 SMS chacun, 24 en tout) »."""
+    shown = f"{channel_name(channel)}\u00a0: {number(count)}"
+    if price is None:
+        return shown
+    return f"{shown} ({price} {channel_name(channel)} chacun, {number(price * count)} en tout)"
+
+
+def preview_block(
+    texts: Mapping[str, str], reach: Mapping[str, int], prices: Mapping[str, int]
+) -> str:
+    """What each channel will send, with its limit, how many subscribers receive it, and
+    what it costs on a paying channel."""
     telegram, push = texts.get("telegram", ""), texts.get("webpush", "")
     limits = {
         "telegram": f"Telegram accepte {number(TELEGRAM_MAX_CHARS)} caractères au plus par "
@@ -167,7 +178,7 @@ def preview_block(texts: Mapping[str, str], reach: Mapping[str, int]) -> str:
         f"celle-ci en compte {number(len(push.encode()))}. Au-delà, le texte est raccourci.",
     }
     rows = "\n".join(
-        f"      <li>{escape(channel_name(channel))}\u00a0: {number(count)}</li>"
+        f"      <li>{escape(reach_row(channel, count, prices.get(channel)))}</li>"
         for channel, count in reach.items()
     )
     parts = [
