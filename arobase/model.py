@@ -30,7 +30,12 @@ class ModelInputs:
         fixed = [
             self.root / name for name in ("config.yml", "domain.yml", "requirements-rasa.lock")
         ]
-        return fixed + data
+        # The training importer and the intent classifier are code the model is built with.
+        components = [
+            self.root / "rasa_addons" / name
+            for name in ("arobase_importer.py", "arobase_intent_classifier.py")
+        ]
+        return fixed + components + data
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()

@@ -30,15 +30,15 @@ TRAINING = ROOT / "nlu_data" / "nlu"
 INTENT_TARGET = 0.95
 PROCEDURE_TARGET = 0.95
 OUTSIDE_WRONG_TARGET = 0.02
-# What the tests hold the model to, below the measures of the third data round (intent 0.93,
-# key 0.99, answered at once 0.71 on 974 held-out messages): floors that catch a regression
-# while the data work towards the targets goes on.
-INTENT_FLOOR = 0.90
-PROCEDURE_FLOOR = 0.94
+# What the tests hold the model to, a little below the measures of 2026-12-01 (intent 0.952,
+# key 0.986, answered at once 0.844 on 974 held-out messages): floors that catch a regression
+# and leave room for the next data changes; the targets are printed beside them.
+INTENT_FLOOR = 0.94
+PROCEDURE_FLOOR = 0.95
 # The share of held-out procedure questions answered at once (the others get « je ne suis
 # pas sûr » with the two best guesses as buttons).
-ANSWERED_FLOOR = 0.65
-SWEEP_INTENT = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95)
+ANSWERED_FLOOR = 0.80
+SWEEP_INTENT = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 SWEEP_KEY = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 SWEEP_MARGIN = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 ENTITY_TARGET = 0.90
