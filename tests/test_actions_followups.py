@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from actions import actions, followups, town_answers
+from actions.confidence import KEY_THRESHOLD
 from tests.test_actions import remembered, run, sample_town, service, tracker
 
 __all__ = ["sample_town"]  # the autouse fixture: the sample town, a frozen clock, a fresh hub
@@ -70,7 +71,8 @@ async def test_a_confident_procedure_is_answered_and_remembered() -> None:
     "ranking",
     [
         (("passeport", 0.45), ("carte_identite", 0.40)),  # not sure of either
-        (("passeport", 0.62), ("carte_identite", 0.55)),  # two close guesses
+        # Just below the configured threshold, however far ahead of the second.
+        (("passeport", KEY_THRESHOLD - 0.01), ("carte_identite", 0.05)),
     ],
 )
 async def test_an_unsure_procedure_is_asked_not_answered(ranking: tuple) -> None:
