@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     # `json://relay.example/sms`…), each subscriber's number added to its path. Empty: no SMS.
     sms_gateway: SecretStr = SecretStr("")
     sms_rate: float = Field(default=5, gt=0)  # SMS a second handed to the gateway
+    # The most SMS (segments, as the operator bills them) sent in a calendar month; 0: no cap.
+    # An alert the month's budget cannot cover fails, with the reason, for staff to see.
+    sms_monthly_budget: int = Field(default=0, ge=0)
 
     # Staff console: a session lapses after this many seconds unused (and 12 hours after its
     # log-in whatever happens); this many failed log-ins in a row lock an account for

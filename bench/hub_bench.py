@@ -3,6 +3,9 @@
 - Telegram fan-out of 5,000 messages through a real `arobase worker` process to the fake Bot
   API enforcing 30 messages a second (like Telegram): the effective rate at the fake server;
 - webhook fan-out through apprise `json://` to a local server: messages per second;
+- SMS fan-out through a real worker to a loopback gateway (apprise `json://`) at the configured
+  rate, under a monthly budget smaller than the audience: the rate at the gateway, and what
+  was spent against the budget;
 - one poll cycle over 500 unchanged feeds answering 304;
 - the worker's resident memory after the Telegram fan-out;
 - an urgent alert's latency, through a real worker, to a resident subscribed after 1,000 Web
@@ -19,6 +22,7 @@ import time
 from pathlib import Path
 
 from bench.assistant_bench import figure, rss_mb
+from notifications.budget import month_spending
 from notifications.fetch import make_http_client
 from notifications.hub import Hub, system_clock
 from notifications.messages import announce
@@ -37,6 +41,9 @@ from tests.worker_processes import wait_until, worker_env, workers
 
 TELEGRAM_MESSAGES = 5000
 WEBHOOK_MESSAGES = 2000
+SMS_SUBSCRIBERS = 400
+SMS_RATE = 20  # AROBASE_SMS_RATE for the benchmark (the default, 5 a second, would take minutes)
+SMS_BUDGET = 300  # one SMS each: the last 100 subscribers are over budget
 FEEDS = 500
 HANGING_SUBSCRIBERS = 1000
 
@@ -97,6 +104,30 @@ def webhook_fan_out(folder: Path) -> None:
             elapsed = time.perf_counter() - started
             wait_sent(hub, WEBHOOK_MESSAGES, processes, 60)
         figure("apprise_webhook_fanout_rate", (WEBHOOK_MESSAGES - 1) / elapsed, "msg/s")
+
+
+def sms_fan_out(folder: Path) -> None:
+    hub = fresh_hub(folder, "sms.db")
+    numbers = [f"+336{n:08d}" for n in range(SMS_SUBSCRIBERS)]
+    bulk_subscribers(hub, "sms", numbers, ["alertes"])
+    announce(hub, "Coupure d'eau", body="Rue de Meaux, de 9 h à 12 h.", topics=["alertes"])
+    release_due(hub)
+    with running_fake_webhook() as gateway:
+        env = worker_env(
+            hub.settings.database_url,
+            sms_gateway=f"json://{gateway.host_port}/sms",
+            sms_rate=str(SMS_RATE),
+            sms_monthly_budget=str(SMS_BUDGET),
+        )
+        with workers(1, env, folder) as processes:
+            gateway.wait_for_posts(1, timeout=60)
+            started = time.perf_counter()
+            gateway.wait_for_posts(SMS_BUDGET, timeout=SMS_BUDGET)
+            elapsed = time.perf_counter() - started
+            wait_sent(hub, SMS_SUBSCRIBERS, processes, 60)
+        figure(f"sms_fanout_rate_configured_{SMS_RATE}_per_s", (SMS_BUDGET - 1) / elapsed, "SMS/s")
+        figure(f"sms_sent_with_a_budget_of_{SMS_BUDGET}", len(gateway.posts.items()), "SMS")
+        figure("sms_spent_this_month", month_spending(hub, "sms").spent, "SMS")
 
 
 def poll_cycle(folder: Path) -> None:
@@ -165,6 +196,7 @@ def main() -> None:
         folder = Path(scratch)
         telegram_fan_out(folder)
         webhook_fan_out(folder)
+        sms_fan_out(folder)
         poll_cycle(folder)
         urgent_behind_hanging_push(folder)
 

@@ -12,6 +12,7 @@ from cli.common import count, local, run
 from notifications.hub import Hub
 
 if TYPE_CHECKING:
+    from notifications.budget import MonthSpending
     from notifications.outbox import ChannelStats
 
 messages_app = typer.Typer(
@@ -95,6 +96,7 @@ def messages_preview(
 ) -> None:
     """Le texte que chaque canal enverra, et ce qu'il coûtera (SMS)."""
     from notifications.audience import audience
+    from notifications.budget import month_spending
     from notifications.messages import get_message, preview_message
 
     def action(hub: Hub) -> None:
@@ -104,7 +106,8 @@ def messages_preview(
             if channel in (None, name):
                 typer.echo(f"===== {name} =====\n{text}\n")
                 if name in shown.prices:
-                    typer.echo(price_line(name, shown.prices[name], reach[name]) + "\n")
+                    spending = month_spending(hub, name)
+                    typer.echo(price_line(shown.prices[name], reach[name], spending) + "\n")
 
     run(action)
 
@@ -205,11 +208,12 @@ def deliveries_stats(
     run(action)
 
 
-PRICE_UNITS = {"sms": "SMS"}  # what a paying channel's price counts
+def price_line(price: int, recipients: int, spending: MonthSpending) -> str:
+    """« Coût : 24 SMS (2 par abonné, 12 abonnés) » and, under a monthly cap, what is left of
+    it: what a message costs on a paying channel."""
+    from notifications.budget import budget_note
 
-
-def price_line(channel: str, price: int, recipients: int) -> str:
-    """« Coût : 24 SMS (2 par abonné, 12 abonnés) »: what a message costs on a paying channel."""
-    unit = PRICE_UNITS.get(channel, "unités")
     subscribers = count(recipients, "abonné", "abonnés")
-    return f"Coût : {price * recipients} {unit} ({price} par abonné, {subscribers})"
+    line = f"Coût : {price * recipients} {spending.unit} ({price} par abonné, {subscribers})"
+    note = budget_note(spending, price, recipients)
+    return line if note is None else f"{line}\n{note}"

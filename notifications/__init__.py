@@ -74,6 +74,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "notifications.outbox": ("ChannelStats", "delivery_stats", "failures"),
     "notifications.audience": ("audience",),
+    "notifications.budget": ("budget_notes",),
     "notifications.decide.staff": ("PASSWORD_MIN", "TOTP_DIGITS", "grouped"),
     "notifications.decide.announcements": ("Announcement", "Step"),
     "notifications.links": (

@@ -32,6 +32,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from notifications.budget import charge, give_back, monthly_cap, over_budget
 from notifications.channels import BroadcastTarget
 from notifications.decide.envelopes import Claim, Letterhead, claims, confirmation_request
 from notifications.decide.fanout import confirmation_intent, plan_fanout
@@ -45,7 +46,7 @@ from notifications.destinations import (
     pick,
 )
 from notifications.hub import Hub
-from notifications.records import DeliveryStatus, SendResult
+from notifications.records import DeliveryStatus, Outcome, SendResult
 from notifications.store import deliveries, delivery_claims
 from notifications.store.deliveries import Planner
 
@@ -54,6 +55,7 @@ __all__ = [
     "ChannelStats",
     "Claim",
     "claim",
+    "claim_within_budget",
     "delivery_stats",
     "failures",
     "fanout_planner",
@@ -181,6 +183,23 @@ def claim(
     return claims(claimed, letterhead)
 
 
+def claim_within_budget(
+    hub: Hub,
+    channel: str,
+    worker: str,
+    limit: int,
+    broadcasts: dict[str, BroadcastTarget],
+    gate: ClaimGate = OPEN_GATE,
+) -> tuple[list[Claim], int]:
+    """`claim`, each envelope of a paid CHANNEL reserving its price in the month's budget
+    first: the claims covered, and how many deliveries failed at once because the budget
+    could not cover them (notifications/budget.py)."""
+    covered, refused = charge(hub, channel, claim(hub, channel, worker, limit, broadcasts, gate))
+    for item in refused:
+        record(hub, item, over_budget(channel, monthly_cap(hub, channel)), worker)
+    return covered, sum(len(item.envelope.delivery_ids) for item in refused)
+
+
 def hold_destination(hub: Hub, destination: str, until: datetime) -> tuple[int, int]:
     """DESTINATION stopped answering: its pending deliveries wait until UNTIL without being
     tried, each postponement counted in `throttled`; those postponed `max_throttled` times
@@ -203,7 +222,7 @@ def hold_destination(hub: Hub, destination: str, until: datetime) -> tuple[int, 
 def record(hub: Hub, claim_: Claim, result: SendResult, worker: str) -> int:
     """Store the outcome of one envelope; the number of rows this worker still held."""
     limits = retry_limits(hub)
-    return deliveries.record_outcome(
+    held = deliveries.record_outcome(
         hub.db,
         claim_.envelope.delivery_ids,
         worker,
@@ -214,6 +233,9 @@ def record(hub: Hub, claim_: Claim, result: SendResult, worker: str) -> int:
         ),
         subscriber_id=claim_.subscriber_id,
     )
+    if held and result.outcome is not Outcome.SENT:
+        give_back(hub, claim_)
+    return held
 
 
 def retry_limits(hub: Hub) -> RetryLimits:

@@ -35,7 +35,7 @@ from notifications.fetch import make_http_client
 from notifications.hub import Hub
 from notifications.outbox import (
     Claim,
-    claim,
+    claim_within_budget,
     hold_destination,
     record,
     recover_expired,
@@ -205,11 +205,15 @@ class Worker:
                 gate = destinations.claim_gate(self.hub.now())
                 free = capacity - len(in_flight)
                 try:
-                    claims = await asyncio.to_thread(
-                        claim, self.hub, name, self.name, free, self.broadcasts, gate
+                    claims, refused = await asyncio.to_thread(
+                        claim_within_budget, self.hub, name, self.name, free, self.broadcasts, gate
                     )
                 except Exception:
                     log.exception("claiming %s deliveries failed", name)
+                    refused = 0
+                if refused:  # failed at once for want of budget: outcomes too
+                    self.outcomes[Outcome.REJECTED.value] += refused
+                    await self._notify()
                 destinations.started([item.destination for item in claims])
             for item in claims:
                 in_flight.add(asyncio.create_task(self._deliver(channel, item)))
@@ -226,6 +230,10 @@ class Worker:
             for task in late:  # their rows stay claimed: the service may have accepted them
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+
+    async def _notify(self) -> None:
+        async with self.recorded:
+            self.recorded.notify_all()
 
     def _destinations(self) -> Destinations:
         assert self.destinations is not None  # set by __post_init__
@@ -258,8 +266,7 @@ class Worker:
                 self.outcomes[result.outcome.value] += len(ids)
         if change is Change.OPENED and item.destination and gate.open_until:
             await self._hold(item.destination, gate.open_until, gate.failures)
-        async with self.recorded:
-            self.recorded.notify_all()
+        await self._notify()
 
     async def _record(self, item: Claim, result: SendResult) -> int:
         """Write the outcome, trying again a few times quickly if the database fails."""

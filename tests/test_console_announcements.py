@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from bot.web.app import create_app
 from notifications.hub import Hub
 from notifications.messages import get_message
 from notifications.outbox import release_due
@@ -19,8 +20,9 @@ from notifications.staff import add_staff, audit_entries
 from notifications.subscribers import add_subscriber, deactivate_address
 from tests import test_console_web
 from tests.hub_support import START
+from tests.servers import serving
 from tests.test_console_web import EDITOR, PASSWORD, csrf_of, logged_in
-from tests.test_web_alerts import assert_french_page
+from tests.test_web_alerts import app_settings, assert_french_page
 
 site = test_console_web.site
 client = test_console_web.client
@@ -143,6 +145,26 @@ async def test_the_preview_tells_what_the_sms_will_cost(
     assert f"caractères GSM-7 : {each} SMS par abonné)" in text
     assert "<li>Telegram\u00a0: 2</li>" in text  # a free channel: no price
     assert "5 en tout." in text
+
+
+async def test_the_preview_warns_when_the_month_s_sms_budget_will_not_cover_everyone(
+    database_url: str, subscribers: Hub
+):
+    for number in ("06 11 11 11 11", "06 22 22 22 22", "07 33 33 33 33"):
+        add_subscriber(subscribers, "sms", number, ["travaux"])
+    settings = app_settings(database_url, sms_monthly_budget=4)
+    with serving(create_app(settings)) as url:
+        async with httpx.AsyncClient(base_url=url, trust_env=False) as http:
+            await logged_in(http, EDITOR)
+            response = await compose(http, "apercu")
+
+    text = html.unescape(response.text)
+    each = int(re.findall(r"<li>SMS\u00a0: 3 \((\d) SMS chacun", text)[0])
+    assert each == 2  # 4 SMS cover 2 of the 3 subscribers
+    assert (
+        "<p>Budget SMS du mois : 4 restants sur 4 : il ne couvre que "
+        "2 des 3 abonnés, les autres envois échoueront.</p>"
+    ) in text
 
 
 async def test_the_live_preview_answers_the_texts_of_the_form_as_typed(

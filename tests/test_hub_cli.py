@@ -229,6 +229,25 @@ def test_a_duplicate_subscription_is_refused_and_the_first_kept(app: typer.Typer
     assert "[travaux]" in listing and "ecoles" not in listing
 
 
+def test_the_preview_says_how_much_of_the_month_s_sms_budget_is_left(
+    app: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AROBASE_SMS_MONTHLY_BUDGET", "2")
+    for number in ("06 12 34 56 78", "06 12 34 56 79", "07 81 23 45 67"):
+        arobase(app, "subscribers", "add", "--channel", "sms", "--address", number,
+                "--topic", "travaux", "--consent")  # fmt: skip
+    arobase(app, "announce", "Travaux rue de Meaux", "--topic", "travaux",
+            "--at", "2026-12-01 08:00")  # fmt: skip
+
+    preview = arobase(app, "messages", "preview", "1", "--channel", "sms")
+
+    assert "Coût : 3 SMS (1 par abonné, 3 abonnés)" in preview
+    assert (
+        "Budget SMS du mois : 2 restants sur 2 : il ne couvre que 2 des 3 abonnés, "
+        "les autres envois échoueront"
+    ) in preview
+
+
 def test_a_web_push_subscription_is_accepted(app: typer.Typer) -> None:
     subscription, _ = make_subscription("http://127.0.0.1:9", "abc")
     arobase(app, "subscribers", "add", "--channel", "webpush", "--address", subscription,

@@ -76,6 +76,9 @@ class ChannelPlugin:
     # What one recipient's message costs the town, in the channel's paid units (an SMS's
     # segments), for the preview and the audience; None for a channel that costs nothing.
     price: Callable[[Envelope], int] | None = None
+    price_unit: str = ""  # what the price counts: « SMS »
+    # The most units the town spends on the channel in a month (0: no cap), from the settings.
+    monthly_cap: Callable[[Settings], int] | None = None
 
     def build(self, settings: Settings) -> Channel | None:
         """The sender configured from SETTINGS, or None when the channel is not configured."""

@@ -52,4 +52,6 @@ PLUGIN = ChannelPlugin(
     address_label="numéro de portable",
     address_input="tel",
     price=sms_price,
+    price_unit="SMS",
+    monthly_cap=lambda settings: settings.sms_monthly_budget,
 )

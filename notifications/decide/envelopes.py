@@ -48,12 +48,22 @@ class ClaimedDelivery:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """What a send on a paid channel reserved of its month's budget (notifications/budget.py)."""
+
+    channel: str
+    month: str  # "2026-12", in the town's calendar
+    units: int  # an SMS's segments
+
+
+@dataclass(frozen=True)
 class Claim:
     """Claimed deliveries for one recipient, ready to send as one envelope."""
 
     envelope: Envelope
     subscriber_id: int | None
     destination: str | None = None  # where the send goes (capped), None when uncapped
+    charge: Charge | None = None  # reserved before the send, on a paid channel
 
 
 @dataclass(frozen=True)

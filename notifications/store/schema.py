@@ -9,6 +9,7 @@ from notifications.store import (  # noqa: F401  (importing them registers their
     console_tables,  # the console's
     handoff_tables,  # the handed-over conversations
     question_tables,  # kept questions, staff answers
+    spending_tables,  # the paid channels' monthly spending
 )
 from notifications.store.tables import Base
 

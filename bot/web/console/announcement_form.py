@@ -182,7 +182,9 @@ def compose_body(
     *,
     error: str | None = None,
     invalid: str | None = None,
-    preview: tuple[Mapping[str, str], Mapping[str, int], Mapping[str, int]] | None = None,
+    preview: (
+        tuple[Mapping[str, str], Mapping[str, int], Mapping[str, int], Mapping[str, str]] | None
+    ) = None,
 ) -> str:
     parts = [nav, message(error, error=True)]
     if preview is None:

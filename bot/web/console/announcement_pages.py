@@ -42,6 +42,7 @@ from notifications import (
     StaffSession,
     UnknownTopic,
     audience,
+    budget_notes,
     delivery_stats,
     failures,
     get_announcement,
@@ -160,15 +161,18 @@ def composed_of(draft: Draft) -> Composed:
     )
 
 
-def previewed(hub: Hub, draft: Draft) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
-    """The texts, the audience and the prices per recipient, once the announcement is known
-    to be publishable."""
+def previewed(
+    hub: Hub, draft: Draft
+) -> tuple[dict[str, str], dict[str, int], dict[str, int], dict[str, str]]:
+    """The texts, the audience, the prices per recipient and what is left of the month's
+    budget of a capped channel, once the announcement is known to be publishable."""
     composed = composed_of(draft)
     send_time(hub, composed.at)
     shown = preview_announcement(
         hub, draft.title, draft.body, composed.link, draft.topics, draft.urgent
     )
-    return shown.texts, audience(hub, draft.topics), shown.prices
+    reach = audience(hub, draft.topics)
+    return shown.texts, reach, shown.prices, budget_notes(hub, shown.prices, reach)
 
 
 def revision_of(fields: dict[str, str]) -> int:

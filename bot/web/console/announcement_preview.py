@@ -33,7 +33,7 @@ async def preview_endpoint(request: Request, session: StaffSession) -> Response:
     if (problem := checked_draft(draft)) is not None:
         return JSONResponse({"error": problem[0]}, status_code=422)
     try:
-        texts, reach, prices = await alerts.run(previewed, draft)
+        texts, reach, prices, notes = await alerts.run(previewed, draft)
     except (InvalidInput, UnknownTopic) as refused:
         return JSONResponse({"error": sentence(str(refused))}, status_code=422)
-    return JSONResponse({"html": preview_block(texts, reach, prices)})
+    return JSONResponse({"html": preview_block(texts, reach, prices, notes)})

@@ -166,10 +166,13 @@ def reach_row(channel: str, count: int, price: int | None) -> str:
 
 
 def preview_block(
-    texts: Mapping[str, str], reach: Mapping[str, int], prices: Mapping[str, int]
+    texts: Mapping[str, str],
+    reach: Mapping[str, int],
+    prices: Mapping[str, int],
+    budget_notes: Mapping[str, str],
 ) -> str:
-    """What each channel will send, with its limit, how many subscribers receive it, and
-    what it costs on a paying channel."""
+    """What each channel will send, with its limit, how many subscribers receive it, what it
+    costs on a paying channel and what is left of that channel's monthly budget."""
     telegram, push = texts.get("telegram", ""), texts.get("webpush", "")
     limits = {
         "telegram": f"Telegram accepte {number(TELEGRAM_MAX_CHARS)} caractères au plus par "
@@ -186,6 +189,7 @@ def preview_block(
         f"    <p>Abonnés actifs et confirmés de ces thèmes qui la recevront\u00a0: "
         f"{number(sum(reach.values()))} en tout.</p>",
         f"    <ul>\n{rows}\n    </ul>",
+        *(f"    <p>{escape(note)}.</p>" for note in budget_notes.values()),
         '    <h2 id="apercu">Aperçu du texte envoyé</h2>',
     ]
     for channel, text in texts.items():
