@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     chat_rate_ip: str = "60/minute"
     chat_rate_session: str = "20/minute"
     alerts_rate: str = "10/minute"
+    # E-mail sign-ups on /alertes/email per address, whoever asks: a stranger cannot fill a
+    # mailbox with confirmation requests (past it, the same answer and no e-mail).
+    alerts_address_rate: str = "5/day"
     console_login_rate: str = "10/minute"
     # Strict-Transport-Security max-age sent on responses served over https (0: never).
     hsts_seconds: int = Field(default=31_536_000, ge=0)

@@ -142,6 +142,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "subscribe",
         "subscriber_file",
     ),
+    "notifications.signup": ("email_sign_up",),
     "notifications.decide.subscriptions": ("ConfirmationLink", "LinkState"),
     "notifications.news": ("NewsItem", "latest_news", "next_meetings"),
     "notifications.render": ("quoted_labels",),

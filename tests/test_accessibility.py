@@ -199,6 +199,21 @@ def blank_reply(tab: Page) -> None:
     expect(tab.get_by_role("alert")).to_be_visible()
 
 
+def email_sign_up(tab: Page) -> None:
+    """A resident asks for e-mail alerts on « Travaux »."""
+    tab.get_by_label("Votre adresse e-mail").fill("paulette.roux@exemple.example")
+    tab.get_by_role("group", name="Choisissez vos sujets").get_by_label("Travaux").check()
+    submit("Recevoir les alertes par e-mail")(tab)
+    expect(tab.get_by_text("un e-mail vient de lui être envoyé")).to_be_visible()
+
+
+def email_sign_up_without_topic(tab: Page) -> None:
+    """No topic ticked: the browser lets it through, the page comes back with the reason."""
+    tab.get_by_label("Votre adresse e-mail").fill("paulette.roux@exemple.example")
+    submit("Recevoir les alertes par e-mail")(tab)
+    expect(tab.get_by_role("alert")).to_have_text("Choisissez au moins un thème.")
+
+
 def find_subscriber(tab: Page) -> None:
     tab.locator("#recherche-adresse").fill(CONFIRMED[0])
     submit("Retrouver")(tab)
@@ -211,6 +226,9 @@ RESIDENT = {
     "chat-answered": Visit("/", then=ask_with_choices),
     "chat-voted": Visit("/", then=vote_down),
     "alerts": Visit("/alertes"),
+    "email-signup": Visit("/alertes/email"),
+    "email-signup-sent": Visit("/alertes/email", then=email_sign_up),
+    "email-signup-refused": Visit("/alertes/email", then=email_sign_up_without_topic),
     "privacy": Visit("/confidentialite"),
     "confirm": Visit("/alertes/confirmer?jeton={pending}"),
     "confirmed": Visit(

@@ -61,6 +61,7 @@ class AlertsContext:
     push_unavailable: str
     clients: Clients  # who a request comes from, past the trusted proxies
     limit: RateLimit  # state changes per client (alerts_rate)
+    address_limit: RateLimit  # e-mail sign-ups per address (alerts_address_rate)
     site_origins: frozenset[str]  # the site's origins besides a request's own (public_url)
     _public_key: str | None = None  # the configured key, or the data folder's once read
     _hub: Hub | None = None  # set once the database is ready
@@ -142,6 +143,7 @@ def open_alerts(settings: Settings, town: Town) -> AlertsContext:
         ),
         clients=Clients(parse_networks(settings.trusted_proxies)),
         limit=RateLimit(settings.alerts_rate),
+        address_limit=RateLimit(settings.alerts_address_rate),
         site_origins=frozenset({site} if site else ()),
         _public_key=configured.public_key if configured else None,
     )

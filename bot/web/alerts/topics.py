@@ -4,6 +4,7 @@ checkboxes on /alertes, as the list of a subscription's topics."""
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 
 from arobase.town import Town
 from bot.web.common import render_page
@@ -29,8 +30,9 @@ def topic_list(town: Town, topics: tuple[str, ...]) -> str:
     return f'    <ul class="chosen">{items}\n    </ul>'
 
 
-def topic_checkboxes(town: Town) -> str:
-    """The topics as large checkboxes; the whole row is the label, the description apart."""
+def topic_checkboxes(town: Town, chosen: Collection[str] = ()) -> str:
+    """The topics as large checkboxes, those CHOSEN ticked; the whole row is the label, the
+    description apart."""
     rows = []
     for key, topic in town.topics.items():
         ident = html.escape(f"theme-{key}", quote=True)
@@ -44,10 +46,11 @@ def topic_checkboxes(town: Town) -> str:
                 f'\n          <span id="{ident}-desc" class="topic-desc">'
                 f"{html.escape(topic.description)}</span>"
             )
+        ticked = " checked" if key in chosen else ""
         rows.append(
             f'      <li>\n        <label class="topic" for="{ident}">\n'
             f'          <input type="checkbox" id="{ident}" name="topics" value="{value}"'
-            f' aria-labelledby="{ident}-label"{described}>\n'
+            f' aria-labelledby="{ident}-label"{described}{ticked}>\n'
             f'          <span class="topic-text">\n'
             f'          <span id="{ident}-label" class="topic-label">{label}</span>'
             f"{description}\n          </span>\n        </label>\n      </li>"
