@@ -144,7 +144,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "notifications.signup": ("email_sign_up",),
     "notifications.decide.subscriptions": ("ConfirmationLink", "LinkState"),
-    "notifications.news": ("NewsItem", "latest_news", "next_meetings"),
+    "notifications.news": ("NewsItem", "latest_news", "next_meetings", "town_news"),
     "notifications.render": ("quoted_labels",),
     "notifications.vapid": ("configured_vapid_keys", "town_vapid_keys"),
     "notifications.channels": (

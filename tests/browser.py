@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,6 +34,20 @@ def launched_chromium(args: list[str] = CHROMIUM_ARGS) -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield chromium
         chromium.close()
+
+
+@contextmanager
+def persistent_chromium(profile: Path, args: list[str] = CHROMIUM_ARGS) -> Iterator[BrowserContext]:
+    """Chromium with a profile on disk (PROFILE): unlike Playwright's usual contexts, it is no
+    incognito window, where Chromium installs no web app."""
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING_CHROMIUM)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=args, locale="fr-FR"
+        )
+        yield context
+        context.close()
 
 
 def console_errors(tab: Page, refused: tuple[int, ...] = ()) -> list[str]:

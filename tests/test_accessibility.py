@@ -226,6 +226,7 @@ RESIDENT = {
     "chat-answered": Visit("/", then=ask_with_choices),
     "chat-voted": Visit("/", then=vote_down),
     "alerts": Visit("/alertes"),
+    "app": Visit("/app"),
     "email-signup": Visit("/alertes/email"),
     "email-signup-sent": Visit("/alertes/email", then=email_sign_up),
     "email-signup-refused": Visit("/alertes/email", then=email_sign_up_without_topic),

@@ -48,6 +48,7 @@ from arobase.settings import Settings, load_settings
 from arobase.town import Town, load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
 from bot.web.alerts import alert_routes, alerts_context, open_alerts
+from bot.web.app_home import app_routes
 from bot.web.chat_feedback import feedback_routes
 from bot.web.chat_handoff import answered, handoff_routes
 from bot.web.clients import Clients, RateLimit, parse_networks
@@ -284,6 +285,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         *console_routes(settings),
         *metrics_routes(settings, clients),
         *privacy_routes(),
+        *app_routes(),
         Route("/", page_endpoint, methods=["GET"]),
         Route("/api/chat", chat_endpoint, methods=["POST"]),
         *feedback_routes(),

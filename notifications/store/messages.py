@@ -105,6 +105,23 @@ def latest(db: Database, status: str | None = None, limit: int = 50) -> list[Mes
         return [message_info(row) for row in session.scalars(query)]
 
 
+def released_since(db: Database, since: datetime, limit: int) -> list[MessageInfo]:
+    """The LIMIT newest messages sent to residents since SINCE (never a confirmation
+    request), newest first."""
+    with db.reading() as session:
+        query = (
+            select(MessageRow)
+            .where(
+                MessageRow.status == MessageStatus.SENT,
+                MessageRow.kind != "confirmation",
+                MessageRow.released_at >= since,
+            )
+            .order_by(MessageRow.released_at.desc(), MessageRow.id.desc())
+            .limit(limit)
+        )
+        return [message_info(row) for row in session.scalars(query)]
+
+
 def cancel(db: Database, message_id: int, reason: str) -> int:
     """Cancel the message and its deliveries still to make (REASON their last error); the
     number of deliveries cancelled. NotFound, or InvalidInput when cancelled already."""

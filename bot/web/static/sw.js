@@ -123,3 +123,49 @@ function subscribeAgain(previous, api) {
 self.addEventListener("pushsubscriptionchange", function (event) {
   event.waitUntil(renewSubscription(event.oldSubscription, event.newSubscription));
 });
+
+// The town app (/app) stays readable without a connection: its page, style sheets, script,
+// manifest and icons are fetched from the network first (the news stays fresh) and kept;
+// offline, the kept copy answers. Nothing else is kept: not the chat, nor any API.
+var APP_CACHE = "arobase-app-1";
+var APP_FILES = [
+  "app",
+  "manifest.webmanifest",
+  "static/chat.css",
+  "static/alertes.css",
+  "static/app.css",
+  "static/app.js",
+  "static/app-icon-192.png",
+  "static/app-icon-512.png",
+];
+
+function appFile(request) {
+  if (request.method !== "GET") return false;
+  var url = new URL(request.url);
+  var scope = new URL(self.registration.scope);
+  if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return false;
+  return APP_FILES.indexOf(url.pathname.slice(scope.pathname.length)) !== -1;
+}
+
+self.addEventListener("fetch", function (event) {
+  if (!appFile(event.request)) return;
+  event.respondWith(
+    fetch(event.request)
+      .then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          event.waitUntil(
+            caches.open(APP_CACHE).then(function (cache) {
+              return cache.put(event.request, copy);
+            })
+          );
+        }
+        return response;
+      })
+      .catch(function () {
+        return caches.match(event.request).then(function (kept) {
+          return kept || Response.error();
+        });
+      })
+  );
+});
