@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     chat_rate_ip: str = "60/minute"
     chat_rate_session: str = "20/minute"
     alerts_rate: str = "10/minute"
+    # The town's own sites that may show the chat widget (/widget.js), as origins separated
+    # by commas: "https://www.trilport.fr,https://trilport.fr". Empty: the widget is refused
+    # everywhere but on this app's own pages.
+    widget_origins: str = ""
     # E-mail sign-ups on /alertes/email per address, whoever asks: a stranger cannot fill a
     # mailbox with confirmation requests (past it, the same answer and no e-mail).
     alerts_address_rate: str = "5/day"

@@ -58,6 +58,14 @@ from bot.web.frame import notice_page, paragraphs
 from bot.web.metrics import chat_activity, metrics_routes, request_activity
 from bot.web.privacy import privacy_routes
 from bot.web.security import WebApp
+from bot.web.widget import (
+    SESSION_HEADER,
+    chat_route,
+    check_origin,
+    from_widget,
+    widget_origins,
+    widget_routes,
+)
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, Any]]]
@@ -142,8 +150,9 @@ def parse_message(data: dict[str, Any]) -> str:
 
 
 def _session_id(request: Request) -> tuple[str, bool]:
-    """The browser's session id, and whether it is new (absent or malformed cookie)."""
-    current = request.cookies.get(SESSION_COOKIE, "")
+    """The browser's session id, and whether it is new (absent or malformed cookie; the
+    widget's header on the town's site, where no cookie of ours is kept)."""
+    current = request.headers.get(SESSION_HEADER) or request.cookies.get(SESSION_COOKIE, "")
     if _SESSION_ID.fullmatch(current):
         return current, False
     return secrets.token_urlsafe(24), True
@@ -178,6 +187,7 @@ def _check_rate(chat: ChatContext, request: Request, session_id: str | None) -> 
 async def chat_endpoint(request: Request) -> Response:
     """POST /api/chat: one message from the page, the bot's replies back."""
     chat: ChatContext = request.state.chat
+    check_origin(request)
     session_id, is_new = _session_id(request)
     _check_rate(chat, request, None if is_new else session_id)
     message = parse_message(await read_json_object(request, NOT_OBJECT))
@@ -189,7 +199,9 @@ async def chat_endpoint(request: Request) -> Response:
 
     # While a town agent has the conversation, Rasa is not asked (bot/web/chat_handoff.py).
     response = JSONResponse(await answered(request, sender, message, ask))
-    if is_new:
+    if from_widget(request):
+        response.headers[SESSION_HEADER] = session_id
+    elif is_new:
         secure = chat.clients.is_https(request)
         response.set_cookie(
             SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure
@@ -280,6 +292,9 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     """Build the web chat app; settings from the environment unless given."""
     settings = settings or load_settings()
     clients = Clients(parse_networks(settings.trusted_proxies))
+    origins = widget_origins(settings)
+    chat_routes = [Route("/api/chat", chat_endpoint, methods=["POST"])]
+    chat_routes += handoff_routes(settings, _session_id)
     routes = [
         *alert_routes(),
         *console_routes(settings),
@@ -287,16 +302,18 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         *privacy_routes(),
         *app_routes(),
         Route("/", page_endpoint, methods=["GET"]),
-        Route("/api/chat", chat_endpoint, methods=["POST"]),
+        *(chat_route(route, origins) for route in chat_routes),
         *feedback_routes(),
-        *handoff_routes(settings, _session_id),
+        *widget_routes(),
         Route("/healthz", health_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return WebApp(
+    app = WebApp(
         clients,
         settings.hsts_seconds,
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=_lifespan(settings, rasa, clients),
     )
+    app.state.widget_origins = origins  # bot/web/widget.py
+    return app
