@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from notifications.channels import preview, prices
 from notifications.decide.envelopes import notice_of
-from notifications.errors import InvalidInput
+from notifications.errors import InvalidInput, NotFound
 from notifications.hub import Hub
-from notifications.links import ELLIPSIS_TOKEN, unsubscribe_url
+from notifications.links import ELLIPSIS_TOKEN, short_stop_url, unsubscribe_url
 from notifications.records import (
     Envelope,
     MessageDraft,
@@ -104,6 +104,19 @@ def get_message(hub: Hub, message_id: int) -> MessageInfo:
     return store.get(hub.db, message_id)
 
 
+def sent_link(hub: Hub, message_id: int) -> str | None:
+    """Where a short link to MESSAGE_ID leads: the link of a message sent to residents (a web
+    link only); None for any other message, so that a link of a draft never shows."""
+    try:
+        message = store.get(hub.db, message_id)
+    except NotFound:
+        return None
+    if message.status != MessageStatus.SENT or message.kind == "confirmation":
+        return None
+    link = message.link or ""
+    return link if link.startswith(("https://", "http://")) else None
+
+
 def cancel_message(hub: Hub, message_id: int) -> int:
     """Cancel a scheduled message, or the deliveries of a sent one not yet made.
 
@@ -124,14 +137,16 @@ class Preview:
 def _preview(hub: Hub, message: MessageInfo, when: datetime) -> Preview:
     """What each channel would send for MESSAGE, released WHEN: one notice in the envelope
     the worker builds, its unsubscribe link's token left out."""
+    site = hub.settings.public_url
     envelope = Envelope(
         delivery_ids=(),
         channel="preview",
         address="",
         params={},
-        notices=(notice_of(message, hub.topic_labels(), when, hub.zone),),
+        notices=(notice_of(message, hub.topic_labels(), when, hub.zone, site),),
         commune=hub.town.commune.name,
-        unsubscribe_url=unsubscribe_url(hub.settings.public_url, ELLIPSIS_TOKEN),
+        unsubscribe_url=unsubscribe_url(site, ELLIPSIS_TOKEN),
+        short_unsubscribe_url=short_stop_url(site, ELLIPSIS_TOKEN),
     )
     return Preview(preview(envelope), prices(envelope))
 

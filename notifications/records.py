@@ -103,6 +103,7 @@ class Notice:
     urgent: bool
     topic_labels: tuple[str, ...]
     when: datetime  # when it was released
+    short_link: str | None = None  # the link's short form, for SMS (notifications/links.py)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Envelope:
     commune: str
     unsubscribe_url: str | None  # None for Telegram (the chat has /stop and /alertes)
     kind: str = "alert"  # alert | digest | confirmation
+    short_unsubscribe_url: str | None = None  # the same page by a shorter link, for SMS
 
     @property
     def is_digest(self) -> bool:

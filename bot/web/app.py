@@ -47,6 +47,7 @@ from arobase.senders import Front, sender_id
 from arobase.settings import Settings, load_settings
 from arobase.town import Town, load_town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
+from bot.web import widget
 from bot.web.alerts import alert_routes, alerts_context, open_alerts
 from bot.web.app_home import app_routes
 from bot.web.chat_feedback import feedback_routes
@@ -58,14 +59,7 @@ from bot.web.frame import notice_page, paragraphs
 from bot.web.metrics import chat_activity, metrics_routes, request_activity
 from bot.web.privacy import privacy_routes
 from bot.web.security import WebApp
-from bot.web.widget import (
-    SESSION_HEADER,
-    chat_route,
-    check_origin,
-    from_widget,
-    widget_origins,
-    widget_routes,
-)
+from bot.web.short_links import short_link_routes
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[dict[str, Any]]]
@@ -152,7 +146,7 @@ def parse_message(data: dict[str, Any]) -> str:
 def _session_id(request: Request) -> tuple[str, bool]:
     """The browser's session id, and whether it is new (absent or malformed cookie; the
     widget's header on the town's site, where no cookie of ours is kept)."""
-    current = request.headers.get(SESSION_HEADER) or request.cookies.get(SESSION_COOKIE, "")
+    current = request.headers.get(widget.SESSION_HEADER) or request.cookies.get(SESSION_COOKIE, "")
     if _SESSION_ID.fullmatch(current):
         return current, False
     return secrets.token_urlsafe(24), True
@@ -187,7 +181,7 @@ def _check_rate(chat: ChatContext, request: Request, session_id: str | None) -> 
 async def chat_endpoint(request: Request) -> Response:
     """POST /api/chat: one message from the page, the bot's replies back."""
     chat: ChatContext = request.state.chat
-    check_origin(request)
+    widget.check_origin(request)
     session_id, is_new = _session_id(request)
     _check_rate(chat, request, None if is_new else session_id)
     message = parse_message(await read_json_object(request, NOT_OBJECT))
@@ -199,8 +193,8 @@ async def chat_endpoint(request: Request) -> Response:
 
     # While a town agent has the conversation, Rasa is not asked (bot/web/chat_handoff.py).
     response = JSONResponse(await answered(request, sender, message, ask))
-    if from_widget(request):
-        response.headers[SESSION_HEADER] = session_id
+    if widget.from_widget(request):
+        response.headers[widget.SESSION_HEADER] = session_id
     elif is_new:
         secure = chat.clients.is_https(request)
         response.set_cookie(
@@ -292,7 +286,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     """Build the web chat app; settings from the environment unless given."""
     settings = settings or load_settings()
     clients = Clients(parse_networks(settings.trusted_proxies))
-    origins = widget_origins(settings)
+    origins = widget.widget_origins(settings)
     chat_routes = [Route("/api/chat", chat_endpoint, methods=["POST"])]
     chat_routes += handoff_routes(settings, _session_id)
     routes = [
@@ -301,10 +295,11 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         *metrics_routes(settings, clients),
         *privacy_routes(),
         *app_routes(),
+        *short_link_routes(),
         Route("/", page_endpoint, methods=["GET"]),
-        *(chat_route(route, origins) for route in chat_routes),
+        *(widget.chat_route(route, origins) for route in chat_routes),
         *feedback_routes(),
-        *widget_routes(),
+        *widget.widget_routes(),
         Route("/healthz", health_endpoint, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -115,10 +115,13 @@ def _shortened(text: str, before: str, after: str, budget: int) -> str:
 
 
 def _links(envelope: Envelope, notice: Notice | None) -> str:
-    """The notice's link, then the link to unsubscribe, each after a space."""
-    parts = [notice.link] if notice is not None and notice.link else []
-    if envelope.unsubscribe_url:
-        parts.append(f"{STOP_LABEL}{envelope.unsubscribe_url}")
+    """The notice's link, then the link to unsubscribe, each after a space: their short
+    forms (notifications/links.py) when the envelope has them, since every character counts."""
+    link = notice and (notice.short_link or notice.link)
+    parts = [link] if link else []
+    stop = envelope.short_unsubscribe_url or envelope.unsubscribe_url
+    if stop:
+        parts.append(f"{STOP_LABEL}{stop}")
     return "".join(f" {part}" for part in parts)
 
 
@@ -161,8 +164,13 @@ def sms_text(envelope: Envelope) -> str:
 
 def _cost_as_sent(envelope: Envelope) -> SmsCost:
     """What ENVELOPE's SMS costs, a preview's "…" token counted as long as a subscriber's."""
-    stop = envelope.unsubscribe_url
-    return sms_cost(sms_text(replace(envelope, unsubscribe_url=stop and as_sent(stop))))
+    stop, short = envelope.unsubscribe_url, envelope.short_unsubscribe_url
+    sent = replace(
+        envelope,
+        unsubscribe_url=stop and as_sent(stop),
+        short_unsubscribe_url=short and as_sent(short),
+    )
+    return sms_cost(sms_text(sent))
 
 
 def sms_price(envelope: Envelope) -> int:

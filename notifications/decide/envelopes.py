@@ -11,7 +11,7 @@ from typing import Any
 from arobase.hours_text import days_text
 from notifications.channels import sends_unsubscribe_link
 from notifications.decide.fanout import BROADCAST_PREFIX
-from notifications.links import confirm_url, unsubscribe_url
+from notifications.links import confirm_url, short_link_url, short_stop_url, unsubscribe_url
 from notifications.records import (
     Envelope,
     EnvelopeKind,
@@ -78,10 +78,16 @@ class Letterhead:
 
 
 def notice_of(
-    message: MessageInfo, labels: Mapping[str, str], when: datetime, zone: tzinfo
+    message: MessageInfo,
+    labels: Mapping[str, str],
+    when: datetime,
+    zone: tzinfo,
+    public_url: str | None = None,
 ) -> Notice:
     """The message as residents read it, WHEN (a UTC release time) in the town's ZONE so
-    that its day is the town's day (23:30 UTC on 30 November is 1 December in Paris)."""
+    that its day is the town's day (23:30 UTC on 30 November is 1 December in Paris); its
+    link's short form leads through PUBLIC_URL (none without it)."""
+    short = short_link_url(public_url, message.id) if message.link and public_url else None
     return Notice(
         message_id=message.id,
         title=message.title,
@@ -90,6 +96,7 @@ def notice_of(
         urgent=message.urgent,
         topic_labels=tuple(labels.get(t, t) for t in message.topics),
         when=when.astimezone(zone),
+        short_link=short,
     )
 
 
@@ -125,7 +132,7 @@ def _claim(members: Sequence[ClaimedDelivery], letterhead: Letterhead) -> Claim:
     if first.message.kind == MessageKind.CONFIRMATION and first.addressee is not None:
         link = confirm_url(letterhead.public_url, first.addressee.token)
         notices = tuple(replace(n, link=link) for n in notices)
-    address, params, unsubscribe = _recipient(first, letterhead)
+    address, params, unsubscribe, short_stop = _recipient(first, letterhead)
     envelope = Envelope(
         delivery_ids=tuple(d.delivery_id for d in members),
         channel=first.channel,
@@ -135,29 +142,30 @@ def _claim(members: Sequence[ClaimedDelivery], letterhead: Letterhead) -> Claim:
         commune=letterhead.commune,
         unsubscribe_url=unsubscribe,
         kind=envelope_kind(first.message.kind, first.digest, len(members)),
+        short_unsubscribe_url=short_stop,
     )
     return Claim(envelope, first.subscriber_id, first.destination)
 
 
 def _notice(message: MessageInfo, letterhead: Letterhead) -> Notice:
     when = message.released_at or message.scheduled_at
-    return notice_of(message, letterhead.labels, when, letterhead.zone)
+    return notice_of(message, letterhead.labels, when, letterhead.zone, letterhead.public_url)
 
 
 def _recipient(
     delivery: ClaimedDelivery, letterhead: Letterhead
-) -> tuple[str, dict[str, Any], str | None]:
-    """Address, parameters and unsubscribe link of a delivery's recipient."""
+) -> tuple[str, dict[str, Any], str | None, str | None]:
+    """Address, parameters and unsubscribe links (whole and short) of a delivery's
+    recipient."""
     addressee = delivery.addressee
     if addressee is None:  # a town-wide target: its URL from the settings, no unsubscribing
         name = delivery.target.removeprefix(BROADCAST_PREFIX)
-        return letterhead.broadcast_urls.get(name, ""), {}, None
-    unsubscribe = (
-        unsubscribe_url(letterhead.public_url, addressee.token)
-        if sends_unsubscribe_link(addressee.channel)
-        else None
-    )
-    return addressee.address, dict(addressee.params), unsubscribe
+        return letterhead.broadcast_urls.get(name, ""), {}, None, None
+    if not sends_unsubscribe_link(addressee.channel):
+        return addressee.address, dict(addressee.params), None, None
+    whole = unsubscribe_url(letterhead.public_url, addressee.token)
+    short = short_stop_url(letterhead.public_url, addressee.token)
+    return addressee.address, dict(addressee.params), whole, short
 
 
 def confirmation_request(commune: str, days: int, now: datetime) -> MessageDraft:

@@ -62,6 +62,7 @@ CHANNEL_PHRASES = {
     "email": "par e-mail",
     "webpush": "sur votre appareil (téléphone, tablette ou ordinateur)",
     "apprise": "par le service que vous avez choisi",
+    "sms": "par SMS",
 }
 
 
