@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from arobase.errors import TownContentError
+from arobase.streets import street_index
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -173,11 +174,12 @@ class FeedSource(_Frozen):
 
 
 class Area(_Frozen):
-    """A part of the commune, e.g. a waste collection sector."""
+    """A part of the commune, e.g. a waste collection sector, with its streets."""
 
     key: Key
     name: Text  # as said to residents: "Secteur A"
     aliases: list[Text] = []  # other names residents use, for the assistant's synonyms
+    streets: list[Text] = []  # « Rue de Meaux »: a resident picks their area by street
 
 
 class Season(_Frozen):
@@ -274,10 +276,22 @@ class Town(_Frozen):
                 )
         self._check_source_topics()
         self._check_waste()
+        self._check_streets()
         for key, report in self.reports.items():
             if report.service not in self.services:
                 raise _KeyedError(f"reports.{key}.service", f"service inconnu « {report.service} »")
         return self
+
+    def _check_streets(self) -> None:
+        try:
+            street_index({key: area.streets for key, area in self.areas.items()})
+        except ValueError as twice:
+            raise _KeyedError("areas", str(twice)) from twice
+
+    @property
+    def streets(self) -> dict[str, str]:
+        """Each street's key (arobase/streets.py) → its area's key."""
+        return street_index({key: area.streets for key, area in self.areas.items()})
 
     def _check_waste(self) -> None:
         if self.waste is None:

@@ -38,11 +38,11 @@ from arobase.settings import ROOT
 from arobase.town import load_town
 from bench.assistant_bench import figure, percentile
 from bot.web.console.announcement_render import COMPOSE_PATH, PUBLISH
-from notifications.audience import audience
 from notifications.destinations import destination_of
 from notifications.hub import Hub, system_clock
 from notifications.messages import get_message
 from notifications.outbox import delivery_stats
+from notifications.reach import audience
 from notifications.staff import add_staff
 from notifications.store.console_tables import StaffAuditRow
 from notifications.store.migrate import upgrade

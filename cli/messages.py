@@ -30,18 +30,26 @@ def announce(
     ] = None,
     urgent: Annotated[bool, typer.Option("--urgent", help="Envoi immédiat, même la nuit")] = False,
     link: Annotated[str | None, typer.Option("--link", help="Lien « En savoir plus »")] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option("--area", help="Secteur concerné (plusieurs ; défaut : toute la commune)"),
+    ] = None,
 ) -> None:
-    """Écrit une annonce aux abonnés de ses thèmes, tout de suite ou à l'heure dite."""
+    """Écrit une annonce aux abonnés de ses thèmes (et de ses secteurs), tout de suite ou à
+    l'heure dite."""
     from notifications.messages import announce as create
 
     def action(hub: Hub) -> None:
-        info = create(hub, title, body=body, topics=topic, at=at, urgent=urgent, link=link)
+        info = create(
+            hub, title, body=body, topics=topic, at=at, urgent=urgent, link=link, areas=area or ()
+        )
         when = (
             "sera envoyé dès que possible"
             if at is None
             else f"programmé le {local(info.scheduled_at, hub)}"
         )
-        typer.echo(f"Message n° {info.id} {when} (thèmes : {', '.join(info.topics)}).")
+        where = f" ; secteurs : {', '.join(info.areas)}" if info.areas else ""
+        typer.echo(f"Message n° {info.id} {when} (thèmes : {', '.join(info.topics)}{where}).")
 
     run(action)
 
@@ -95,9 +103,9 @@ def messages_preview(
     channel: Annotated[str | None, typer.Option(help="Un seul canal")] = None,
 ) -> None:
     """Le texte que chaque canal enverra, et ce qu'il coûtera (SMS)."""
-    from notifications.audience import audience
     from notifications.budget import month_spending
     from notifications.messages import get_message, preview_message
+    from notifications.reach import audience
 
     def action(hub: Hub) -> None:
         shown = preview_message(hub, message_id)

@@ -48,9 +48,13 @@ def subscribers_add(
     by: Annotated[
         str | None, typer.Option(help="Qui a recueilli son accord (votre e-mail) ; défaut : cli")
     ] = None,
+    street: Annotated[
+        str | None, typer.Option(help="Sa rue : les alertes de son secteur seulement")
+    ] = None,
 ) -> None:
     """Abonne une personne qui l'a demandé (courriel : elle confirme d'abord par un lien) ;
     l'accord est enregistré avec sa provenance (--how, --by)."""
+    from notifications.areas import area_of
     from notifications.staff import CLI_ACTOR, audit
     from notifications.subscribers import already_subscribed, subscribe
 
@@ -58,9 +62,11 @@ def subscribers_add(
         if not consent:
             raise InvalidInput("ajoutez --consent : on n'abonne personne sans son accord")
         provenance = Consent(by or CLI_ACTOR, how)
+        areas = (area_of(hub, street),) if street else ()
         info, created = subscribe(
-            hub, channel, address, topic, quiet=quiet, digest_at=digest, consent=provenance
-        )
+            hub, channel, address, topic, quiet=quiet, digest_at=digest, consent=provenance,
+            areas=areas,
+        )  # fmt: skip
         if not created:
             raise already_subscribed(info)
         audit(hub, CLI_ACTOR, SubscriberAction.ENROLLED, subscriber_detail(info))

@@ -23,6 +23,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "StorageConflict",
         "StorageError",
         "UnknownChannel",
+        "UnknownStreet",
         "UnknownTopic",
     ),
     "notifications.hub": (
@@ -74,7 +75,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "unschedule",
     ),
     "notifications.outbox": ("ChannelStats", "delivery_stats", "failures"),
-    "notifications.audience": ("audience",),
+    "notifications.reach": ("audience",),
     "notifications.budget": ("budget_notes",),
     "notifications.decide.staff": ("PASSWORD_MIN", "TOTP_DIGITS", "grouped"),
     "notifications.decide.announcements": ("Announcement", "Step"),

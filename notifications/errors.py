@@ -33,6 +33,10 @@ class InvalidInput(HubError):
     """A value given by a person is wrong (a date, a URL…): the message says why."""
 
 
+class UnknownStreet(InvalidInput):
+    """A street the town file's areas do not list."""
+
+
 class FetchError(HubError):
     """A feed could not be fetched or read; the message is the reason shown in `sources list`."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from notifications.areas import check_areas
 from notifications.channels import preview, prices
 from notifications.decide.envelopes import notice_of
 from notifications.errors import InvalidInput, NotFound
@@ -87,12 +88,17 @@ def announce(
     at: str | None = None,
     urgent: bool = False,
     link: str | None = None,
+    areas: Iterable[str] = (),
 ) -> MessageInfo:
-    """A message written by staff, sent at once or at AT (town time)."""
+    """A message written by staff, sent at once or at AT (town time), to the subscribers of
+    its AREAS (none: the whole commune)."""
     title, body, chosen = checked_text(hub, title, body, topics, link)
+    where = check_areas(hub, areas)
     now = hub.now()
     when = send_time(hub, at)
-    draft = MessageDraft(title, body, link, chosen, when, urgent=urgent, kind=MessageKind.STAFF)
+    draft = MessageDraft(
+        title, body, link, chosen, when, urgent=urgent, kind=MessageKind.STAFF, areas=where
+    )
     return store.create(hub.db, draft, now)
 
 

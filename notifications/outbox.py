@@ -85,7 +85,7 @@ def fanout_planner(hub: Hub, broadcasts: Iterable[BroadcastTarget]) -> Planner:
     targets = [target.broadcast() for target in broadcasts]
     zone = hub.zone
     return lambda message, recipients, release: plan_fanout(
-        message.topics, message.urgent, release, recipients, zone, targets
+        message.topics, message.urgent, release, recipients, zone, targets, message.areas
     )
 
 

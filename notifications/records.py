@@ -90,6 +90,7 @@ class MessageDraft:
     urgent: bool = False
     kind: str = "item"  # item | reminder | staff | confirmation
     dedupe_key: str | None = None  # the same key is never created twice
+    areas: tuple[str, ...] = ()  # the parts of the commune it is for; empty: all
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class Recipient:
     topics: frozenset[str]
     preferences: Preferences
     destination: str | None = None  # where its sends go (notifications/destinations.py)
+    areas: frozenset[str] = frozenset()  # the parts of the commune chosen; empty: all
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class SubscriberInfo:
     deactivated_reason: str | None
     deactivated_at: datetime | None  # erased `deactivated_days` later
     token: str
+    areas: tuple[str, ...] = ()  # the parts of the commune chosen; empty: all
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ class MessageInfo:
     status: str
     scheduled_at: datetime
     released_at: datetime | None
+    areas: tuple[str, ...] = ()  # the parts of the commune it is for; empty: all
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from notifications.areas import area_of
 from notifications.hub import Hub
 from notifications.outbox import send_confirmation_request
 from notifications.subscribers import record_subscriber
@@ -18,9 +19,11 @@ from notifications.subscribers import record_subscriber
 CHANNEL = "email"
 
 
-def email_sign_up(hub: Hub, address: str, topics: Iterable[str]) -> None:
-    """ADDRESS asks for the alerts of TOPICS; InvalidAddress, UnknownTopic or InvalidInput
-    (in French) for what cannot be subscribed, whoever owns the address."""
-    info, created = record_subscriber(hub, CHANNEL, address, tuple(topics))
+def email_sign_up(hub: Hub, address: str, topics: Iterable[str], street: str | None = None) -> None:
+    """ADDRESS asks for the alerts of TOPICS (of STREET's area only, when given);
+    InvalidAddress, UnknownTopic, UnknownStreet or InvalidInput (in French) for what cannot be
+    subscribed, whoever owns the address."""
+    areas = (area_of(hub, street),) if street else ()
+    info, created = record_subscriber(hub, CHANNEL, address, tuple(topics), areas=areas)
     if created or (info.active and not info.confirmed):
         send_confirmation_request(hub, info.id)

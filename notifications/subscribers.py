@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 
+from notifications.areas import check_areas
 from notifications.channels import check_channel, needs_confirmation, push_policy, validate_address
 from notifications.channels.registry import plugins
 from notifications.consent import OWN_CONSENT, Consent, SubscriberFile
@@ -58,6 +59,7 @@ class SubscriberChoices(TypedDict, total=False):
     quiet: str | None
     digest_at: str | None
     consent: Consent  # who recorded it and how (OWN_CONSENT: the person themselves)
+    areas: Iterable[str]  # the parts of the commune chosen (none: all)
 
 
 def record_subscriber(
@@ -77,6 +79,7 @@ def record_subscriber(
             quiet=parse_quiet_hours(choices.get("quiet")),
             digest_at=parse_hhmm(digest_at, "heure du résumé") if digest_at else None,
             consent=choices.get("consent", OWN_CONSENT),
+            areas=check_areas(hub, choices.get("areas", ())),
         )
     )
 
@@ -191,6 +194,7 @@ def _export_document(file: SubscriberFile) -> dict[str, Any]:
             "resume_quotidien": info.digest_at,
             "cree_le": held.created_at.isoformat(),
             "themes": list(info.topics),
+            "secteurs": list(info.areas),
             "jeton_liens": info.token,
         },
         "envois": [

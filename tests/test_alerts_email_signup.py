@@ -205,3 +205,27 @@ async def test_an_oversized_form_is_refused(client: httpx.AsyncClient) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
+
+
+async def test_a_street_gives_the_subscriber_its_area(hub: Hub, client: httpx.AsyncClient) -> None:
+    form = await client.get(SIGNUP)
+    assert '<label for="rue">Votre rue (facultatif)</label>' in form.text
+    assert '<option value="Rue de Meaux">' in form.text and 'list="rues"' in form.text
+
+    response = await post(client, {**sign_up(), "rue": ["12 bis, rue de Meaux"]})
+
+    assert ANSWER in response.text
+    info = find_subscriber(hub, "email", ADDRESS)
+    assert info is not None and info.areas == ("secteur_a",)
+
+
+async def test_an_unknown_street_gets_the_form_again_on_that_field(
+    hub: Hub, client: httpx.AsyncClient
+) -> None:
+    response = await post(client, {**sign_up(), "rue": ["rue de Nulle-Part"]})
+
+    assert_french_page(response, 422)
+    assert "n'est pas dans la liste des rues de la commune" in response.text
+    assert 'aria-invalid="true" aria-describedby="rue-aide signup-error"' in response.text
+    assert 'value="rue de Nulle-Part"' in response.text
+    assert find_subscriber(hub, "email", ADDRESS) is None

@@ -21,7 +21,12 @@ from cli.common import count
 from notifications.consent import ConsentWay
 from notifications.hub import Hub
 from notifications.staff import audit_entries
-from notifications.subscribers import add_subscriber, list_subscribers, subscriber_file
+from notifications.subscribers import (
+    add_subscriber,
+    export_subscriber,
+    list_subscribers,
+    subscriber_file,
+)
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fakes.feed_server import FeedServer, feed_server
 from tests.fakes.push_service import make_subscription
@@ -246,6 +251,24 @@ def test_the_preview_says_how_much_of_the_month_s_sms_budget_is_left(
         "Budget SMS du mois : 2 restants sur 2 : il ne couvre que 2 des 3 abonnés, "
         "les autres envois échoueront"
     ) in preview
+
+
+def test_staff_enrol_by_street_and_announce_to_an_area(app: typer.Typer, hub: Hub) -> None:
+    out = arobase(app, "subscribers", "add", "--channel", "sms", "--address", "06 12 34 56 78",
+                  "--topic", "travaux", "--consent", "--street", "12 rue de Meaux")  # fmt: skip
+    assert "Abonné n° 1 (sms)" in out
+    assert export_subscriber(hub, 1)["abonne"]["secteurs"] == ["secteur_a"]
+    refused = arobase(app, "subscribers", "add", "--channel", "sms", "--address",
+                      "06 12 34 56 79", "--topic", "travaux", "--consent",
+                      "--street", "rue de Nulle-Part", ok=False)  # fmt: skip
+    assert "n'est pas dans la liste des rues de la commune" in refused
+
+    out = arobase(app, "announce", "Coupure d'eau", "--topic", "travaux",
+                  "--area", "secteur_a", "--at", "2026-12-01 08:00")  # fmt: skip
+    assert "(thèmes : travaux ; secteurs : secteur_a)" in out
+    assert "secteur inconnu « nulle_part »" in arobase(
+        app, "announce", "Coupure", "--topic", "travaux", "--area", "nulle_part", ok=False
+    )
 
 
 def test_a_web_push_subscription_is_accepted(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,3 +144,14 @@ def test_modules_of_the_hub_and_the_web_stay_small() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES
     }
     assert large == {}
+
+
+def test_no_public_name_of_the_hub_is_also_one_of_its_modules() -> None:
+    """`notifications` hands out its names lazily (PEP 562): importing a submodule of the same
+    name (`notifications.audience`) would replace the function by the module for everyone."""
+    import notifications
+
+    names = [
+        name for name in notifications.__all__ if importlib.util.find_spec(f"notifications.{name}")
+    ]
+    assert names == []

@@ -105,3 +105,22 @@ class Ceiling(random.Random):
 )
 def test_a_failing_source_is_read_less_and_less_often(failures: int, wait: float) -> None:
     assert poll_backoff(failures, interval=300.0) == wait
+
+
+def test_a_message_for_an_area_reaches_its_residents_and_those_who_chose_none() -> None:
+    residents = [
+        Recipient(1, "sms", frozenset({"travaux"}), QUIET, areas=frozenset({"secteur_a"})),
+        Recipient(2, "sms", frozenset({"travaux"}), QUIET, areas=frozenset({"secteur_b"})),
+        Recipient(3, "sms", frozenset({"travaux"}), QUIET),  # every area
+        Recipient(
+            4, "sms", frozenset({"travaux"}), QUIET, areas=frozenset({"secteur_a", "secteur_b"})
+        ),
+    ]
+
+    def reached(areas: tuple[str, ...]) -> list[int | None]:
+        intents = plan_fanout(["travaux"], True, MORNING, residents, PARIS, areas=areas)
+        return [intent.subscriber_id for intent in intents]
+
+    assert reached(("secteur_a",)) == [1, 3, 4]
+    assert reached(("secteur_b",)) == [2, 3, 4]
+    assert reached(()) == [1, 2, 3, 4]  # the whole commune

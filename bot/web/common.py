@@ -10,6 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,6 +29,7 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
 # Reasons shown to people (the pages display them as they are).
 NOT_JSON_TYPE = "Le message doit être envoyé au format JSON (application/json)."
 TOO_LARGE = "La requête est trop grande (16\u00a0Kio au maximum)."
+BAD_FORM = "Le formulaire envoyé est illisible. Rechargez la page et recommencez."
 NOT_UTF8 = "La requête n'est pas un texte UTF-8 valide."
 NOT_JSON = "La requête n'est pas un JSON valide."
 TOO_DEEP = f"La requête JSON est trop imbriquée ({MAX_JSON_DEPTH}\u00a0niveaux au maximum)."
@@ -125,6 +127,16 @@ async def read_body(request: Request) -> bytes:
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, TOO_LARGE)
     return bytes(body)
+
+
+async def read_form_lists(request: Request, max_fields: int) -> dict[str, list[str]]:
+    """Every value of each field of a posted form (checkboxes sharing a name), at most
+    MAX_FIELDS values in all; 413 when too large, 400 when unreadable or longer."""
+    body = await read_body(request)
+    try:
+        return parse_qs(body.decode("utf-8"), max_num_fields=max_fields, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, BAD_FORM) from None
 
 
 async def read_json_object(request: Request, not_object: str) -> dict[str, Any]:

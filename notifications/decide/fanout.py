@@ -55,6 +55,12 @@ def delivery_time(
     return release, False
 
 
+def reaches(areas: frozenset[str], chosen: frozenset[str]) -> bool:
+    """Whether a message for AREAS (empty: the whole commune) concerns a subscriber who chose
+    CHOSEN: one who chose no area hears of all of them."""
+    return not areas or not chosen or bool(chosen & areas)
+
+
 def plan_fanout(
     topics: Iterable[str],
     urgent: bool,
@@ -62,13 +68,15 @@ def plan_fanout(
     recipients: Iterable[Recipient],
     zone: ZoneInfo,
     broadcasts: Iterable[Broadcast] = (),
+    areas: Iterable[str] = (),
 ) -> list[DeliveryIntent]:
     """One intent per recipient subscribed to one of TOPICS, plus the town-wide targets that
-    want them; each intent is as urgent as the message."""
-    wanted = set(topics)
+    want them; each intent is as urgent as the message. A message for some AREAS (none: the
+    whole commune) reaches the recipients of those areas and those who chose none."""
+    wanted, where = set(topics), frozenset(areas)
     intents: list[DeliveryIntent] = []
     for recipient in recipients:
-        if not recipient.topics & wanted:
+        if not recipient.topics & wanted or not reaches(where, recipient.areas):
             continue
         not_before, digest = delivery_time(recipient.preferences, urgent, release, zone)
         intents.append(

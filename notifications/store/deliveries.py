@@ -96,6 +96,7 @@ RECIPIENT_COLUMNS = (
     SubscriberRow.quiet_end,
     SubscriberRow.digest,
     SubscriberRow.digest_at,
+    SubscriberRow.areas,
 )
 
 
@@ -123,6 +124,7 @@ def recipients(session: Session, topics: Sequence[str]) -> list[Recipient]:
             frozenset(topics_of[s.id]),
             preferences_of(s),
             destination_of(s.channel, s.address),
+            frozenset(s.areas or ()),
         )
         for s in subscribers.values()
     ]

@@ -45,6 +45,7 @@ def message_info(row: MessageRow) -> MessageInfo:
         status=row.status,
         scheduled_at=row.scheduled_at,
         released_at=row.released_at,
+        areas=tuple(row.areas or ()),
     )
 
 
@@ -64,6 +65,7 @@ def insert_draft(session: Session, draft: MessageDraft, now: datetime, item_id: 
         body=draft.body[:BODY_MAX],
         link=draft.link,
         topics=list(draft.topics),
+        areas=list(draft.areas),
         urgent=draft.urgent,
         status=MessageStatus.SCHEDULED,
         scheduled_at=draft.scheduled_at,

@@ -49,6 +49,7 @@ def subscriber_info(row: SubscriberRow) -> SubscriberInfo:
         deactivated_reason=row.deactivated_reason,
         deactivated_at=row.deactivated_at,
         token=row.token,
+        areas=tuple(row.areas or ()),
     )
 
 
@@ -70,6 +71,7 @@ def new_subscriber(
     quiet: tuple[str | None, str | None] = DEFAULT_QUIET,
     digest_at: str | None = None,
     consent: Consent = OWN_CONSENT,
+    areas: tuple[str, ...] = (),
 ) -> SubscriberRow:
     """A subscriber row who consented NOW (an e-mail one is confirmed later, by its link),
     their consent recorded by CONSENT's staff member and means (none: they asked themselves)."""
@@ -88,6 +90,7 @@ def new_subscriber(
         digest=digest_at is not None,
         digest_at=digest_at or hhmm(DEFAULT_DIGEST_AT),
         created_at=now,
+        areas=list(areas),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from notifications.consent import OWN_CONSENT, Consent
+from notifications.decide.fanout import reaches
 from notifications.decide.subscriptions import SubscriptionRequest, topics_added, topics_removed
 from notifications.records import DeliveryStatus, SubscriberInfo
 from notifications.store.database import Database
@@ -59,12 +60,17 @@ def list_all(db: Database, channel: str | None = None) -> list[SubscriberInfo]:
         return [subscriber_info(row) for row in session.scalars(query)]
 
 
-def audience_counts(db: Database, topics: Iterable[str]) -> dict[str, int]:
+def audience_counts(
+    db: Database, topics: Iterable[str], areas: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """How many active, confirmed subscribers of at least one of TOPICS each channel has (the
-    fan-out's recipients, store/deliveries.py); a channel without any is absent."""
+    fan-out's recipients, store/deliveries.py), in AREAS when given (decide/fanout.py's
+    `reaches`); a channel without any is absent."""
     wanted = list(topics)
     if not wanted:
         return {}
+    if areas:
+        return _area_counts(db, wanted, areas)
     with db.reading() as session:
         rows = session.execute(
             select(SubscriberRow.channel, func.count(func.distinct(SubscriberRow.id)))
@@ -79,6 +85,28 @@ def audience_counts(db: Database, topics: Iterable[str]) -> dict[str, int]:
         return {channel: count for channel, count in rows}
 
 
+def _area_counts(db: Database, topics: list[str], areas: frozenset[str]) -> dict[str, int]:
+    """`audience_counts` of a message for AREAS: each subscriber's areas are read and the
+    rule applied here (PostgreSQL compares no JSON, so no DISTINCT: one row per topic)."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(SubscriberRow.id, SubscriberRow.channel, SubscriberRow.areas)
+            .join(SubscriptionRow, SubscriptionRow.subscriber_id == SubscriberRow.id)
+            .where(
+                SubscriberRow.active.is_(True),
+                SubscriberRow.confirmed_at.is_not(None),
+                SubscriptionRow.topic.in_(topics),
+            )
+        ).all()
+    reached = {
+        id_: channel for id_, channel, chosen in rows if reaches(areas, frozenset(chosen or ()))
+    }
+    counts: dict[str, int] = {}
+    for channel in reached.values():
+        counts[channel] = counts.get(channel, 0) + 1
+    return counts
+
+
 def add(
     db: Database,
     request: SubscriptionRequest,
@@ -88,6 +116,7 @@ def add(
     quiet: tuple[str | None, str | None],
     digest_at: str | None,
     consent: Consent = OWN_CONSENT,
+    areas: tuple[str, ...] = (),
 ) -> tuple[SubscriberInfo, bool]:
     """Record the subscriber of REQUEST, who consented NOW (see `new_subscriber`), and True;
     when its address subscribes already, that subscriber unchanged, and False."""
@@ -104,6 +133,7 @@ def add(
             quiet=quiet,
             digest_at=digest_at,
             consent=consent,
+            areas=areas,
         )
         session.add(row)
         session.flush()

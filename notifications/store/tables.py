@@ -101,6 +101,7 @@ class MessageRow(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(2000))
     topics: Mapped[list[str]] = mapped_column(default=list)
+    areas: Mapped[list[str]] = mapped_column(default=list)  # migration 0013; empty: everywhere
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # scheduled: waiting for scheduled_at | sent: fanned out to the outbox | cancelled (by
     # staff) | withdrawn (its meeting left the agenda; scheduled again if it comes back)
@@ -130,6 +131,8 @@ class SubscriberRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(2000))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # Web Push keys
+    # The parts of the commune chosen (town file's `areas`, migration 0013); empty: all.
+    areas: Mapped[list[str]] = mapped_column(default=list)
     token: Mapped[str] = mapped_column(String(64), unique=True)  # confirm / unsubscribe links
     consent_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]  # e-mail double opt-in; others at consent

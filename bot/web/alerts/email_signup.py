@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Collection
-from urllib.parse import parse_qs
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from arobase.streets import street_key
 from bot.web.alerts.api import NO_TOPIC, same_site_only, within_rate
 from bot.web.alerts.pages import FROM_ALERTS, NO_STORE, html_page
 from bot.web.alerts.state import AlertsContext, alerts_context
 from bot.web.alerts.topics import topic_checkboxes
-from bot.web.common import read_body
+from bot.web.common import read_form_lists
 from bot.web.frame import notice_page, paragraphs, sentence
-from notifications import ALERTS_PATH, HubError, email_sign_up
+from notifications import ALERTS_PATH, HubError, UnknownStreet, email_sign_up
 
 logger = logging.getLogger(__name__)
 
@@ -37,25 +37,65 @@ SIGNUP_PATH = f"{ALERTS_PATH}/email"
 KIND = "email"  # the per-client count of these posts, apart from Web Push's
 MAX_FIELDS = 40  # an address and the town's topics, with room
 MAX_ADDRESS = 320  # longer is no address (RFC 5321's 64 + 1 + 255), refused unread
+MAX_STREET = 120
 TITLE = "Recevoir les alertes par e-mail"
 FOREIGN_SITE = (
     "Cette demande ne vient pas du site de la mairie, elle a été refusée. Pour recevoir les "
     "alertes par e-mail, ouvrez la page des alertes sur le site de la mairie."
 )
-UNREADABLE = "Le formulaire envoyé est illisible. Rechargez la page et recommencez."
 NO_ADDRESS = "Écrivez votre adresse e-mail."
 TOO_LONG = "Cette adresse e-mail est trop longue."
 
 
+@dataclass(frozen=True)
+class Typed:
+    """What the person typed, shown again with the form when it comes back."""
+
+    address: str = ""
+    street: str = ""
+    topics: tuple[str, ...] = ()
+
+
+def street_field(alerts: AlertsContext, typed: Typed, invalid: bool) -> str:
+    """The optional street, with the commune's streets offered as the person types (a native
+    datalist: the browser's own, accessible, suggestions); INVALID: the error is about it."""
+    streets = sorted(
+        {street for area in alerts.town.areas.values() for street in area.streets},
+        key=street_key,
+    )
+    if not streets:
+        return ""
+    options = "".join(f'\n          <option value="{html.escape(s, quote=True)}">' for s in streets)
+    value = html.escape(typed.street, quote=True)
+    state = (
+        ' aria-invalid="true" aria-describedby="rue-aide signup-error"'
+        if invalid
+        else (' aria-describedby="rue-aide"')
+    )
+    return (
+        '      <p class="field">\n'
+        '        <label for="rue">Votre rue (facultatif)</label>\n'
+        f'        <input type="text" id="rue" name="rue" value="{value}" list="rues"'
+        f' autocomplete="address-line1" maxlength="{MAX_STREET}"{state}>\n'
+        f'        <datalist id="rues">{options}\n        </datalist>\n'
+        '        <span id="rue-aide" class="hint">Pour ne recevoir que les alertes de votre '
+        "quartier. Sans rue, vous recevez celles de toute la commune.</span>\n"
+        "      </p>\n"
+    )
+
+
 def form_html(
-    alerts: AlertsContext, address: str = "", chosen: Collection[str] = (), error: str = ""
+    alerts: AlertsContext, typed: Typed = Typed(), error: str = "", field: str = "adresse"
 ) -> str:
-    """The sign-up form; ERROR above it, tied to the address field, when the last try failed."""
-    alert = described = ""
+    """The sign-up form; ERROR above it, tied to FIELD (« adresse » or « rue »), when the
+    last try failed."""
+    alert = on_address = ""
     if error:
-        alert = f'    <p id="signup-error" class="error" role="alert">{html.escape(error)}</p>\n'
-        described = ' aria-invalid="true" aria-describedby="signup-error"'
-    value = html.escape(address, quote=True)
+        said = html.escape(error, quote=False)
+        alert = f'    <p id="signup-error" class="error" role="alert">{said}</p>\n'
+    if error and field == "adresse":
+        on_address = ' aria-invalid="true" aria-describedby="signup-error"'
+    value = html.escape(typed.address, quote=True)
     days = alerts.settings.confirm_days
     return (
         paragraphs(
@@ -70,19 +110,22 @@ def form_html(
         '      <p class="field">\n'
         '        <label for="adresse">Votre adresse e-mail</label>\n'
         f'        <input type="email" id="adresse" name="adresse" value="{value}" required'
-        f' autocomplete="email" maxlength="{MAX_ADDRESS}" spellcheck="false"{described}>\n'
+        f' autocomplete="email" maxlength="{MAX_ADDRESS}" spellcheck="false"{on_address}>\n'
         "      </p>\n"
-        '      <fieldset class="topics">\n'
+        + street_field(alerts, typed, bool(error) and field == "rue")
+        + '      <fieldset class="topics">\n'
         "        <legend>Choisissez vos sujets</legend>\n"
         '        <p class="hint">Cochez un ou plusieurs sujets.</p>\n'
-        f'        <ul class="topic-list">\n{topic_checkboxes(alerts.town, chosen)}\n        </ul>\n'
+        f'        <ul class="topic-list">\n{topic_checkboxes(alerts.town, typed.topics)}\n'
+        "        </ul>\n"
         "      </fieldset>\n"
         '      <p class="actions"><button type="submit" class="action">'
         "Recevoir les alertes par e-mail</button></p>\n"
         "    </form>\n"
         + paragraphs(
-            "Nous gardons votre adresse et vos sujets tant que vous êtes abonné(e). Chaque "
-            "e-mail contient un lien pour vous désabonner : nous effaçons alors vos données."
+            "Nous gardons votre adresse, votre secteur et vos sujets tant que vous êtes "
+            "abonné(e). Chaque e-mail contient un lien pour vous désabonner : nous effaçons "
+            "alors vos données."
         )
         + '\n    <p><a href="../confidentialite">Vos données personnelles</a> · '
         '<a href="../alertes">Les alertes sur cet appareil</a></p>'
@@ -115,48 +158,43 @@ async def signup_form(request: Request) -> Response:
     return signup_page(alerts, form_html(alerts))
 
 
-async def posted_fields(request: Request) -> dict[str, list[str]]:
-    """The posted form's fields; 413 when too large, 400 when unreadable."""
-    body = await read_body(request)
-    try:
-        return parse_qs(body.decode("utf-8"), max_num_fields=MAX_FIELDS, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, UNREADABLE) from None
-
-
-def typed_address(fields: dict[str, list[str]]) -> str:
-    """The address as typed (surrounding spaces dropped); 422 when absent or overlong."""
-    address = (fields.get("adresse") or [""])[0].strip()
-    if not address:
+def check_typed(typed: Typed) -> None:
+    """422 when the address is absent or overlong, or no topic is ticked."""
+    if not typed.address:
         raise HTTPException(422, NO_ADDRESS)
-    if len(address) > MAX_ADDRESS:
+    if len(typed.address) > MAX_ADDRESS:
         raise HTTPException(422, TOO_LONG)
-    return address
+    if not typed.topics:
+        raise HTTPException(422, NO_TOPIC)
 
 
 @html_page
 async def signup_action(request: Request) -> Response:
     """POST /alertes/email: the same answer for every address that can be subscribed."""
     alerts = alerts_context(request)
-    address, topics = "", []
+    typed = Typed()
     try:
         same_site_only(request, alerts, FOREIGN_SITE)
         within_rate(request, alerts, alerts.limit, KIND)
-        fields = await posted_fields(request)
-        topics = fields.get("topics", [])
-        address = typed_address(fields)
-        if not topics:
-            raise HTTPException(422, NO_TOPIC)
-        if alerts.address_limit.hit(KIND, address.casefold()):
-            await alerts.run(email_sign_up, address, topics)
+        fields = await read_form_lists(request, MAX_FIELDS)
+        typed = Typed(
+            (fields.get("adresse") or [""])[0].strip(),
+            (fields.get("rue") or [""])[0].strip()[:MAX_STREET],
+            tuple(fields.get("topics", [])),
+        )
+        check_typed(typed)
+        if alerts.address_limit.hit(KIND, typed.address.casefold()):
+            await alerts.run(email_sign_up, typed.address, typed.topics, typed.street or None)
             logger.info("Alerts: an e-mail sign-up was asked")
         else:
             logger.warning("Alerts: e-mail sign-ups for one address beyond its limit")
     except HTTPException as refused:
-        body = form_html(alerts, address, topics, refused.detail)
+        body = form_html(alerts, typed, refused.detail)
         return signup_page(alerts, body, refused.status_code, refused.headers)
+    except UnknownStreet as refused:
+        return signup_page(alerts, form_html(alerts, typed, sentence(str(refused)), "rue"), 422)
     except HubError as refused:
-        return signup_page(alerts, form_html(alerts, address, topics, sentence(str(refused))), 422)
+        return signup_page(alerts, form_html(alerts, typed, sentence(str(refused))), 422)
     return sent_page(alerts)
 
 

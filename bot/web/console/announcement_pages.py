@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.web.alerts import alerts_context
+from bot.web.common import BAD_FORM
 from bot.web.console.announcement_form import FormPlace, compose_body
 from bot.web.console.announcement_render import DRAFT, LATER, NOW, PUBLISH, Draft, message_path
 from bot.web.console.auth import (
-    BAD_FORM,
     MAX_FORM_FIELDS,
     app_path,
     check_session_csrf,

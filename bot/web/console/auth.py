@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from arobase.settings import Settings
 from bot.web.alerts import alerts_context
 from bot.web.clients import RateLimit
-from bot.web.common import read_body, wait_words
+from bot.web.common import read_form_lists as read_fields
+from bot.web.common import wait_words
 from notifications import Role, StaffSession, session_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -41,7 +41,6 @@ MAX_FORM_FIELDS = 10
 # Tokens are secrets.token_urlsafe(32) (43 characters); anything else is not looked up.
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
-BAD_FORM = "Le formulaire envoyé est illisible. Rechargez la page et recommencez."
 CSRF_REFUSED = (
     "Cette page a expiré, ou la demande ne vient pas de la console. Rechargez la page et "
     "recommencez."
@@ -89,13 +88,8 @@ async def read_form(request: Request) -> dict[str, str]:
 async def read_form_lists(
     request: Request, max_fields: int = MAX_FORM_FIELDS
 ) -> dict[str, list[str]]:
-    """Every value of each field of a posted form (checkboxes sharing a name), at most
-    MAX_FIELDS values in all; 413 when too large, 400 when unreadable or longer."""
-    body = await read_body(request)
-    try:
-        return parse_qs(body.decode("utf-8"), max_num_fields=max_fields, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, BAD_FORM) from None
+    """Every value of each field of a posted form, at most MAX_FIELDS (common.py's)."""
+    return await read_fields(request, max_fields)
 
 
 # --- Before a log-in: the double submit -------------------------------------------------------
