@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from arobase.hours_text import counted
+from notifications.areas import check_areas
 from notifications.decide.announcements import (
     Announcement,
     Standing,
@@ -45,6 +46,7 @@ class Composed:
     urgent: bool = False
     at: str | None = None  # "2026-12-01 08:30", town time; None: as soon as published
     bypass_reason: str = ""  # an urgent one goes without approval, for this reason
+    areas: tuple[str, ...] = ()  # the parts of the commune it is for; none: all
 
 
 class Done(StrEnum):
@@ -113,6 +115,7 @@ def save_announcement(
     title, body, chosen = checked_text(
         hub, composed.title, composed.body, composed.topics, composed.link
     )
+    where = check_areas(hub, composed.areas)
     now, when = hub.now(), send_time(hub, composed.at)
     required = hub.settings.approval_required
     # Held: the two-person rule applies to this person; only then does a reason count.
@@ -123,7 +126,14 @@ def save_announcement(
     status = submitted_status(role, required, bool(reason)) if publish else MessageStatus.DRAFT
     bypassed = held and status == MessageStatus.SCHEDULED
     draft = MessageDraft(
-        title, body, composed.link, chosen, when, urgent=composed.urgent, kind=MessageKind.STAFF
+        title,
+        body,
+        composed.link,
+        chosen,
+        when,
+        urgent=composed.urgent,
+        kind=MessageKind.STAFF,
+        areas=where,
     )
     writing = Writing(draft, status, actor, composed.at is None, reason if bypassed else None)
     action = _action(status, bypassed, composed.at is not None)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 
-from notifications.areas import check_areas
+from notifications.areas import area_of, check_areas
 from notifications.channels import check_channel, needs_confirmation, push_policy, validate_address
 from notifications.channels.registry import plugins
 from notifications.consent import OWN_CONSENT, Consent, SubscriberFile
@@ -266,14 +266,21 @@ def purge_expired(hub: Hub) -> Purged:
 
 
 def device_subscribe(
-    hub: Hub, channel: str, address: str, params: dict[str, Any], topics: Iterable[str]
+    hub: Hub,
+    channel: str,
+    address: str,
+    params: dict[str, Any],
+    topics: Iterable[str],
+    street: str | None = None,
 ) -> tuple[SubscriberInfo, bool]:
     """A device subscribes itself (Web Push), its consent the person's click.
-    A new device is recorded; a known one gets exactly these topics, its fresh keys, and is
-    re-activated if a channel had deactivated it. Returns the subscriber and whether it is new."""
+    A new device is recorded; a known one gets exactly these topics and the area of STREET
+    (none: the whole commune), its fresh keys, and is re-activated if a channel had
+    deactivated it. Returns the subscriber and whether it is new."""
     request = checked_request(hub, channel, address, params, topics)
+    areas = (area_of(hub, street),) if street else ()
     # Twice at once from the same device: the second call finds the first one's row.
-    return _again_on_conflict(lambda: store.record_device(hub.db, request, hub.now()))
+    return _again_on_conflict(lambda: store.record_device(hub.db, request, hub.now(), areas))
 
 
 def device_moved(

@@ -162,6 +162,7 @@ def compose_preview(tab: Page) -> None:
     tab.get_by_label("Titre").fill("Rue de Meaux fermée")
     tab.get_by_label("Texte (facultatif)").fill("Travaux sur la chaussée du 1er au 5 décembre.")
     tab.get_by_role("group", name="Thèmes (au moins un)").get_by_label("Travaux").check()
+    tab.get_by_role("group", name="Secteurs (facultatif)").get_by_label("Secteur A").check()
     tab.get_by_role("button", name="Aperçu").click()
     expect(tab.get_by_role("heading", name="Aperçu du texte envoyé")).to_be_visible()
 
@@ -176,13 +177,18 @@ def submit(button: str) -> Action:
     return act
 
 
-def enrol(tab: Page) -> None:
-    """An agent enrols a resident who signed the paper form."""
-    tab.locator("#adresse").fill("josiane.petit@exemple.example")
-    tab.get_by_role("group", name="Thèmes (au moins un)").get_by_label("Travaux").check()
-    tab.get_by_label("Formulaire papier").check()
-    tab.get_by_label("La personne a donné son accord").check()
-    submit("Inscrire")(tab)
+def enrol_on(street: str) -> Action:
+    """An agent enrols a resident of STREET who signed the paper form."""
+
+    def act(tab: Page) -> None:
+        tab.locator("#adresse").fill("josiane.petit@exemple.example")
+        tab.get_by_role("group", name="Thèmes (au moins un)").get_by_label("Travaux").check()
+        tab.get_by_label("Rue de la personne (facultatif)").fill(street)
+        tab.get_by_label("Formulaire papier").check()
+        tab.get_by_label("La personne a donné son accord").check()
+        submit("Inscrire")(tab)
+
+    return act
 
 
 def blank_answer(tab: Page) -> None:
@@ -291,7 +297,8 @@ CONSOLE = {
         route=PROCEDURE,
     ),
     "counter": Visit(COUNTER, role="agent", route=COUNTER),
-    "counter-enrolled": Visit(COUNTER, role="agent", then=enrol),
+    "counter-enrolled": Visit(COUNTER, role="agent", then=enrol_on("12 rue de Meaux")),
+    "counter-refused": Visit(COUNTER, role="agent", then=enrol_on("Rue de Nulle-Part")),
     "counter-found": Visit(COUNTER, role="agent", then=find_subscriber),
     "no-such-page": Visit("/console/nulle-part", 404, role="editor"),
     "second-factor": Visit(

@@ -235,6 +235,8 @@ def test_everything_is_reachable_with_the_keyboard(page: Page, clean: Site):
     page.keyboard.press("Space")
     expect(page.get_by_role("checkbox", name=labels[-1], exact=True)).to_be_checked()
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Votre rue (facultatif)")).to_be_focused()
+    page.keyboard.press("Tab")
 
     button = page.get_by_role("button", name=SUBSCRIBE, exact=True)
     expect(button).to_be_focused()

@@ -11,7 +11,7 @@ import re
 import httpx
 import pytest
 
-from bot.web.console.counter_render import Enrolment, start_body
+from bot.web.console.counter_render import Enrolment, Offer, start_body
 from notifications.channels import registry
 from notifications.channels.email import PLUGIN as EMAIL
 from notifications.consent import SubscriberFile
@@ -166,7 +166,8 @@ async def test_the_start_page_offers_the_channels_staff_may_enrol_on(
 
 def test_every_channel_staff_may_enrol_on_is_offered_at_the_counter() -> None:
     channels = {name: registry.get_plugin(name).phrase for name in enrolment_channels()}
-    body = start_body("", "jeton", (channels, {"travaux": "Travaux"}), (Enrolment(), ("", "")))
+    offer = Offer(channels, {"travaux": "Travaux"})
+    body = start_body("", "jeton", offer, (Enrolment(), ("", "")))
 
     assert channels == {"email": EMAIL.phrase, "sms": "par SMS"}
     assert body.count("<legend>Canal</legend>") == 2

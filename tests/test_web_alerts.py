@@ -300,7 +300,7 @@ async def test_webpush_subscribe_update_and_delete(client: httpx.AsyncClient, hu
     created = await client.post("/api/alertes/webpush", json=push_body(["ecoles", "travaux"]))
 
     assert created.status_code == 201
-    assert created.json() == {"topics": ["travaux", "ecoles"]}
+    assert created.json() == {"topics": ["travaux", "ecoles"], "area": None}
     info = find_subscriber(hub, "webpush", ENDPOINT)
     assert info is not None
     assert info.topics == ("ecoles", "travaux")
@@ -311,7 +311,7 @@ async def test_webpush_subscribe_update_and_delete(client: httpx.AsyncClient, hu
     updated = await client.post("/api/alertes/webpush", json=push_body(["alertes"], keys=new_keys))
 
     assert updated.status_code == 200
-    assert updated.json() == {"topics": ["alertes"]}
+    assert updated.json() == {"topics": ["alertes"], "area": None}
     again = find_subscriber(hub, "webpush", ENDPOINT)
     assert again is not None and again.id == info.id
     assert again.topics == ("alertes",)
@@ -406,7 +406,7 @@ async def test_all_topics_at_once(client: httpx.AsyncClient, hub: Hub):
     response = await client.post("/api/alertes/webpush", json=push_body(["tout"]))
 
     assert response.status_code == 201
-    assert response.json() == {"topics": list(hub.town.topics)}
+    assert response.json() == {"topics": list(hub.town.topics), "area": None}
 
 
 def raw(data: Any) -> bytes:

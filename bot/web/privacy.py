@@ -93,9 +93,10 @@ def privacy_body(town: Town, settings: Settings) -> str:
                 "Les alertes",
                 "Si vous vous abonnez, nous gardons : l'adresse où vous envoyer les alertes "
                 "(numéro de conversation Telegram, adresse e-mail, numéro de portable pour les "
-                "SMS, ou adresse technique de votre appareil), les thèmes choisis, la date de "
-                "votre accord, vos heures calmes, et la liste des alertes envoyées. Rien "
-                "d'autre : ni nom, ni adresse postale.",
+                "SMS, ou adresse technique de votre appareil), les thèmes choisis, le secteur de "
+                "la commune de votre rue si vous l'avez indiquée (pas la rue elle-même), la "
+                "date de votre accord, vos heures calmes, et la liste des alertes envoyées. "
+                "Rien d'autre : ni nom, ni adresse postale.",
                 "Si un agent de la mairie vous inscrit au guichet, nous notons aussi qui l'a "
                 "fait et comment vous avez donné votre accord (à l'oral, sur un formulaire "
                 "papier…). Par e-mail, vous recevez un message pour confirmer : rien ne part "

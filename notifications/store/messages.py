@@ -237,6 +237,7 @@ def write(
         "body": draft.body[:BODY_MAX],
         "link": draft.link,
         "topics": list(draft.topics),
+        "areas": list(draft.areas),
         "urgent": draft.urgent,
         "scheduled_at": draft.scheduled_at,
         "status": writing.status,

@@ -193,13 +193,13 @@ def deactivate_address(
 
 
 def record_device(
-    db: Database, request: SubscriptionRequest, now: datetime
+    db: Database, request: SubscriptionRequest, now: datetime, areas: tuple[str, ...] = ()
 ) -> tuple[SubscriberInfo, bool]:
-    """A device subscribing itself NOW: exactly REQUEST's topics, its fresh keys; whether it
-    is new."""
+    """A device subscribing itself NOW: exactly REQUEST's topics and AREAS, its fresh keys;
+    whether it is new."""
     with db.session() as session:
         row, created = consenting_row(session, request, now)
-        row.params = request.params
+        row.params, row.areas = request.params, list(areas)
         set_topic_rows(session, row, request.topics, now)
         return subscriber_info(row), created
 

@@ -4,7 +4,9 @@
 - `GET /api/alertes/cle`: the VAPID public key the browser subscribes with: the configured
   one, else the one made once in the data folder (503 when no key can be had there);
 - `POST /api/alertes/webpush` `{"subscription": {endpoint, keys: {p256dh, auth}}, "topics":
-  [...]}`: subscribes this browser (201) or replaces its topics (200), `{"topics": [...]}` back;
+  [...], "street": "…"}`: subscribes this browser (201) or replaces its topics and area (200);
+  `{"topics": [...], "area": "Secteur A"}` back (`area` null: the whole commune). The street
+  is optional; one the town file does not list is refused (422, `"field": "rue"`);
 - `PUT /api/alertes/webpush` `{"oldEndpoint": …, "subscription": {…}}`: the service worker's
   report that the push service renewed the subscription; the subscriber keeps its topics
   (200, `{"topics": [...]}`), 404 when the old endpoint is unknown (nothing is recorded);
@@ -38,7 +40,15 @@ from bot.web.alerts.topics import topics_in_town_order
 from bot.web.clients import RateLimit
 from bot.web.common import read_json_object, wait_words
 from bot.web.frame import sentence
-from notifications import Hub, HubError, chat_unsubscribe, device_moved, device_subscribe
+from bot.web.street_choice import typed_street
+from notifications import (
+    Hub,
+    HubError,
+    UnknownStreet,
+    chat_unsubscribe,
+    device_moved,
+    device_subscribe,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +68,7 @@ BAD_CHARACTERS = (
 )
 BAD_TOPICS = "Le champ «\u00a0topics\u00a0» doit être une liste de thèmes (des textes)."
 NO_TOPIC = "Choisissez au moins un thème."
+BAD_STREET = "Le champ «\u00a0street\u00a0» doit être un texte."
 BAD_OLD_ENDPOINT = "Le champ «\u00a0oldEndpoint\u00a0» est absent ou n'est pas un texte."
 DEVICE_UNKNOWN = (
     "Cet appareil n'est plus abonné aux alertes. Abonnez-le de nouveau depuis la page des alertes."
@@ -79,6 +90,7 @@ class PushRequest:
     endpoint: str
     keys: dict[str, str]
     topics: list[str]
+    street: str = ""  # the resident's street as typed; empty: the whole commune
 
 
 def parse_subscription(subscription: Any) -> tuple[str, dict[str, str]]:
@@ -106,7 +118,10 @@ def parse_push_request(data: dict[str, Any]) -> PushRequest:
         raise HTTPException(400, BAD_TOPICS)
     if not topics:
         raise HTTPException(422, NO_TOPIC)
-    return PushRequest(endpoint, keys, topics)
+    street = data.get("street", "")
+    if not isinstance(street, str):
+        raise HTTPException(400, BAD_STREET)
+    return PushRequest(endpoint, keys, topics, typed_street(street))
 
 
 def text_field(data: dict[str, Any], name: str, reason: str) -> str:
@@ -192,12 +207,21 @@ async def subscribe_endpoint(request: Request) -> Response:
     wanted = parse_push_request(await read_json_object(request, NOT_OBJECT))
     try:
         info, created = await alerts.run(
-            device_subscribe, CHANNEL, wanted.endpoint, wanted.keys, wanted.topics
+            device_subscribe,
+            CHANNEL,
+            wanted.endpoint,
+            wanted.keys,
+            wanted.topics,
+            wanted.street or None,
         )
+    except UnknownStreet as error:  # the page points at the street field
+        return JSONResponse({"error": sentence(str(error)), "field": "rue"}, status_code=422)
     except HubError as error:
         raise HTTPException(422, sentence(str(error))) from error
     topics = topics_in_town_order(alerts.town, info.topics)
-    return JSONResponse({"topics": topics}, status_code=201 if created else 200)
+    areas = alerts.town.areas
+    area = next((areas[key].name for key in info.areas if key in areas), None)
+    return JSONResponse({"topics": topics, "area": area}, status_code=201 if created else 200)
 
 
 async def renew_endpoint(request: Request) -> Response:

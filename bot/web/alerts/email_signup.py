@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from arobase.streets import street_key
 from bot.web.alerts.api import NO_TOPIC, same_site_only, within_rate
 from bot.web.alerts.pages import FROM_ALERTS, NO_STORE, html_page
 from bot.web.alerts.state import AlertsContext, alerts_context
 from bot.web.alerts.topics import topic_checkboxes
 from bot.web.common import read_form_lists
 from bot.web.frame import notice_page, paragraphs, sentence
+from bot.web.street_choice import street_field, typed_street
 from notifications import ALERTS_PATH, HubError, UnknownStreet, email_sign_up
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ SIGNUP_PATH = f"{ALERTS_PATH}/email"
 KIND = "email"  # the per-client count of these posts, apart from Web Push's
 MAX_FIELDS = 40  # an address and the town's topics, with room
 MAX_ADDRESS = 320  # longer is no address (RFC 5321's 64 + 1 + 255), refused unread
-MAX_STREET = 120
 TITLE = "Recevoir les alertes par e-mail"
 FOREIGN_SITE = (
     "Cette demande ne vient pas du site de la mairie, elle a été refusée. Pour recevoir les "
@@ -54,34 +53,6 @@ class Typed:
     address: str = ""
     street: str = ""
     topics: tuple[str, ...] = ()
-
-
-def street_field(alerts: AlertsContext, typed: Typed, invalid: bool) -> str:
-    """The optional street, with the commune's streets offered as the person types (a native
-    datalist: the browser's own, accessible, suggestions); INVALID: the error is about it."""
-    streets = sorted(
-        {street for area in alerts.town.areas.values() for street in area.streets},
-        key=street_key,
-    )
-    if not streets:
-        return ""
-    options = "".join(f'\n          <option value="{html.escape(s, quote=True)}">' for s in streets)
-    value = html.escape(typed.street, quote=True)
-    state = (
-        ' aria-invalid="true" aria-describedby="rue-aide signup-error"'
-        if invalid
-        else (' aria-describedby="rue-aide"')
-    )
-    return (
-        '      <p class="field">\n'
-        '        <label for="rue">Votre rue (facultatif)</label>\n'
-        f'        <input type="text" id="rue" name="rue" value="{value}" list="rues"'
-        f' autocomplete="address-line1" maxlength="{MAX_STREET}"{state}>\n'
-        f'        <datalist id="rues">{options}\n        </datalist>\n'
-        '        <span id="rue-aide" class="hint">Pour ne recevoir que les alertes de votre '
-        "quartier. Sans rue, vous recevez celles de toute la commune.</span>\n"
-        "      </p>\n"
-    )
 
 
 def form_html(
@@ -112,7 +83,9 @@ def form_html(
         f'        <input type="email" id="adresse" name="adresse" value="{value}" required'
         f' autocomplete="email" maxlength="{MAX_ADDRESS}" spellcheck="false"{on_address}>\n'
         "      </p>\n"
-        + street_field(alerts, typed, bool(error) and field == "rue")
+        + street_field(
+            alerts.town, typed.street, "signup-error" if error and field == "rue" else None
+        )
         + '      <fieldset class="topics">\n'
         "        <legend>Choisissez vos sujets</legend>\n"
         '        <p class="hint">Cochez un ou plusieurs sujets.</p>\n'
@@ -179,7 +152,7 @@ async def signup_action(request: Request) -> Response:
         fields = await read_form_lists(request, MAX_FIELDS)
         typed = Typed(
             (fields.get("adresse") or [""])[0].strip(),
-            (fields.get("rue") or [""])[0].strip()[:MAX_STREET],
+            typed_street((fields.get("rue") or [""])[0]),
             tuple(fields.get("topics", [])),
         )
         check_typed(typed)

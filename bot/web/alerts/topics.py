@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from arobase.town import Town
 from bot.web.common import render_page
+from bot.web.street_choice import street_field
 
 
 def topics_in_town_order(town: Town, topics: tuple[str, ...] | list[str]) -> list[str]:
@@ -59,5 +60,6 @@ def topic_checkboxes(town: Town, chosen: Collection[str] = ()) -> str:
 
 
 def render_alerts_page(template: str, town: Town) -> str:
-    """The /alertes page: the topics' checkboxes, then the town's details."""
-    return render_page(template.replace("{{topics}}", topic_checkboxes(town)), town)
+    """The /alertes page: the topics' checkboxes, the street field, then the town's details."""
+    filled = template.replace("{{topics}}", topic_checkboxes(town))
+    return render_page(filled.replace("{{street}}", street_field(town, "")), town)

@@ -17,17 +17,23 @@ from bot.web.console.announcement_render import (
     URGENT_HINT,
     WHEN_HINT,
     Draft,
+    Preview,
     preview_block,
 )
 from bot.web.console.auth import CSRF_FIELD, relative
 from bot.web.console.render import ERROR_ID, attr, escape, message
 from bot.web.frame import paragraphs
 
+AREAS_HINT = (
+    "Sans secteur coché, l'annonce va à toute la commune. Les abonnés qui n'ont choisi aucun "
+    "secteur reçoivent toutes les annonces de leurs thèmes."
+)
 BYPASS_HINT = (
     "La règle des deux personnes s'applique : votre annonce attendra la validation d'un autre "
     "éditeur ou d'un administrateur. Pour une alerte urgente seulement, vous pouvez l'envoyer "
     "sans attendre en écrivant pourquoi ; ce motif est inscrit au journal des actions."
 )
+INVALID_BOX = ' aria-invalid="true"'
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,28 @@ def checkbox(name: str, value: str, label: str, checked: bool, extra: str = "") 
     )
 
 
-def compose_fields(draft: Draft, labels: Mapping[str, str], invalid: str | None) -> list[str]:
+def areas_field(draft: Draft, places: Mapping[str, str], invalid: str | None) -> list[str]:
+    """The areas the announcement is for (PLACES: the town's, by key), when it has some."""
+    if not places:
+        return []
+    wrong = invalid == "secteurs"
+    boxes = "\n".join(
+        checkbox("secteurs", key, name, key in draft.areas, INVALID_BOX if wrong else "")
+        for key, name in places.items()
+    )
+    described = "secteurs-hint" + (f" {ERROR_ID}" if wrong else "")
+    return [
+        f'      <fieldset class="topics" aria-describedby="{described}">\n'
+        "        <legend>Secteurs (facultatif)</legend>\n"
+        f'        <p class="hint" id="secteurs-hint">{escape(AREAS_HINT)}</p>\n'
+        f'        <ul class="topic-list">\n{boxes}\n        </ul>\n'
+        "      </fieldset>"
+    ]
+
+
+def compose_fields(
+    draft: Draft, labels: Mapping[str, str], invalid: str | None, places: Mapping[str, str]
+) -> list[str]:
     """The form's fields; INVALID names the one the error is about."""
     title = (
         f'<input id="titre" name="titre" type="text" required maxlength="200" '
@@ -80,7 +107,7 @@ def compose_fields(draft: Draft, labels: Mapping[str, str], invalid: str | None)
     # A fieldset takes no aria-invalid: its boxes do, and it points at the error.
     wrong = invalid == "themes"
     topics_invalid = f' aria-describedby="{ERROR_ID}"' if wrong else ""
-    box_invalid = ' aria-invalid="true"' if wrong else ""
+    box_invalid = INVALID_BOX if wrong else ""
     topics = "\n".join(
         checkbox("themes", key, label, key in draft.topics, box_invalid)
         for key, label in labels.items()
@@ -99,6 +126,7 @@ def compose_fields(draft: Draft, labels: Mapping[str, str], invalid: str | None)
         "        <legend>Thèmes (au moins un)</legend>\n"
         f'        <ul class="topic-list">\n{topics}\n        </ul>\n'
         "      </fieldset>",
+        *areas_field(draft, places, invalid),
         '      <fieldset class="topics">\n        <legend>Urgence</legend>\n'
         f'        <p class="hint" id="urgent-hint">{escape(URGENT_HINT)}</p>\n'
         f'        <ul class="topic-list">\n{urgent}\n        </ul>\n'
@@ -153,12 +181,13 @@ def buttons(draft: Draft, previewed: bool) -> str:
 def compose_form(
     csrf: str,
     draft: Draft,
-    labels: Mapping[str, str],
+    choices: tuple[Mapping[str, str], Mapping[str, str]],
     place: FormPlace,
     invalid: str | None,
     previewed: bool,
 ) -> str:
-    fields = compose_fields(draft, labels, invalid)
+    """The form; CHOICES: the town's topics and areas, each by key with its label."""
+    fields = compose_fields(draft, choices[0], invalid, choices[1])
     if place.held:
         fields.append(bypass_field(draft, invalid))
     inner = "\n".join([*fields, buttons(draft, previewed)])
@@ -177,14 +206,12 @@ def compose_body(
     nav: str,
     csrf: str,
     draft: Draft,
-    labels: Mapping[str, str],
+    choices: tuple[Mapping[str, str], Mapping[str, str]],
     place: FormPlace,
     *,
     error: str | None = None,
     invalid: str | None = None,
-    preview: (
-        tuple[Mapping[str, str], Mapping[str, int], Mapping[str, int], Mapping[str, str]] | None
-    ) = None,
+    preview: Preview | None = None,
 ) -> str:
     parts = [nav, message(error, error=True)]
     if preview is None:
@@ -195,9 +222,9 @@ def compose_body(
                 "retrouvez dans la liste des annonces."
             )
         )
-    parts.append(compose_form(csrf, draft, labels, place, invalid, preview is not None))
+    parts.append(compose_form(csrf, draft, choices, place, invalid, preview is not None))
     if preview is not None:
-        parts.append(live_preview(preview_block(*preview), place.path))
+        parts.append(live_preview(preview_block(preview), place.path))
     return "\n".join(part for part in parts if part)
 
 

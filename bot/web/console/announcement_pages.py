@@ -17,7 +17,15 @@ from starlette.responses import Response
 from bot.web.alerts import alerts_context
 from bot.web.common import BAD_FORM
 from bot.web.console.announcement_form import FormPlace, compose_body
-from bot.web.console.announcement_render import DRAFT, LATER, NOW, PUBLISH, Draft, message_path
+from bot.web.console.announcement_render import (
+    DRAFT,
+    LATER,
+    NOW,
+    PUBLISH,
+    Draft,
+    Preview,
+    message_path,
+)
 from bot.web.console.auth import (
     MAX_FORM_FIELDS,
     app_path,
@@ -43,6 +51,7 @@ from notifications import (
     UnknownTopic,
     audience,
     budget_notes,
+    check_areas,
     delivery_stats,
     failures,
     get_announcement,
@@ -55,14 +64,25 @@ WRITERS = (Role.ADMIN, Role.EDITOR)
 NO_TOPIC = "Cochez au moins un thème."
 NO_DATE = "Indiquez la date et l'heure de l'envoi, ou choisissez « Dès maintenant »."
 NO_MESSAGE = "Ce message n'existe pas."
-# The fields a compose form may post besides its topics (csrf, titre, texte, lien, urgent,
-# quand, date, heure, action, revision, motif), with room to spare.
+# The fields a compose form may post besides its topics and areas (csrf, titre, texte, lien,
+# urgent, quand, date, heure, action, revision, motif), with room to spare.
 COMPOSE_FIELDS = MAX_FORM_FIELDS + 3
 
 
 def labels_of(request: Request) -> dict[str, str]:
     """The town's topics and their labels, in the town file's order."""
     return {key: topic.label for key, topic in alerts_context(request).town.topics.items()}
+
+
+def places_of(request: Request) -> dict[str, str]:
+    """The town's areas and their names, in the town file's order."""
+    return {key: area.name for key, area in alerts_context(request).town.areas.items()}
+
+
+def form_fields_limit(request: Request) -> int:
+    """How many fields a compose form may post: its own, a topic or an area each."""
+    town = alerts_context(request).town
+    return COMPOSE_FIELDS + len(town.topics) + len(town.areas)
 
 
 def held(request: Request, session: StaffSession) -> bool:
@@ -80,12 +100,12 @@ def compose_page(
     status: int = 200,
     error: str | None = None,
     invalid: str | None = None,
-    preview: tuple[dict[str, str], dict[str, int], dict[str, int]] | None = None,
+    preview: Preview | None = None,
 ) -> Response:
     nav = staff_nav(app_path(request), session)
-    labels = labels_of(request)
+    choices = (labels_of(request), places_of(request))
     body = compose_body(
-        nav, session.csrf, draft, labels, place, error=error, invalid=invalid, preview=preview
+        nav, session.csrf, draft, choices, place, error=error, invalid=invalid, preview=preview
     )
     title = "Aperçu de l'annonce" if preview else "Écrire une annonce"
     if place.revision is not None and not preview:
@@ -107,6 +127,7 @@ def draft_of(fields: dict[str, list[str]]) -> Draft:
         date=one("date").strip(),
         time=one("heure").strip(),
         bypass=one("motif"),
+        areas=fields.get("secteurs", []),
     )
 
 
@@ -125,6 +146,7 @@ def draft_from(found: Announcement, zone: tzinfo) -> Draft:
         date=f"{local:%Y-%m-%d}" if dated else "",
         time=f"{local:%H:%M}" if dated else "",
         bypass=found.bypass_reason or "",
+        areas=list(info.areas),
     )
 
 
@@ -136,6 +158,8 @@ def invalid_field(reason: str) -> str | None:
             return name
     if "thème" in lowered:
         return "themes"
+    if "secteur" in lowered:
+        return "secteurs"
     if "validation" in lowered:
         return "motif"
     if "date" in lowered or "heure" in lowered:
@@ -157,22 +181,31 @@ def composed_of(draft: Draft) -> Composed:
     at = f"{draft.date} {draft.time}" if draft.scheduled else None
     link = draft.link or None
     return Composed(
-        draft.title, draft.body, link, tuple(draft.topics), draft.urgent, at, draft.bypass
+        draft.title,
+        draft.body,
+        link,
+        tuple(draft.topics),
+        draft.urgent,
+        at,
+        draft.bypass,
+        tuple(draft.areas),
     )
 
 
-def previewed(
-    hub: Hub, draft: Draft
-) -> tuple[dict[str, str], dict[str, int], dict[str, int], dict[str, str]]:
-    """The texts, the audience, the prices per recipient and what is left of the month's
-    budget of a capped channel, once the announcement is known to be publishable."""
+def previewed(hub: Hub, draft: Draft) -> Preview:
+    """The texts, the audience, the prices per recipient, what is left of the month's budget
+    of a capped channel and the areas' names, once the announcement is known to be
+    publishable."""
     composed = composed_of(draft)
     send_time(hub, composed.at)
+    areas = check_areas(hub, composed.areas)
     shown = preview_announcement(
         hub, draft.title, draft.body, composed.link, draft.topics, draft.urgent
     )
-    reach = audience(hub, draft.topics)
-    return shown.texts, reach, shown.prices, budget_notes(hub, shown.prices, reach)
+    reach = audience(hub, draft.topics, areas)
+    notes = budget_notes(hub, shown.prices, reach)
+    places = tuple(hub.town.areas[key].name for key in areas)
+    return Preview(shown.texts, reach, shown.prices, notes, places)
 
 
 def revision_of(fields: dict[str, str]) -> int:
@@ -190,8 +223,7 @@ async def compose_action(
     shown at): « Aperçu » shows it again with the exact texts and the audience;
     « Enregistrer le brouillon » and « Publier » / « Programmer » store it, then its page
     (303). A refusal by the rules: 403, or 409 (released or changed meanwhile)."""
-    topics = len(alerts_context(request).town.topics)
-    fields = await read_form_lists(request, COMPOSE_FIELDS + topics)
+    fields = await read_form_lists(request, form_fields_limit(request))
     first = {key: values[0] for key, values in fields.items()}
     check_session_csrf(session, first)
     revision = None if message_id is None else revision_of(first)
@@ -265,6 +297,7 @@ async def message_response(
         zone=alerts.town.commune.zone,
         labels=labels_of(request),
         viewer=session.account.email,
+        places=places_of(request),
     )
     nav = staff_nav(app_path(request), session)
     body = message_body(nav, session.csrf, view, error=error, notice=notice)

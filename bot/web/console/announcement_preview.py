@@ -10,10 +10,10 @@ from starlette.responses import JSONResponse, Response
 
 from bot.web.alerts import alerts_context
 from bot.web.console.announcement_pages import (
-    COMPOSE_FIELDS,
     WRITERS,
     checked_draft,
     draft_of,
+    form_fields_limit,
     previewed,
 )
 from bot.web.console.announcement_render import preview_block
@@ -27,13 +27,13 @@ async def preview_endpoint(request: Request, session: StaffSession) -> Response:
     """The preview's HTML ("html"), or why the announcement cannot be previewed as typed
     ("error", 422): the same checks as the form's « Aperçu »."""
     alerts = alerts_context(request)
-    fields = await read_form_lists(request, COMPOSE_FIELDS + len(alerts.town.topics))
+    fields = await read_form_lists(request, form_fields_limit(request))
     check_session_csrf(session, {key: values[0] for key, values in fields.items()})
     draft = draft_of(fields)
     if (problem := checked_draft(draft)) is not None:
         return JSONResponse({"error": problem[0]}, status_code=422)
     try:
-        texts, reach, prices, notes = await alerts.run(previewed, draft)
+        preview = await alerts.run(previewed, draft)
     except (InvalidInput, UnknownTopic) as refused:
         return JSONResponse({"error": sentence(str(refused))}, status_code=422)
-    return JSONResponse({"html": preview_block(texts, reach, prices, notes)})
+    return JSONResponse({"html": preview_block(preview)})

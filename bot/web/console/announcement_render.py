@@ -67,6 +67,12 @@ def topic_names(topics: tuple[str, ...] | list[str], labels: Mapping[str, str]) 
     return ", ".join(labels.get(topic, topic) for topic in topics)
 
 
+def area_names(areas: tuple[str, ...], places: Mapping[str, str]) -> str:
+    """« Secteur A, Secteur B » (PLACES: the town's areas' names), or the whole commune when
+    none."""
+    return ", ".join(places.get(key, key) for key in areas) or "toute la commune"
+
+
 def moment(at: datetime | None, zone: tzinfo) -> str:
     return when(at, zone) if at else "—"
 
@@ -84,6 +90,7 @@ class Draft:
     date: str = ""
     time: str = ""
     bypass: str = ""  # why an urgent one goes without approval (the two-person rule)
+    areas: list[str] = field(default_factory=list)  # the parts of the commune; none: all
 
     @property
     def scheduled(self) -> bool:
@@ -165,14 +172,34 @@ def reach_row(channel: str, count: int, price: int | None) -> str:
     return f"{shown} ({price} {channel_name(channel)} chacun, {number(price * count)} en tout)"
 
 
-def preview_block(
-    texts: Mapping[str, str],
-    reach: Mapping[str, int],
-    prices: Mapping[str, int],
-    budget_notes: Mapping[str, str],
-) -> str:
+@dataclass(frozen=True)
+class Preview:
+    """An announcement as it will go: each channel's text, its recipients per channel, the
+    price per recipient of a paying channel, what is left of a capped channel's monthly
+    budget, and the names of the areas it is for (none: the whole commune)."""
+
+    texts: Mapping[str, str]
+    reach: Mapping[str, int]
+    prices: Mapping[str, int]
+    budget_notes: Mapping[str, str]
+    places: tuple[str, ...] = ()
+
+
+def places_sentence(places: tuple[str, ...]) -> str:
+    """The areas an announcement is for, and who else receives it; empty for the whole
+    commune."""
+    if not places:
+        return ""
+    return (
+        f"Secteurs visés\u00a0: {', '.join(places)}. Les abonnés qui n'ont choisi aucun "
+        "secteur la reçoivent aussi."
+    )
+
+
+def preview_block(preview: Preview) -> str:
     """What each channel will send, with its limit, how many subscribers receive it, what it
     costs on a paying channel and what is left of that channel's monthly budget."""
+    texts, reach, prices = preview.texts, preview.reach, preview.prices
     telegram, push = texts.get("telegram", ""), texts.get("webpush", "")
     limits = {
         "telegram": f"Telegram accepte {number(TELEGRAM_MAX_CHARS)} caractères au plus par "
@@ -189,7 +216,8 @@ def preview_block(
         f"    <p>Abonnés actifs et confirmés de ces thèmes qui la recevront\u00a0: "
         f"{number(sum(reach.values()))} en tout.</p>",
         f"    <ul>\n{rows}\n    </ul>",
-        *(f"    <p>{escape(note)}.</p>" for note in budget_notes.values()),
+        *([f"    <p>{escape(places_sentence(preview.places))}</p>"] if preview.places else []),
+        *(f"    <p>{escape(note)}.</p>" for note in preview.budget_notes.values()),
         '    <h2 id="apercu">Aperçu du texte envoyé</h2>',
     ]
     for channel, text in texts.items():

@@ -15,7 +15,7 @@ in a link: there is nothing to browse, and no address in a URL (logs, history).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 from starlette.exceptions import HTTPException
@@ -42,6 +42,7 @@ from bot.web.console.counter_render import (
     EXPORT_PATH,
     FIND_PATH,
     Enrolment,
+    Offer,
     Outcome,
     start_body,
 )
@@ -54,6 +55,7 @@ from bot.web.console.counter_subscriber import (
 from bot.web.console.pages import page
 from bot.web.console.render import COUNTER_PATH, staff_nav
 from bot.web.frame import sentence
+from bot.web.street_choice import town_streets
 from notifications import (
     Hub,
     InvalidAddress,
@@ -62,6 +64,7 @@ from notifications import (
     StaffSession,
     SubscriberFile,
     UnknownChannel,
+    UnknownStreet,
     UnknownTopic,
     channel_phrase,
     enrolment_channels,
@@ -80,17 +83,21 @@ NOBODY = (
 )
 NO_TARGET = "Indiquez l'adresse exacte de l'abonné."
 GONE = "Aucun abonné n'a cette adresse : ses données ont peut-être déjà été effacées."
-FIELD_OF = {InvalidAddress: "adresse", UnknownTopic: "themes", UnknownChannel: "canal"}
-Offer = tuple[Mapping[str, str], Mapping[str, str]]
+FIELD_OF = {
+    InvalidAddress: "adresse",
+    UnknownTopic: "themes",
+    UnknownChannel: "canal",
+    UnknownStreet: "rue",
+}
 
 
 def offer(request: Request) -> Offer:
-    """The channels staff may enrol on (with how residents hear them: « par e-mail ») and the
-    town's topics with their labels."""
-    topics = alerts_context(request).town.topics
-    return (
+    """What the counter's forms offer, from the registry and the town file."""
+    town = alerts_context(request).town
+    return Offer(
         {name: channel_phrase(name) for name in enrolment_channels()},
-        {key: topic.label for key, topic in topics.items()},
+        {key: topic.label for key, topic in town.topics.items()},
+        town_streets(town),
     )
 
 
@@ -115,8 +122,10 @@ def subscriber_page(
 ) -> Response:
     alerts = alerts_context(request)
     nav = staff_nav(app_path(request), session)
-    labels = offer(request)[1]
-    body = subscriber_body(nav, session.csrf, file, (labels, alerts.town.commune.zone), notice)
+    town = alerts.town
+    places = {key: area.name for key, area in town.areas.items()}
+    view = (offer(request).topics, town.commune.zone, places)
+    body = subscriber_body(nav, session.csrf, file, view, notice)
     title = f"Abonné : {capitalize(channel_phrase(file.held.subscriber.channel))}"
     return page(request, title, body)
 
@@ -134,7 +143,7 @@ async def counter_page(request: Request, session: StaffSession) -> Response:
 async def enrol_action(request: Request, session: StaffSession) -> Response:
     """POST /console/guichet/inscrire: the person enrolled, then their page; the form again
     (422) with what to correct."""
-    channels, topics = offer(request)
+    channels, topics, _ = offer(request)
     fields = await read_form_lists(request, MAX_FORM_FIELDS + len(topics))
     check_session_csrf(session, {key: values[0] for key, values in fields.items()})
     typed = work.enrolment_of(fields)
@@ -166,7 +175,7 @@ async def find_action(request: Request, session: StaffSession) -> Response:
     _, target = await target_of(request, session)
     channel, address = target
     typed = (Enrolment(), target)
-    if channel not in offer(request)[0] or not address:
+    if channel not in offer(request).channels or not address:
         outcome = Outcome(NO_TARGET, error=True, invalid="adresse")
         return start_page(request, session, typed, (Outcome(), outcome), 422)
     try:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.web.console.counter_render import AGREED, DEFAULT, NO_QUIET, Enrolment
+from bot.web.street_choice import typed_street
 from notifications import (
     COUNTER_WAYS,
     Consent,
@@ -20,6 +21,7 @@ from notifications import (
     NotFound,
     SubscriberAction,
     SubscriberFile,
+    area_of,
     audit,
     erase_subscriber,
     export_subscriber,
@@ -48,6 +50,7 @@ def enrolment_of(fields: Mapping[str, list[str]]) -> Enrolment:
         channel=one("canal"),
         address=one("adresse").strip(),
         topics=fields.get("themes", []),
+        street=typed_street(one("rue")),
         quiet=NO_QUIET if one("heures_calmes") == NO_QUIET else DEFAULT,
         how=one("comment"),
         agreed=one("accord") == AGREED,
@@ -71,8 +74,15 @@ def enrol(hub: Hub, typed: Enrolment, actor: str) -> tuple[SubscriberFile, bool]
     with their consent; an address already subscribed is only shown. Whether it is new."""
     way = ConsentWay(typed.how)
     quiet = "non" if typed.quiet == NO_QUIET else None  # None: the default quiet hours
+    areas = (area_of(hub, typed.street),) if typed.street else ()
     info, created = subscribe(
-        hub, typed.channel, typed.address, typed.topics, quiet=quiet, consent=Consent(actor, way)
+        hub,
+        typed.channel,
+        typed.address,
+        typed.topics,
+        quiet=quiet,
+        consent=Consent(actor, way),
+        areas=areas,
     )
     if created:
         audit(hub, actor, SubscriberAction.ENROLLED, f"{subscriber_detail(info)}, {way.label}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from arobase.hours_text import capitalize
 from bot.web.console.announcement_form import checkbox, described, field_block
 from bot.web.console.auth import relative
 from bot.web.console.render import COUNTER_PATH, ERROR_ID, attr, escape, form, message
+from bot.web.street_choice import MAX_STREET, street_datalist
 from notifications import COUNTER_WAYS, DEFAULT_QUIET_HOURS, enrolment_address
 
 ENROL_PATH = COUNTER_PATH + "/inscrire"
@@ -26,10 +28,23 @@ PRIVACY_HINT = (
     "recherche approchée, ni liste des abonnés."
 )
 QUIET_HINT = "Pendant ces heures, les alertes ordinaires attendent ; les urgentes partent."
+STREET_HINT = (
+    "Pour que la personne ne reçoive que les alertes de son quartier ; sans rue, elle reçoit "
+    "celles de toute la commune. Seul le secteur de la rue est gardé."
+)
 CONFIRM_HINT = (
     "La personne reçoit un message pour confirmer son inscription ; aucune alerte ne part "
     "avant sa confirmation."
 )
+
+
+class Offer(NamedTuple):
+    """What the counter's forms offer: the channels staff may enrol on (with how residents
+    hear them: « par e-mail »), the town's topics with their labels, the commune's streets."""
+
+    channels: Mapping[str, str]
+    topics: Mapping[str, str]
+    streets: Sequence[str] = ()
 
 
 @dataclass
@@ -39,6 +54,7 @@ class Enrolment:
     channel: str = ""
     address: str = ""
     topics: list[str] = field(default_factory=list)
+    street: str = ""
     quiet: str = DEFAULT
     how: str = ""
     agreed: bool = False
@@ -69,6 +85,21 @@ def address_field(
         f"{described(ident, bool(hint), invalid)}>"
     )
     return field_block(ident, capitalize(words), control, hint)
+
+
+def street_field(value: str, streets: Sequence[str], invalid: bool) -> list[str]:
+    """The person's street, the commune's STREETS offered as the agent types; none when the
+    town lists no streets."""
+    datalist = street_datalist("rues", streets)
+    if not datalist:
+        return []
+    # autocomplete off: the agent's browser would offer the agent's own address.
+    control = (
+        f'<input id="rue" name="rue" type="text" list="rues" autocomplete="off" '
+        f'maxlength="{MAX_STREET}" value="{attr(value)}"{described("rue", True, invalid)}>'
+        f"\n        {datalist}"
+    )
+    return [field_block("rue", "Rue de la personne (facultatif)", control, STREET_HINT)]
 
 
 def radio(name: str, value: str, label: str, checked: bool, extra: str = "") -> str:
@@ -106,10 +137,9 @@ def channel_choice(channels: Mapping[str, str], chosen: str, invalid: bool) -> s
     return group("Canal", items, invalid)
 
 
-def enrol_fields(
-    channels: Mapping[str, str], topics: Mapping[str, str], typed: Enrolment, bad: str | None
-) -> list[str]:
+def enrol_fields(offer: Offer, typed: Enrolment, bad: str | None) -> list[str]:
     """The enrolment form's fields; BAD names the one the error is about."""
+    channels, topics, streets = offer
 
     def extra(name: str, required: bool = False) -> str:
         return (" required" if required else "") + (INVALID if bad == name else "")
@@ -138,6 +168,7 @@ def enrol_fields(
         channel_choice(channels, typed.channel or next(iter(channels), ""), bad == "canal"),
         address_field("adresse", list(channels), typed.address, bad == "adresse"),
         group("Thèmes (au moins un)", boxes, bad == "themes"),
+        *street_field(typed.street, streets, bad == "rue"),
         group("Heures calmes", quiet, False, QUIET_HINT, "calme"),
         group("Comment la personne a donné son accord", ways, bad == "comment"),
         group("Consentement", [agreed], bad == "accord", CONFIRM_HINT, "accord"),
@@ -156,27 +187,25 @@ def find_fields(channels: Mapping[str, str], typed: tuple[str, str], invalid: bo
 def start_body(
     nav: str,
     csrf: str,
-    offer: tuple[Mapping[str, str], Mapping[str, str]],
+    offer: Offer,
     typed: tuple[Enrolment, tuple[str, str]],
     enrolled: Outcome = Outcome(),
     found: Outcome = Outcome(),
     here: str = COUNTER_PATH,
 ) -> str:
-    """The counter's start page at HERE (a refused form shows it at its own address): OFFER
-    (the channels and their phrases, the topics and their labels), TYPED (the forms' values),
-    each form's outcome above it."""
-    channels, topics = offer
+    """The counter's start page at HERE (a refused form shows it at its own address): what it
+    OFFERS, TYPED (the forms' values), each form's outcome above it."""
     enrolment, lookup = typed
     enrol_form = form(
         relative(here, ENROL_PATH),
         csrf,
-        enrol_fields(channels, topics, enrolment, enrolled.invalid),
+        enrol_fields(offer, enrolment, enrolled.invalid),
         "Inscrire",
     )
     find_form = form(
         relative(here, FIND_PATH),
         csrf,
-        find_fields(channels, lookup, found.invalid == "adresse"),
+        find_fields(offer.channels, lookup, found.invalid == "adresse"),
         "Retrouver",
     )
     return "\n".join(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from bot.web.console.announcement_render import channel_name, topic_names
+from bot.web.console.announcement_render import area_names, channel_name, topic_names
 from bot.web.console.auth import relative
 from bot.web.console.counter_render import ERASE_PATH, EXPORT_PATH, FIND_PATH
 from bot.web.console.render import COUNTER_PATH, attr, escape, form, message, when
@@ -44,15 +44,17 @@ def state(info: SubscriberInfo, zone: tzinfo) -> str:
 
 
 def held_rows(
-    file: SubscriberFile, labels: Mapping[str, str], zone: tzinfo
+    file: SubscriberFile, labels: Mapping[str, str], zone: tzinfo, places: Mapping[str, str]
 ) -> list[tuple[str, str]]:
-    """(term, HTML) for each datum held, in the order a person asks about them."""
+    """(term, HTML) for each datum held, in the order a person asks about them (the areas
+    chosen when the town has some: PLACES, their names)."""
     info, consent = file.held.subscriber, file.consent
     how = consent.how.label if consent.how else "inscription en ligne par la personne"
     return [
         ("Canal", escape(channel_name(info.channel))),
         ("Adresse", f"<strong>{escape(info.address)}</strong>"),
         ("Thèmes", escape(topic_names(info.topics, labels) or "aucun")),
+        *([("Secteurs", escape(area_names(info.areas, places)))] if places else []),
         ("Date de l'accord", moment(info.consent_at, zone)),
         ("Accord recueilli par", escape(consent.by or OWN_SIGNUP)),
         ("Manière de donner l'accord", escape(how)),
@@ -67,16 +69,16 @@ def subscriber_body(
     nav: str,
     csrf: str,
     file: SubscriberFile,
-    view: tuple[Mapping[str, str], tzinfo],
+    view: tuple[Mapping[str, str], tzinfo, Mapping[str, str]],
     notice: str = "",
 ) -> str:
-    """What is held on one subscriber (VIEW: the topics' labels, the town's zone), then the
-    buttons that export and erase it."""
-    labels, zone = view
+    """What is held on one subscriber (VIEW: the topics' labels, the town's zone, the areas'
+    names), then the buttons that export and erase it."""
+    labels, zone, places = view
     info = file.held.subscriber
     rows = "\n".join(
         f"      <dt>{escape(term)}</dt>\n      <dd>{value}</dd>"
-        for term, value in held_rows(file, labels, zone)
+        for term, value in held_rows(file, labels, zone, places)
     )
     here = FIND_PATH
     export = form(relative(here, EXPORT_PATH), csrf, hidden(info), "Exporter ses données")

@@ -5,10 +5,11 @@ its latest refusals, and what may be done with it in its state. Links are relati
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from bot.web.console.announcement_render import (
+    area_names,
     cancel_path,
     channel_name,
     message_path,
@@ -38,6 +39,7 @@ class MessageView:
     zone: tzinfo
     labels: Mapping[str, str]
     viewer: str
+    places: Mapping[str, str] = field(default_factory=dict)  # the town's areas, by key
 
     @property
     def info(self) -> MessageInfo:
@@ -73,6 +75,7 @@ def facts(view: MessageView) -> str:
         ("Texte", escape(info.body) if info.body else "aucun"),
         ("Lien", link),
         ("Thèmes", escape(topic_names(info.topics, view.labels))),
+        *([("Secteurs", escape(area_names(info.areas, view.places)))] if view.places else []),
         ("Urgence", "<strong>urgent</strong>" if info.urgent else "non urgent"),
         ("État", escape(status_name(info.status))),
         ("Prévu le", "dès sa publication" if found.immediate and info.status in OPEN[:2]

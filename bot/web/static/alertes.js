@@ -3,8 +3,10 @@
 (function () {
   "use strict";
 
-  // The topics chosen on this device, to tick them again on the next visit (nothing else).
+  // The topics and street chosen on this device, to show them again on the next visit
+  // (nothing else).
   var STORE_KEY = "arobase-alertes-themes";
+  var STREET_KEY = "arobase-alertes-rue";
   var TEXT = {
     unsupported:
       "Ce navigateur ne peut pas recevoir les notifications de ce site. " +
@@ -41,6 +43,7 @@
   var stopButton = document.getElementById("unsubscribe");
   var statusBox = document.getElementById("alerts-status");
   var boxes = Array.prototype.slice.call(form.querySelectorAll('input[name="topics"]'));
+  var street = document.getElementById("rue"); // absent when the town lists no streets
   var phone = document.body.getAttribute("data-phone") || "";
   var service = document.body.getAttribute("data-service") || "la mairie";
   var busy = false;
@@ -56,8 +59,20 @@
     statusBox.className = "status" + (kind ? " is-" + kind : "");
   }
 
-  function refusal(reason) {
-    return { reason: reason };
+  function refusal(reason, field) {
+    return { reason: reason, field: field || "" };
+  }
+
+  // The street refused: the field says so (aria-invalid, the status as its description).
+  function markStreet(invalid) {
+    if (!street) return;
+    if (invalid) {
+      street.setAttribute("aria-invalid", "true");
+      street.setAttribute("aria-describedby", "rue-aide alerts-status");
+    } else {
+      street.removeAttribute("aria-invalid");
+      street.setAttribute("aria-describedby", "rue-aide");
+    }
   }
 
   function supported() {
@@ -91,9 +106,10 @@
     return items.slice(0, -1).join(", ") + " et " + items[items.length - 1];
   }
 
-  function remember(topics) {
+  function remember(topics, streetName) {
     try {
       window.localStorage.setItem(STORE_KEY, JSON.stringify(topics));
+      window.localStorage.setItem(STREET_KEY, streetName);
     } catch (e) {
       // Storage refused (private browsing): the page only forgets which boxes to tick.
     }
@@ -102,6 +118,7 @@
   function forget() {
     try {
       window.localStorage.removeItem(STORE_KEY);
+      window.localStorage.removeItem(STREET_KEY);
     } catch (e) {
       // Nothing to forget.
     }
@@ -118,6 +135,11 @@
     boxes.forEach(function (box) {
       box.checked = topics.indexOf(box.value) !== -1;
     });
+    try {
+      if (street) street.value = window.localStorage.getItem(STREET_KEY) || "";
+    } catch (e) {
+      // Storage refused: the street field stays empty.
+    }
   }
 
   // fetch() with a JSON body; a refusal with the reason when the server or network says no.
@@ -146,7 +168,7 @@
       // the town's own page); the fallback covers an answer from something in between.
       var reason = data && typeof data.error === "string" ? data.error : null;
       if (!reason) reason = response.status === 429 ? TEXT.tooMany : fallback;
-      throw refusal(phoneHint(reason));
+      throw refusal(phoneHint(reason), data && data.field);
     }
     return { status: response.status, data: data };
   }
@@ -223,24 +245,35 @@
         return;
       }
       var subscription = await pushSubscription(key);
+      var streetName = street ? street.value.trim() : "";
       var result = await callApi(
         "POST",
         "api/alertes/webpush",
-        { subscription: subscription.toJSON(), topics: topics },
+        { subscription: subscription.toJSON(), topics: topics, street: streetName },
         TEXT.failed
       );
       var saved = result.data && Array.isArray(result.data.topics) ? result.data.topics : topics;
-      remember(saved);
+      var area = result.data && typeof result.data.area === "string" ? result.data.area : "";
+      remember(saved, area ? streetName : "");
+      markStreet(false);
       showSubscribed(true);
       var labels = frenchList(saved.map(topicLabel));
+      var where = area
+        ? ", pour toute la commune et pour votre quartier (" + area + ")."
+        : ".";
       setStatus(
-        result.status === 201
-          ? "C'est fait. Cet appareil recevra les alertes sur ces sujets\u00a0: " + labels + "."
-          : "C'est enregistré. Cet appareil recevra désormais les alertes sur ces sujets\u00a0: " + labels + ".",
+        (result.status === 201
+          ? "C'est fait. Cet appareil recevra les alertes sur ces sujets\u00a0: "
+          : "C'est enregistré. Cet appareil recevra désormais les alertes sur ces sujets\u00a0: ") +
+          labels + where,
         "ok"
       );
     } catch (e) {
       setStatus(e && e.reason ? e.reason : phoneHint(TEXT.failed), "error");
+      if (e && e.field === "rue" && street) {
+        markStreet(true);
+        street.focus();
+      }
     } finally {
       setBusy(false);
     }
@@ -263,6 +296,7 @@
       }
       forget();
       boxes.forEach(function (box) { box.checked = false; });
+      if (street) street.value = "";
       showSubscribed(false);
       setStatus(TEXT.stopped, "ok");
     } catch (e) {
@@ -312,6 +346,12 @@
   stopButton.addEventListener("click", function () {
     if (!busy) stop();
   });
+
+  if (street) {
+    street.addEventListener("input", function () {
+      markStreet(false);
+    });
+  }
 
   boxes.forEach(function (box) {
     box.addEventListener("change", function () {
