@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+MAX_STREET = 120  # longer is no street name: refused before the town's list is looked at
 # The abbreviations of French street names (the Poste's list, the common ones).
 ABBREVIATIONS = {
     "all": "allee",
@@ -70,3 +71,8 @@ def street_index(areas: Mapping[str, Iterable[str]]) -> dict[str, str]:
 def area_of_street(index: Mapping[str, str], typed: str) -> str | None:
     """The area of the street TYPED, None when the commune has no such street."""
     return index.get(street_key(typed))
+
+
+def typed_street(value: str) -> str:
+    """A street as a person sent it, spaces trimmed and cut to what a street name can be."""
+    return value.strip()[:MAX_STREET]

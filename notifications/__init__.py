@@ -76,7 +76,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "notifications.outbox": ("ChannelStats", "delivery_stats", "failures"),
     "notifications.reach": ("audience",),
-    "notifications.areas": ("area_of", "check_areas"),
+    "notifications.areas": ("area_of", "chat_choose_area", "check_areas"),
     "notifications.budget": ("budget_notes",),
     "notifications.decide.staff": ("PASSWORD_MIN", "TOTP_DIGITS", "grouped"),
     "notifications.decide.announcements": ("Announcement", "Step"),

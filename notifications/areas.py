@@ -1,5 +1,6 @@
 """The parts of the commune (the town file's `areas`) a subscriber chooses and a message is
-for: checked by key, or found from a street as a resident types it (arobase/streets.py)."""
+for: checked by key, or found from a street as a resident types it (arobase/streets.py); a
+chat's subscriber choosing its own."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterable
 from arobase.streets import area_of_street
 from notifications.errors import InvalidInput, UnknownStreet
 from notifications.hub import Hub
+from notifications.records import SubscriberInfo
+from notifications.store import subscribers as store
 
 
 def check_areas(hub: Hub, areas: Iterable[str]) -> tuple[str, ...]:
@@ -29,3 +32,13 @@ def area_of(hub: Hub, street: str) -> str:
             f"la rue « {street.strip()} » n'est pas dans la liste des rues de la commune"
         )
     return found
+
+
+def chat_choose_area(
+    hub: Hub, channel: str, address: str, street: str | None
+) -> SubscriberInfo | None:
+    """A chat's subscriber receives the alerts of STREET's area besides the whole commune's
+    (None: of every area again); None when the chat does not subscribe. UnknownStreet, in
+    French, for a street the town file does not list: nothing changes."""
+    areas = (area_of(hub, street),) if street else ()
+    return store.set_areas(hub.db, channel, address.strip(), areas)

@@ -134,7 +134,7 @@ def test_start_welcomes_and_the_commands_are_registered(bot: None, telegram: Fak
     assert "https://www.trilport.example/confidentialite" in welcome.text
     commands = telegram.calls_of("setMyCommands")[-1].params["commands"]
     assert [c["command"] for c in commands] == [
-        "start", "aide", "alertes", "stop", "mesdonnees", "supprimer",
+        "start", "aide", "alertes", "quartier", "stop", "mesdonnees", "supprimer",
     ]  # fmt: skip
 
 

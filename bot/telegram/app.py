@@ -48,6 +48,7 @@ from tenacity import (
 
 from arobase.senders import Front, sender_id
 from arobase.settings import Settings
+from arobase.streets import typed_street
 from arobase.tokens import rasa_token
 from arobase.town import Town
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, rasa_client_from_settings
@@ -75,6 +76,8 @@ from notifications import (
     HubError,
     NotFound,
     SubscriberInfo,
+    UnknownStreet,
+    chat_choose_area,
     chat_subscribe,
     chat_unsubscribe,
     deactivate_address,
@@ -394,6 +397,44 @@ async def on_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, chat_id, texts.alerts_intro(topics, quiet), alerts_keyboard(state, topics))
 
 
+async def on_area(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quartier: which areas' alerts the chat receives; /quartier <street>: only that
+    street's area besides the whole commune's (a group's administrators only)."""
+    state, chat_id = state_of(context), update.effective_chat.id
+    town, street = state.town, typed_street(" ".join(context.args or ()))
+    if not town.areas:
+        await send(context, chat_id, texts.NO_AREAS)
+        return
+    if not street:
+        subscriber = await subscriber_of(state, chat_id)
+        clear = [[KeyButton(texts.ALL_AREAS, "q:tout")]] if subscriber and subscriber.areas else []
+        await send(context, chat_id, texts.area_state(town, subscriber), clear)
+        return
+    if not await may_manage(update, context):
+        await send(context, chat_id, texts.ADMINS_ONLY)
+        return
+    try:
+        chosen = await asyncio.to_thread(chat_choose_area, state.hub, CHANNEL, str(chat_id), street)
+    except UnknownStreet:
+        await send(context, chat_id, texts.unknown_street(town, street))
+        return
+    reply = texts.area_not_subscribed(town) if chosen is None else texts.area_chosen(town, chosen)
+    await send(context, chat_id, reply)
+
+
+async def on_all_areas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """« Toute la commune » under /quartier: the alerts of every area again."""
+    query, chat_id = update.callback_query, update.effective_chat.id
+    if not await may_manage(update, context):
+        await with_retries(lambda: query.answer(texts.ADMINS_ONLY_TAP), idempotent=True)
+        return
+    await with_retries(query.answer, idempotent=True)
+    hub = state_of(context).hub
+    await asyncio.to_thread(chat_choose_area, hub, CHANNEL, str(chat_id), None)
+    with contextlib.suppress(BadRequest):  # "message is not modified" after a double tap
+        await query.edit_message_text(texts.AREA_CLEARED)
+
+
 def confirm_keyboard(action: str, yes: str) -> list[list[KeyButton]]:
     return [[KeyButton(yes, f"x:{action}:oui"), KeyButton(texts.NO, f"x:{action}:non")]]
 
@@ -565,6 +606,7 @@ def add_handlers(application: Application) -> None:
         "aide": on_help,
         "help": on_help,
         "alertes": on_alerts,
+        "quartier": on_area,
         "stop": on_stop,
         "mesdonnees": on_my_data,
         "supprimer": on_delete,
@@ -579,6 +621,7 @@ def add_handlers(application: Application) -> None:
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & private
     application.add_handler(MessageHandler(other, flood_checked(on_other)))
     taps = {r"^[rs]:": on_rasa_button, r"^a:": on_alert_toggle, r"^x:": on_confirmation}
+    taps[r"^q:"] = on_all_areas
     taps[rf"^{VOTE_PREFIX}"] = on_vote
     for pattern, handler in taps.items():
         application.add_handler(CallbackQueryHandler(flood_checked(handler), pattern=pattern))

@@ -23,6 +23,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Présentation de l'assistant"),
     ("aide", "Ce que l'assistant sait faire"),
     ("alertes", "Choisir les alertes à recevoir"),
+    ("quartier", "Recevoir seulement les alertes de votre quartier"),
     ("stop", "Arrêter toutes les alertes"),
     ("mesdonnees", "Voir les données gardées sur vous"),
     ("supprimer", "Effacer toutes vos données"),
@@ -88,6 +89,63 @@ def toggled(label: str, subscribed: bool) -> str:
     if subscribed:
         return f"Vous recevrez désormais les alertes « {label} »."
     return f"Vous ne recevrez plus les alertes « {label} »."
+
+
+ALL_AREAS = "Toute la commune"  # the button that clears a chat's area
+NO_AREAS = (
+    "La commune n'envoie pas d'alertes par quartier : vous recevez toutes les alertes des "
+    "thèmes choisis."
+)
+AREA_CLEARED = "C'est noté : vous recevrez de nouveau les alertes de tous les quartiers."
+
+
+def _street_example(town: Town) -> str:
+    """A street of the town file, as a resident would type it after /quartier."""
+    streets = [street for area in town.areas.values() for street in area.streets]
+    return f"/quartier {streets[0]}" if streets else "/quartier rue de la Mairie"
+
+
+def area_state(town: Town, subscriber: SubscriberInfo | None) -> str:
+    """/quartier alone: which areas' alerts the chat receives, and how to choose by street."""
+    how = (
+        "Pour ne recevoir que les alertes de votre quartier (et celles de toute la commune), "
+        f"écrivez /quartier suivi de votre rue, par exemple : {_street_example(town)}"
+    )
+    if subscriber is None:
+        return f"Abonnez-vous d'abord à des alertes avec /alertes. {how}"
+    names = [town.areas[key].name for key in subscriber.areas if key in town.areas]
+    if not names:
+        return f"Vous recevez les alertes de tous les quartiers. {how}"
+    return (
+        f"Vous recevez les alertes de toute la commune et celles du quartier « {names[0]} », "
+        "pas celles des autres quartiers. Pour changer, écrivez /quartier suivi de votre rue."
+    )
+
+
+def area_chosen(town: Town, subscriber: SubscriberInfo) -> str:
+    """After /quartier <street>: what the chat receives now."""
+    names = [town.areas[key].name for key in subscriber.areas if key in town.areas]
+    return (
+        f"C'est noté : vous recevrez les alertes de toute la commune et celles du quartier "
+        f"« {', '.join(names)} » ; vous ne recevrez plus celles des autres quartiers. Pour "
+        f"tout recevoir de nouveau : /quartier, puis « {ALL_AREAS} »."
+    )
+
+
+def area_not_subscribed(town: Town) -> str:
+    return (
+        "Vous ne recevez encore aucune alerte : choisissez d'abord vos thèmes avec /alertes, "
+        f"puis indiquez votre rue, par exemple : {_street_example(town)}"
+    )
+
+
+def unknown_street(town: Town, street: str) -> str:
+    """A street the town file does not list: how to write it, and whom to call."""
+    return (
+        f"Je ne trouve pas « {street} » dans la liste des rues de {town.commune.name}. "
+        "Vérifiez l'orthographe, ou écrivez seulement le nom de la rue, par exemple : "
+        f"{_street_example(town)}. En cas de doute, appelez {hall_phone(town)}."
+    )
 
 
 STOP_QUESTION = (
@@ -185,10 +243,13 @@ def my_data(
         else "suspendu, car Telegram nous empêchait de vous écrire (/alertes pour le reprendre)"
     )
     quiet = quiet_hours(subscriber.quiet)
+    areas = [town.areas[key].name for key in subscriber.areas if key in town.areas]
+    area = f"- quartier : {', '.join(areas) or 'tous'}\n" if town.areas else ""
     return (
         "Données gardées sur cette conversation :\n"
         f"- numéro de conversation Telegram : {chat_id}\n"
         f"- alertes : {', '.join(labels) or 'aucun thème'}\n"
+        f"{area}"
         f"- accord donné le {_day(subscriber.consent_at, zone)}\n"
         f"- heures calmes : {quiet}\n"
         f"- abonnement : {state}\n\n"

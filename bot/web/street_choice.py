@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from arobase.streets import street_key
+from arobase.streets import MAX_STREET, street_key
 from arobase.town import Town
 
-MAX_STREET = 120  # longer is no street name: refused before the hub looks
 STREET_HINT = (
     "Pour ne recevoir que les alertes de votre quartier. Sans rue, vous recevez celles de "
     "toute la commune."
@@ -52,8 +51,3 @@ def street_field(town: Town, value: str, error_id: str | None = None) -> str:
         f'        <span id="rue-aide" class="hint">{html.escape(STREET_HINT)}</span>\n'
         "      </p>\n"
     )
-
-
-def typed_street(value: str) -> str:
-    """A street as posted, spaces trimmed and cut to what a street name can be."""
-    return value.strip()[:MAX_STREET]

@@ -182,6 +182,19 @@ def remove_topics(
         return removed
 
 
+def set_areas(
+    db: Database, channel: str, address: str, areas: tuple[str, ...]
+) -> SubscriberInfo | None:
+    """Exactly these AREAS for ADDRESS (none: the whole commune); None when it is unknown."""
+    with db.session() as session:
+        row = find_row(session, channel, address)
+        if row is None:
+            return None
+        row.areas = list(areas)
+        session.flush()
+        return subscriber_info(row)
+
+
 def deactivate_address(
     db: Database, channel: str, address: str, reason: str, now: datetime
 ) -> None:

@@ -35,12 +35,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from arobase.streets import typed_street
 from bot.web.alerts.state import AlertsContext, alerts_context, web_origin
 from bot.web.alerts.topics import topics_in_town_order
 from bot.web.clients import RateLimit
 from bot.web.common import read_json_object, wait_words
 from bot.web.frame import sentence
-from bot.web.street_choice import typed_street
 from notifications import (
     Hub,
     HubError,

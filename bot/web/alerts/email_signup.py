@@ -22,13 +22,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from arobase.streets import typed_street
 from bot.web.alerts.api import NO_TOPIC, same_site_only, within_rate
 from bot.web.alerts.pages import FROM_ALERTS, NO_STORE, html_page
 from bot.web.alerts.state import AlertsContext, alerts_context
 from bot.web.alerts.topics import topic_checkboxes
 from bot.web.common import read_form_lists
 from bot.web.frame import notice_page, paragraphs, sentence
-from bot.web.street_choice import street_field, typed_street
+from bot.web.street_choice import street_field
 from notifications import ALERTS_PATH, HubError, UnknownStreet, email_sign_up
 
 logger = logging.getLogger(__name__)

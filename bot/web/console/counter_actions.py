@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from arobase.streets import typed_street
 from bot.web.console.counter_render import AGREED, DEFAULT, NO_QUIET, Enrolment
-from bot.web.street_choice import typed_street
 from notifications import (
     COUNTER_WAYS,
     Consent,

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from arobase.hours_text import capitalize
+from arobase.streets import MAX_STREET
 from bot.web.console.announcement_form import checkbox, described, field_block
 from bot.web.console.auth import relative
 from bot.web.console.render import COUNTER_PATH, ERROR_ID, attr, escape, form, message
-from bot.web.street_choice import MAX_STREET, street_datalist
+from bot.web.street_choice import street_datalist
 from notifications import COUNTER_WAYS, DEFAULT_QUIET_HOURS, enrolment_address
 
 ENROL_PATH = COUNTER_PATH + "/inscrire"
