@@ -40,8 +40,11 @@ def news_first(news: Sequence[MessageInfo], now: datetime) -> list[MessageInfo]:
     return urgent + [m for m in news if m not in urgent]
 
 
-def town_news(hub: Hub) -> list[MessageInfo]:
-    """The messages the town sent residents lately, urgent ones first (`news_first`)."""
+def town_news(hub: Hub, topic: str | None = None) -> list[MessageInfo]:
+    """The messages the town sent residents lately (of TOPIC when given), urgent ones first
+    (`news_first`)."""
     now = hub.now()
     since = now - timedelta(days=NEWS_DAYS)
-    return news_first(sent_messages.released_since(hub.db, since, NEWS_SHOWN), now)
+    sent = sent_messages.released_since(hub.db, since, SCAN if topic else NEWS_SHOWN)
+    chosen = [m for m in sent if topic is None or topic in m.topics][:NEWS_SHOWN]
+    return news_first(chosen, now)

@@ -233,6 +233,8 @@ RESIDENT = {
     "chat-voted": Visit("/", then=vote_down),
     "alerts": Visit("/alertes"),
     "app": Visit("/app"),
+    "app-topic": Visit("/app?sujet=travaux"),
+    "app-unknown-topic": Visit("/app?sujet=nulle-part", 404),
     "email-signup": Visit("/alertes/email"),
     "email-signup-sent": Visit("/alertes/email", then=email_sign_up),
     "email-signup-refused": Visit("/alertes/email", then=email_sign_up_without_topic),

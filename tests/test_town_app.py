@@ -61,6 +61,32 @@ def test_the_home_shows_the_news_urgent_first_and_today_s_hours(app_site: str) -
     assert '<link rel="manifest" href="manifest.webmanifest">' in text
 
 
+def test_the_news_of_one_topic(app_site: str) -> None:
+    home = httpx.get(app_site + "/app", trust_env=False)
+    works = httpx.get(app_site + "/app?sujet=travaux", trust_env=False)
+    schools = httpx.get(app_site + "/app?sujet=ecoles", trust_env=False)
+
+    assert '<nav class="topic-filter" aria-label="Nouvelles par sujet">' in home.text
+    assert '<li><a href="app" aria-current="page">Tous les sujets</a></li>' in home.text
+    assert '<li><a href="app?sujet=travaux">Travaux</a></li>' in home.text
+    assert_french_page(works, 200)
+    text = works.text
+    assert '<h2 id="news-title">Les dernières nouvelles : Travaux</h2>' in text
+    assert '<li><a href="app?sujet=travaux" aria-current="page">Travaux</a></li>' in text
+    assert text.index("Urgent : Coupure d'eau") < text.index("Rue de Paris fermée lundi")
+    assert "Marché de Noël" not in text
+    assert "Aucune nouvelle sur ce sujet ces trente derniers jours." in schools.text
+
+
+@pytest.mark.parametrize("query", ["sujet=nulle-part", "sujet=" + "x" * 2000, "sujet=%00"])
+def test_an_unknown_topic_is_a_french_404(app_site: str, query: str) -> None:
+    page = httpx.get(f"{app_site}/app?{query}", trust_env=False)
+
+    assert_french_page(page, 404)
+    assert "Ce sujet n'existe pas dans l'application de la mairie." in page.text
+    assert '<a href="app">Voir toutes les nouvelles</a>' in page.text
+
+
 def test_the_manifest_makes_a_french_standalone_app_with_its_icons(app_site: str) -> None:
     response = httpx.get(app_site + "/manifest.webmanifest", trust_env=False)
 
@@ -123,6 +149,10 @@ def test_the_app_is_installable_and_its_news_readable_offline(tmp_path: Path) ->
                 "La mairie de Trilport dans votre poche"
             )
             expect(tab.get_by_text("Urgent : Coupure d'eau rue de Meaux")).to_be_visible()
+            # A topic's news never opened: offline, the home's kept copy rather than an error.
+            tab.get_by_role("link", name="Écoles").click()
+            expect(tab.get_by_text("Urgent : Coupure d'eau rue de Meaux")).to_be_visible()
+            assert tab.url == base + "/app?sujet=ecoles"
             context.set_offline(False)
             assert errors == []
     finally:

@@ -126,7 +126,8 @@ self.addEventListener("pushsubscriptionchange", function (event) {
 
 // The town app (/app) stays readable without a connection: its page, style sheets, script,
 // manifest and icons are fetched from the network first (the news stays fresh) and kept;
-// offline, the kept copy answers. Nothing else is kept: not the chat, nor any API.
+// offline, the kept copy answers (for a topic's news never opened, the home's). Nothing else
+// is kept: not the chat, nor any API.
 var APP_CACHE = "arobase-app-1";
 var APP_FILES = [
   "app",
@@ -164,7 +165,10 @@ self.addEventListener("fetch", function (event) {
       })
       .catch(function () {
         return caches.match(event.request).then(function (kept) {
-          return kept || Response.error();
+          if (kept) return kept;
+          return caches.match(new URL("app", self.registration.scope).href).then(function (home) {
+            return home || Response.error();
+          });
         });
       })
   );
