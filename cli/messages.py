@@ -89,6 +89,7 @@ def messages_show(message_id: int) -> None:
         typer.echo(
             f"Message n° {m.id} ({m.kind}, {m.status}{', urgent' if m.urgent else ''})\n"
             f"Titre : {m.title}\nThèmes : {', '.join(m.topics) or '-'}\n"
+            f"Secteurs : {', '.join(m.areas) or 'toute la commune'}\n"
             f"Prévu : {local(m.scheduled_at, hub)} ; parti : {local(m.released_at, hub)}\n"
             f"Lien : {m.link or '-'}\n\n{m.body}"
         )
@@ -109,7 +110,8 @@ def messages_preview(
 
     def action(hub: Hub) -> None:
         shown = preview_message(hub, message_id)
-        reach = audience(hub, get_message(hub, message_id).topics)
+        message = get_message(hub, message_id)
+        reach = audience(hub, message.topics, message.areas)
         for name, text in shown.texts.items():
             if channel in (None, name):
                 typer.echo(f"===== {name} =====\n{text}\n")

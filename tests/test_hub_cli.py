@@ -266,6 +266,12 @@ def test_staff_enrol_by_street_and_announce_to_an_area(app: typer.Typer, hub: Hu
     out = arobase(app, "announce", "Coupure d'eau", "--topic", "travaux",
                   "--area", "secteur_a", "--at", "2026-12-01 08:00")  # fmt: skip
     assert "(thèmes : travaux ; secteurs : secteur_a)" in out
+    assert "Secteurs : secteur_a\n" in arobase(app, "messages", "show", "1")
+    # The cost counts the area's subscribers only: not one of another street's.
+    arobase(app, "subscribers", "add", "--channel", "sms", "--address", "06 12 34 56 77",
+            "--topic", "travaux", "--consent", "--street", "Rue de Montceaux")  # fmt: skip
+    preview = arobase(app, "messages", "preview", "1", "--channel", "sms")
+    assert "Coût : 1 SMS (1 par abonné, 1 abonné)" in preview, preview
     assert "secteur inconnu « nulle_part »" in arobase(
         app, "announce", "Coupure", "--topic", "travaux", "--area", "nulle_part", ok=False
     )
