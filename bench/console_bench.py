@@ -7,8 +7,8 @@ failed, some pending or cancelled), one message of them sent to all 10,000, sour
 accounts and 2,000 audit entries. The real web app (uvicorn, its own process) serves it; an
 admin logs in through the form, then:
 
-- each console page answering 200, and the town app's home (/app), is fetched 200 times: its
-  p50 and p95 (target ≤ 200 ms);
+- each console page answering 200, and the town app (its home /app, one topic's news), is
+  fetched 200 times: its p50 and p95 (target ≤ 200 ms);
 - the compose form is posted with « Publier » to every topic (10,000 subscribers reachable):
   the seconds until its 303 (target ≤ 1 s; the fan-out runs behind), then, outside that time,
   the message is checked in the database and a real `arobase worker` must write its deliveries.
@@ -87,6 +87,7 @@ PAGES = {
     "guichet": "/console/guichet",
     # The residents' town app, on the same 30 days of messages (issue 12).
     "application (accueil)": "/app",
+    "application (un sujet)": "/app?sujet=travaux",  # up to 300 messages read for one topic
 }
 
 
