@@ -117,7 +117,8 @@ def area_state(town: Town, subscriber: SubscriberInfo | None) -> str:
     if not names:
         return f"Vous recevez les alertes de tous les quartiers. {how}"
     return (
-        f"Vous recevez les alertes de toute la commune et celles du quartier « {names[0]} », "
+        f"Vous recevez les alertes de toute la commune et celles du quartier "
+        f"« {', '.join(names)} », "
         "pas celles des autres quartiers. Pour changer, écrivez /quartier suivi de votre rue."
     )
 
