@@ -99,6 +99,11 @@ NO_AREAS = (
 AREA_CLEARED = "C'est noté : vous recevrez de nouveau les alertes de tous les quartiers."
 
 
+def _area_names(town: Town, subscriber: SubscriberInfo) -> list[str]:
+    """The names of the areas SUBSCRIBER chose (none: every area)."""
+    return [town.areas[key].name for key in subscriber.areas if key in town.areas]
+
+
 def _street_example(town: Town) -> str:
     """A street of the town file, as a resident would type it after /quartier."""
     streets = [street for area in town.areas.values() for street in area.streets]
@@ -113,7 +118,7 @@ def area_state(town: Town, subscriber: SubscriberInfo | None) -> str:
     )
     if subscriber is None:
         return f"Abonnez-vous d'abord à des alertes avec /alertes. {how}"
-    names = [town.areas[key].name for key in subscriber.areas if key in town.areas]
+    names = _area_names(town, subscriber)
     if not names:
         return f"Vous recevez les alertes de tous les quartiers. {how}"
     return (
@@ -125,7 +130,7 @@ def area_state(town: Town, subscriber: SubscriberInfo | None) -> str:
 
 def area_chosen(town: Town, subscriber: SubscriberInfo) -> str:
     """After /quartier <street>: what the chat receives now."""
-    names = [town.areas[key].name for key in subscriber.areas if key in town.areas]
+    names = _area_names(town, subscriber)
     return (
         f"C'est noté : vous recevrez les alertes de toute la commune et celles du quartier "
         f"« {', '.join(names)} » ; vous ne recevrez plus celles des autres quartiers. Pour "
@@ -244,8 +249,8 @@ def my_data(
         else "suspendu, car Telegram nous empêchait de vous écrire (/alertes pour le reprendre)"
     )
     quiet = quiet_hours(subscriber.quiet)
-    areas = [town.areas[key].name for key in subscriber.areas if key in town.areas]
-    area = f"- quartier : {', '.join(areas) or 'tous'}\n" if town.areas else ""
+    area = f"- quartier : {', '.join(_area_names(town, subscriber)) or 'tous'}\n"
+    area = area if town.areas else ""
     return (
         "Données gardées sur cette conversation :\n"
         f"- numéro de conversation Telegram : {chat_id}\n"

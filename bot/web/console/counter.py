@@ -25,6 +25,7 @@ from starlette.responses import Response
 from arobase.hours_text import capitalize
 from bot.web.alerts import alerts_context
 from bot.web.console import counter_actions as work
+from bot.web.console.announcement_pages import places_of
 from bot.web.console.auth import (
     MAX_FORM_FIELDS,
     Endpoint,
@@ -122,9 +123,7 @@ def subscriber_page(
 ) -> Response:
     alerts = alerts_context(request)
     nav = staff_nav(app_path(request), session)
-    town = alerts.town
-    places = {key: area.name for key, area in town.areas.items()}
-    view = (offer(request).topics, town.commune.zone, places)
+    view = (offer(request).topics, alerts.town.commune.zone, places_of(request))
     body = subscriber_body(nav, session.csrf, file, view, notice)
     title = f"Abonné : {capitalize(channel_phrase(file.held.subscriber.channel))}"
     return page(request, title, body)
