@@ -9,7 +9,9 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -34,6 +36,10 @@ from tests.hub_support import command_environment, data_dir_for_tests
 from tests.servers import closed_port_url
 
 runner = CliRunner()
+# The commands read the system clock: announcements are scheduled a month ahead of it, so
+# that the tests pass on any day (a fixed date was refused once it had passed).
+LATER = datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=30)
+AT, AT_SHOWN = f"{LATER:%Y-%m-%d} 08:00", f"{LATER:%d/%m/%Y} 08:00"
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +248,7 @@ def test_the_preview_says_how_much_of_the_month_s_sms_budget_is_left(
         arobase(app, "subscribers", "add", "--channel", "sms", "--address", number,
                 "--topic", "travaux", "--consent")  # fmt: skip
     arobase(app, "announce", "Travaux rue de Meaux", "--topic", "travaux",
-            "--at", "2026-12-01 08:00")  # fmt: skip
+            "--at", AT)  # fmt: skip
 
     preview = arobase(app, "messages", "preview", "1", "--channel", "sms")
 
@@ -264,7 +270,7 @@ def test_staff_enrol_by_street_and_announce_to_an_area(app: typer.Typer, hub: Hu
     assert "n'est pas dans la liste des rues de la commune" in refused
 
     out = arobase(app, "announce", "Coupure d'eau", "--topic", "travaux",
-                  "--area", "secteur_a", "--at", "2026-12-01 08:00")  # fmt: skip
+                  "--area", "secteur_a", "--at", AT)  # fmt: skip
     assert "(thèmes : travaux ; secteurs : secteur_a)" in out
     assert "Secteurs : secteur_a\n" in arobase(app, "messages", "show", "1")
     # The cost counts the area's subscribers only: not one of another street's.
@@ -286,8 +292,8 @@ def test_a_web_push_subscription_is_accepted(app: typer.Typer) -> None:
 
 def test_an_announcement_is_scheduled_previewed_and_cancelled(app: typer.Typer) -> None:
     out = arobase(app, "announce", "Travaux rue de Meaux", "--body", "Du 1er au 5 décembre.",
-                  "--topic", "travaux", "--at", "2026-12-01 08:00")  # fmt: skip
-    assert "Message n° 1 programmé le 01/12/2026 08:00" in out
+                  "--topic", "travaux", "--at", AT)  # fmt: skip
+    assert f"Message n° 1 programmé le {AT_SHOWN}" in out
     arobase(app, "subscribers", "add", "--channel", "sms", "--address", "06 12 34 56 78",
             "--topic", "travaux", "--consent")  # fmt: skip
     preview = arobase(app, "messages", "preview", "1")
@@ -308,7 +314,7 @@ def test_an_announcement_is_unscheduled_and_another_approved(app: typer.Typer, h
     from tests.hub_support import make_test_hub
 
     arobase(app, "announce", "Travaux rue de Meaux", "--topic", "travaux",
-            "--at", "2026-12-01 08:00")  # fmt: skip
+            "--at", AT)  # fmt: skip
     assert "Message n° 1 remis en brouillon." in arobase(app, "messages", "unschedule", "1")
     assert "draft" in arobase(app, "messages", "list", "--status", "draft")
     assert "n'attend pas de validation" in arobase(app, "messages", "approve", "1", ok=False)
